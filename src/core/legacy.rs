@@ -1,0 +1,1 @@
+//! Legacy (v0–v3) device views derived from v4 features.

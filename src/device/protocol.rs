@@ -1,0 +1,229 @@
+//! The protocol-handler contract: how a protocol identifies a device, initialises it, and turns
+//! per-feature output commands into hardware commands.
+//!
+//! A protocol is registered as a [`ProtocolFactory`] under the name the device configuration uses
+//! (`"lovense"`, `"aneros"`, ...). The device manager calls, in order: [`ProtocolFactory::identify`]
+//! (may talk to the hardware), then [`ProtocolFactory::initialize`] with the resolved definition,
+//! which returns the [`ProtocolHandler`] used for the device's lifetime.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::core::messages::InputReadingValue;
+use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
+use crate::device::definition::{DeviceDefinition, FeatureDefinition};
+use crate::error::DeviceError;
+use crate::hwmgr::Hardware;
+
+/// Bitmask of feature indexes a write affects (bit `i` = feature `i`; features ≥ 63 share bit
+/// 63). Writes queued in one batching window replace earlier writes that share a bit.
+pub type FeatureMask = u64;
+
+/// Mask for one feature index.
+pub fn feature_bit(index: u32) -> FeatureMask {
+    1u64 << index.min(63)
+}
+
+/// Mask covering every feature of a definition (for protocols that pack all motors in one packet).
+pub fn all_features(def: &DeviceDefinition) -> FeatureMask {
+    def.features
+        .iter()
+        .fold(0, |mask, f| mask | feature_bit(f.index))
+}
+
+/// One operation on the hardware.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HwCommand {
+    /// Write bytes to an endpoint.
+    Write {
+        /// Endpoint.
+        endpoint: Endpoint,
+        /// Bytes.
+        data: Vec<u8>,
+        /// BLE write-with-response.
+        with_response: bool,
+        /// Features this write carries state for (coalescing identity).
+        features: FeatureMask,
+    },
+    /// Start notifications.
+    Subscribe {
+        /// Endpoint.
+        endpoint: Endpoint,
+    },
+    /// Stop notifications.
+    Unsubscribe {
+        /// Endpoint.
+        endpoint: Endpoint,
+    },
+}
+
+impl HwCommand {
+    /// A write without response.
+    pub fn write(endpoint: Endpoint, data: Vec<u8>, features: FeatureMask) -> HwCommand {
+        HwCommand::Write {
+            endpoint,
+            data,
+            with_response: false,
+            features,
+        }
+    }
+
+    /// A write with response.
+    pub fn write_with_response(
+        endpoint: Endpoint,
+        data: Vec<u8>,
+        features: FeatureMask,
+    ) -> HwCommand {
+        HwCommand::Write {
+            endpoint,
+            data,
+            with_response: true,
+            features,
+        }
+    }
+}
+
+/// One output command as a protocol receives it: already validated, in device units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputAction {
+    /// Feature index.
+    pub feature: u32,
+    /// Output type.
+    pub kind: OutputType,
+    /// Device value (signed for `Rotate`/`Temperature`).
+    pub value: i32,
+    /// Duration in ms (`HwPositionWithDuration` only).
+    pub duration: Option<u32>,
+}
+
+/// Keep-alive behaviour of a protocol (`server-architecture.md` §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeepAlive {
+    /// Repeat the last written packet after `Duration` of inactivity, only when the hardware
+    /// requires keep-alive. The device is stopped right after connecting.
+    RepeatLastIfRequired,
+    /// Repeat the last written packet after every quiet period of the given length, always.
+    /// The device is stopped right after connecting so a safe packet exists.
+    RepeatLastEvery(Duration),
+    /// Write a fixed packet after 5 s of inactivity, only when the hardware requires keep-alive.
+    FixedIfRequired {
+        /// Endpoint.
+        endpoint: Endpoint,
+        /// Packet.
+        data: Vec<u8>,
+    },
+    /// Re-run the protocol's own periodic packet every period, always (protocols that
+    /// resend their state on a timer). The handler's [`ProtocolHandler::periodic`] gives it.
+    Periodic(Duration),
+}
+
+/// Result of identification: the protocol (possibly a sibling) and the model identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identification {
+    /// Protocol name used for the definition lookup.
+    pub protocol: String,
+    /// Model identifier; `None` selects the protocol's defaults.
+    pub identifier: Option<String>,
+}
+
+/// Creates handlers for one protocol name.
+#[async_trait]
+pub trait ProtocolFactory: Send + Sync + 'static {
+    /// The protocol name as used in the device configuration.
+    fn name(&self) -> &'static str;
+
+    /// Identifies the device. The default uses the hardware name as identifier (the "generic"
+    /// identification of the reference).
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+        Ok(Identification {
+            protocol: self.name().to_string(),
+            identifier: Some(hardware.name().to_string()),
+        })
+    }
+
+    /// Initialises the device and returns its handler.
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError>;
+}
+
+/// Drives one connected device.
+#[async_trait]
+pub trait ProtocolHandler: Send + Sync + 'static {
+    /// Encodes a batch of output actions (one client message; sorted by feature index). The
+    /// default calls [`ProtocolHandler::output`] for each action in order. Stateful protocols
+    /// that pack several features into one packet may emit a packet per action with the same
+    /// feature mask: the device task keeps only the last one of a batch.
+    fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let mut out = Vec::new();
+        for action in actions {
+            out.extend(self.output(action)?);
+        }
+        Ok(out)
+    }
+
+    /// Encodes one output action.
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError>;
+
+    /// Executes an input command. `Read` returns the reading; `Subscribe`/`Unsubscribe` return
+    /// `None`. The default reads the standard BLE battery characteristic for `Battery`, accepts
+    /// unsubscribing anything, and refuses the rest.
+    async fn input(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        feature: &FeatureDefinition,
+        kind: InputType,
+        command: InputCommand,
+    ) -> Result<Option<InputReadingValue>, DeviceError> {
+        default_input(hardware, feature, kind, command).await
+    }
+
+    /// Turns a hardware notification into readings for subscribed inputs
+    /// (`(feature index, value)`). The default produces none.
+    fn notification(&self, _endpoint: Endpoint, _data: &[u8]) -> Vec<(u32, InputReadingValue)> {
+        Vec::new()
+    }
+
+    /// Keep-alive behaviour.
+    fn keepalive(&self) -> KeepAlive {
+        KeepAlive::RepeatLastIfRequired
+    }
+
+    /// Packets to write on every tick of a [`KeepAlive::Periodic`] strategy.
+    fn periodic(&self) -> Vec<HwCommand> {
+        Vec::new()
+    }
+}
+
+/// The reference's generic input behaviour: battery from `rxblebattery`, unsubscribe is harmless.
+pub async fn default_input(
+    hardware: &Arc<dyn Hardware>,
+    feature: &FeatureDefinition,
+    kind: InputType,
+    command: InputCommand,
+) -> Result<Option<InputReadingValue>, DeviceError> {
+    match (kind, command) {
+        (_, InputCommand::Unsubscribe) => Ok(None),
+        (InputType::Battery, InputCommand::Read)
+            if hardware.endpoints().contains(&Endpoint::RxBleBattery) =>
+        {
+            let data = hardware
+                .read(Endpoint::RxBleBattery, 1, Duration::from_secs(2))
+                .await?;
+            let level = data.first().copied().ok_or_else(|| {
+                DeviceError::Hardware("empty battery reading".to_string())
+            })?;
+            Ok(Some(InputReadingValue::Battery(level.min(100))))
+        }
+        _ => Err(DeviceError::NotSupported(format!(
+            "feature {} does not support {} {}",
+            feature.index,
+            kind,
+            command.wire_name()
+        ))),
+    }
+}

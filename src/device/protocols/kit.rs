@@ -1,0 +1,274 @@
+//! A small toolkit to declare simple protocols as data.
+//!
+//! * [`PerFeature`]: each output action becomes packets on its own (e.g. `[0xF1 + feature, v]`).
+//! * [`AllFeatures`]: the protocol packs the current value of every output feature into one
+//!   packet; the handler remembers the values and re-encodes the whole state on each action.
+//!
+//! Both use the generic identification (the hardware name is the identifier) unless given an
+//! identify function, and may write setup packets at initialisation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+
+use crate::core::types::OutputType;
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{
+    all_features, feature_bit, HwCommand, KeepAlive, OutputAction, ProtocolFactory,
+    ProtocolHandler,
+};
+use crate::error::DeviceError;
+use crate::hwmgr::Hardware;
+
+/// Encodes one action: `(action, definition) → packets`.
+pub type ActionEncoder =
+    fn(&OutputAction, &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError>;
+
+/// Encodes the whole state: `(values, definition) → packets`. `values[i]` is the current device
+/// value of the i-th output feature (features with a non-position output, in index order,
+/// see [`AllFeatures`]).
+pub type StateEncoder = fn(&[i32], &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError>;
+
+/// Builds the setup packets written during initialisation.
+pub type InitEncoder = fn(&DeviceDefinition) -> Vec<HwCommand>;
+
+/// Refuses an output type a protocol does not drive.
+pub fn unsupported(protocol: &str, action: &OutputAction) -> DeviceError {
+    DeviceError::protocol(
+        protocol,
+        format!(
+            "output {} on feature {} is not supported",
+            action.kind, action.feature
+        ),
+    )
+}
+
+/// Converts a device value to a byte, refusing values that do not fit.
+pub fn byte(protocol: &str, value: i32) -> Result<u8, DeviceError> {
+    u8::try_from(value).map_err(|_| {
+        DeviceError::protocol(protocol, format!("value {value} does not fit in a byte"))
+    })
+}
+
+async fn run_init(
+    hardware: &Arc<dyn Hardware>,
+    packets: Vec<HwCommand>,
+) -> Result<(), DeviceError> {
+    for p in packets {
+        match p {
+            HwCommand::Write {
+                endpoint,
+                data,
+                with_response,
+                ..
+            } => hardware.write(endpoint, &data, with_response).await?,
+            HwCommand::Subscribe { endpoint } => hardware.subscribe(endpoint).await?,
+            HwCommand::Unsubscribe { endpoint } => hardware.unsubscribe(endpoint).await?,
+        }
+    }
+    Ok(())
+}
+
+/// A protocol whose actions encode independently.
+pub struct PerFeature {
+    /// Protocol name.
+    pub name: &'static str,
+    /// Encoder.
+    pub encode: ActionEncoder,
+    /// Setup packets, if any.
+    pub init: Option<InitEncoder>,
+    /// Keep-alive strategy.
+    pub keepalive: KeepAlive,
+}
+
+impl PerFeature {
+    /// A protocol with an encoder and the default keep-alive.
+    pub fn new(name: &'static str, encode: ActionEncoder) -> Arc<PerFeature> {
+        Arc::new(PerFeature {
+            name,
+            encode,
+            init: None,
+            keepalive: KeepAlive::RepeatLastIfRequired,
+        })
+    }
+}
+
+struct PerFeatureHandler {
+    encode: ActionEncoder,
+    definition: DeviceDefinition,
+    keepalive: KeepAlive,
+}
+
+#[async_trait]
+impl ProtocolFactory for PerFeature {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        if let Some(init) = self.init {
+            run_init(hardware, init(definition)).await?;
+        }
+        Ok(Arc::new(PerFeatureHandler {
+            encode: self.encode,
+            definition: definition.clone(),
+            keepalive: self.keepalive.clone(),
+        }))
+    }
+}
+
+impl ProtocolHandler for PerFeatureHandler {
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        (self.encode)(action, &self.definition)
+    }
+
+    fn keepalive(&self) -> KeepAlive {
+        self.keepalive.clone()
+    }
+}
+
+/// A protocol that sends the state of every output feature in one packet.
+///
+/// The state slots are the features that have at least one non-position output, in feature
+/// index order; each slot holds the last device value sent to that feature (0 initially).
+pub struct AllFeatures {
+    /// Protocol name.
+    pub name: &'static str,
+    /// Encoder of the whole state.
+    pub encode: StateEncoder,
+    /// Setup packets, if any.
+    pub init: Option<InitEncoder>,
+    /// Keep-alive strategy.
+    pub keepalive: KeepAlive,
+}
+
+impl AllFeatures {
+    /// A protocol with a state encoder and the default keep-alive.
+    pub fn new(name: &'static str, encode: StateEncoder) -> Arc<AllFeatures> {
+        Arc::new(AllFeatures {
+            name,
+            encode,
+            init: None,
+            keepalive: KeepAlive::RepeatLastIfRequired,
+        })
+    }
+}
+
+struct AllFeaturesHandler {
+    name: &'static str,
+    encode: StateEncoder,
+    definition: DeviceDefinition,
+    slots: Vec<u32>,
+    values: Mutex<Vec<i32>>,
+    keepalive: KeepAlive,
+}
+
+#[async_trait]
+impl ProtocolFactory for AllFeatures {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        if let Some(init) = self.init {
+            run_init(hardware, init(definition)).await?;
+        }
+        let slots: Vec<u32> = definition
+            .features
+            .iter()
+            .filter(|f| f.outputs.iter().any(|o| !o.kind.is_position()))
+            .map(|f| f.index)
+            .collect();
+        Ok(Arc::new(AllFeaturesHandler {
+            name: self.name,
+            encode: self.encode,
+            definition: definition.clone(),
+            values: Mutex::new(vec![0; slots.len()]),
+            slots,
+            keepalive: self.keepalive.clone(),
+        }))
+    }
+}
+
+impl AllFeaturesHandler {
+    fn apply(&self, values: &mut [i32], action: &OutputAction) -> Result<(), DeviceError> {
+        let slot = self
+            .slots
+            .iter()
+            .position(|s| *s == action.feature)
+            .ok_or_else(|| {
+                DeviceError::protocol(
+                    self.name,
+                    format!("feature {} has no output this protocol drives", action.feature),
+                )
+            })?;
+        if let Some(v) = values.get_mut(slot) {
+            *v = action.value;
+        }
+        Ok(())
+    }
+}
+
+impl ProtocolHandler for AllFeaturesHandler {
+    fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let mut values = self.values.lock();
+        let mut next = values.clone();
+        for a in actions {
+            self.apply(&mut next, a)?;
+        }
+        let packets = (self.encode)(&next, &self.definition)?;
+        *values = next;
+        let mask = all_features(&self.definition);
+        Ok(packets
+            .into_iter()
+            .map(|p| match p {
+                HwCommand::Write {
+                    endpoint,
+                    data,
+                    with_response,
+                    ..
+                } => HwCommand::Write {
+                    endpoint,
+                    data,
+                    with_response,
+                    features: mask,
+                },
+                other => other,
+            })
+            .collect())
+    }
+
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        self.outputs(std::slice::from_ref(action))
+    }
+
+    fn keepalive(&self) -> KeepAlive {
+        self.keepalive.clone()
+    }
+}
+
+/// The mask for a single-feature packet (re-exported for encoders).
+pub fn mask(feature: u32) -> u64 {
+    feature_bit(feature)
+}
+
+/// True when the action is a plain speed-like output (not a position).
+pub fn is_speed(action: &OutputAction) -> bool {
+    !matches!(
+        action.kind,
+        OutputType::Position | OutputType::HwPositionWithDuration
+    )
+}
+
+/// The standard quiet period for keep-alive strategies that only run when required.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);

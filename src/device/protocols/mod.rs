@@ -1,0 +1,77 @@
+//! Protocol implementations, one module per protocol family, and the registry that maps the
+//! configuration's protocol names to them.
+//!
+//! Simple protocols are declared as data with the toolkit in [`kit`]: an encoder function from
+//! an output action (or from the current values of every feature) to packets. Protocols that talk
+//! to the device during identification or keep state beyond that implement the traits of
+//! `device::protocol` directly.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::device::protocol::ProtocolFactory;
+
+pub mod kit;
+
+// ---- protocol modules, set A (activejoy .. lovense) ----
+// ---- end of set A ----
+
+// ---- protocol modules, set B (luvmazer .. xuanhuan) ----
+// ---- end of set B ----
+
+/// Maps protocol names to implementations.
+#[derive(Clone, Default)]
+pub struct ProtocolRegistry {
+    map: HashMap<&'static str, Arc<dyn ProtocolFactory>>,
+}
+
+impl std::fmt::Debug for ProtocolRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProtocolRegistry")
+            .field("protocols", &self.map.len())
+            .finish()
+    }
+}
+
+impl ProtocolRegistry {
+    /// An empty registry.
+    pub fn new() -> ProtocolRegistry {
+        ProtocolRegistry::default()
+    }
+
+    /// Every protocol built into the library.
+    pub fn builtin() -> ProtocolRegistry {
+        let mut r = ProtocolRegistry::new();
+        let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
+        // ---- registrations, set A ----
+        // ---- end of registrations, set A ----
+        // ---- registrations, set B ----
+        // ---- end of registrations, set B ----
+        for p in list {
+            r.add(p);
+        }
+        r
+    }
+
+    /// Adds (or replaces) a protocol.
+    pub fn add(&mut self, protocol: Arc<dyn ProtocolFactory>) {
+        self.map.insert(protocol.name(), protocol);
+    }
+
+    /// The protocol registered under `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn ProtocolFactory>> {
+        self.map.get(name).cloned()
+    }
+
+    /// True when `name` has an implementation.
+    pub fn contains(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    /// Registered names, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v: Vec<_> = self.map.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+}

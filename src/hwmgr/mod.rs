@@ -1,0 +1,128 @@
+//! Hardware managers ("comm managers"): one per bus. They discover devices and hand the device
+//! manager a [`HardwareConnector`]; once connected, a device is a [`Hardware`] object that
+//! protocols drive through named endpoints.
+//!
+//! This layer knows nothing about protocols or the Buttplug message model; it depends only on
+//! `core` types and the configuration's bus specifiers.
+
+pub mod sim;
+pub mod websocket;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::core::types::Endpoint;
+use crate::device::config::CommSpecifier;
+use crate::error::DeviceError;
+
+/// Something that happened on a connected device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HardwareEvent {
+    /// Data arrived on a subscribed endpoint.
+    Notification {
+        /// Endpoint the data came from.
+        endpoint: Endpoint,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// The device went away.
+    Disconnected,
+}
+
+/// A connected device, addressed through named endpoints.
+#[async_trait]
+pub trait Hardware: Send + Sync + 'static {
+    /// The name the device presented (BLE advertised name, serial port, WebSocket identifier).
+    fn name(&self) -> &str;
+    /// Bus address (BLE peripheral id, port name, announced address).
+    fn address(&self) -> &str;
+    /// Endpoints this device exposes.
+    fn endpoints(&self) -> Vec<Endpoint>;
+    /// The bus's default gap between writes, if the bus needs one.
+    fn default_gap(&self) -> Option<Duration> {
+        None
+    }
+    /// True when the host requires keep-alive writes (e.g. backgrounded mobile BLE).
+    fn requires_keepalive(&self) -> bool {
+        false
+    }
+    /// Writes bytes to an endpoint.
+    async fn write(
+        &self,
+        endpoint: Endpoint,
+        data: &[u8],
+        with_response: bool,
+    ) -> Result<(), DeviceError>;
+    /// Reads from an endpoint (`length` 0 = whatever is available), waiting at most `timeout`.
+    async fn read(
+        &self,
+        endpoint: Endpoint,
+        length: u32,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, DeviceError>;
+    /// Starts notifications from an endpoint.
+    async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError>;
+    /// Stops notifications from an endpoint.
+    async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError>;
+    /// A receiver of this device's events. Every call gives an independent receiver.
+    fn events(&self) -> broadcast::Receiver<HardwareEvent>;
+    /// Disconnects the device.
+    async fn disconnect(&self);
+}
+
+/// A discovered device, not yet connected.
+#[async_trait]
+pub trait HardwareConnector: Send + 'static {
+    /// What the device advertised, for protocol matching.
+    fn specifier(&self) -> &CommSpecifier;
+    /// Bus address.
+    fn address(&self) -> &str;
+    /// Presented name.
+    fn name(&self) -> &str;
+    /// Connects, binding endpoints according to the candidate protocol's specifiers.
+    async fn connect(
+        self: Box<Self>,
+        candidate: &[CommSpecifier],
+    ) -> Result<Arc<dyn Hardware>, DeviceError>;
+}
+
+/// What a comm manager tells the device manager.
+pub enum CommEvent {
+    /// A device was found.
+    DeviceFound(Box<dyn HardwareConnector>),
+    /// The manager stopped scanning on its own.
+    ScanningFinished {
+        /// Manager name.
+        manager: &'static str,
+    },
+}
+
+impl std::fmt::Debug for CommEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommEvent::DeviceFound(c) => write!(f, "DeviceFound({})", c.address()),
+            CommEvent::ScanningFinished { manager } => write!(f, "ScanningFinished({manager})"),
+        }
+    }
+}
+
+/// Sender comm managers use to report events.
+pub type CommEventSender = mpsc::UnboundedSender<CommEvent>;
+
+/// A bus manager.
+#[async_trait]
+pub trait CommManager: Send + Sync + 'static {
+    /// Unique name (`"simulated"`, `"websocket"`, `"btle"`, ...).
+    fn name(&self) -> &'static str;
+    /// Starts discovering devices.
+    async fn start_scanning(&self) -> Result<(), DeviceError>;
+    /// Stops discovering devices.
+    async fn stop_scanning(&self) -> Result<(), DeviceError>;
+    /// True while a scan is running.
+    fn is_scanning(&self) -> bool;
+    /// Stops background work (listeners, scan loops); called once at shutdown.
+    async fn shutdown(&self) {}
+}
