@@ -4,5 +4,6 @@
 
 pub mod config;
 pub mod definition;
+pub mod handle;
 pub mod protocol;
 pub mod protocols;

@@ -101,8 +101,8 @@ pub struct OutputAction {
 /// Keep-alive behaviour of a protocol (`server-architecture.md` §5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeepAlive {
-    /// Repeat the last written packet after `Duration` of inactivity, only when the hardware
-    /// requires keep-alive. The device is stopped right after connecting.
+    /// Repeat the last written packet after 5 s of inactivity, only when the hardware requires
+    /// keep-alive (then the device is also stopped right after connecting).
     RepeatLastIfRequired,
     /// Repeat the last written packet after every quiet period of the given length, always.
     /// The device is stopped right after connecting so a safe packet exists.
@@ -155,13 +155,24 @@ pub trait ProtocolFactory: Send + Sync + 'static {
 #[async_trait]
 pub trait ProtocolHandler: Send + Sync + 'static {
     /// Encodes a batch of output actions (one client message; sorted by feature index). The
-    /// default calls [`ProtocolHandler::output`] for each action in order. Stateful protocols
-    /// that pack several features into one packet may emit a packet per action with the same
-    /// feature mask: the device task keeps only the last one of a batch.
+    /// default calls [`ProtocolHandler::output`] for each action in order; a write produced for
+    /// a later action replaces any earlier write of the batch whose feature mask overlaps it
+    /// (so stateful protocols that pack several features into one packet may emit a full-state
+    /// packet per action and only the last one is sent). Packets produced for the same action
+    /// never replace each other.
     fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
-        let mut out = Vec::new();
+        let mut out: Vec<HwCommand> = Vec::new();
         for action in actions {
-            out.extend(self.output(action)?);
+            let packets = self.output(action)?;
+            for p in &packets {
+                if let HwCommand::Write { features, .. } = p {
+                    out.retain(|q| match q {
+                        HwCommand::Write { features: f, .. } => f & features == 0,
+                        _ => true,
+                    });
+                }
+            }
+            out.extend(packets);
         }
         Ok(out)
     }

@@ -1,1 +1,728 @@
-//! Simulated devices.
+//! Simulated devices: virtual toys that present the identifiers real hardware would (a BLE name
+//! with manufacturer data and services, a serial port, USB/HID ids), go through the real
+//! configuration and protocol code, and record every operation the server performs on them.
+//!
+//! Tests use the recorded operations to assert exact bytes; users use simulated toys to develop
+//! without hardware. Notifications, read replies and disconnects can be injected. A simulated
+//! device may carry a *responder* that answers writes the way the real toy would (the built-in
+//! one answers Lovense `DeviceType;` and `Battery;` queries), so identification handshakes work.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, Notify};
+
+use crate::core::types::Endpoint;
+use crate::device::config::{BtleSpecifier, CommSpecifier, ManufacturerData, VidPid};
+use crate::error::DeviceError;
+use crate::hwmgr::{
+    CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent,
+};
+
+/// One operation the server performed on a simulated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimOp {
+    /// A write.
+    Write {
+        /// Endpoint.
+        endpoint: Endpoint,
+        /// Bytes.
+        data: Vec<u8>,
+        /// Write-with-response flag.
+        with_response: bool,
+    },
+    /// A subscription.
+    Subscribe {
+        /// Endpoint.
+        endpoint: Endpoint,
+    },
+    /// An unsubscription.
+    Unsubscribe {
+        /// Endpoint.
+        endpoint: Endpoint,
+    },
+}
+
+impl std::fmt::Display for SimOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimOp::Write { endpoint, data, .. } => {
+                write!(f, "write {endpoint} {}", describe_bytes(data))
+            }
+            SimOp::Subscribe { endpoint } => write!(f, "subscribe {endpoint}"),
+            SimOp::Unsubscribe { endpoint } => write!(f, "unsubscribe {endpoint}"),
+        }
+    }
+}
+
+/// Renders bytes as quoted text when printable, else as hex.
+pub fn describe_bytes(data: &[u8]) -> String {
+    let printable = !data.is_empty()
+        && data
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\n' || *b == b'\r');
+    if printable {
+        format!("{:?}", String::from_utf8_lossy(data))
+    } else {
+        let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
+        format!("[{}]", hex.join(" "))
+    }
+}
+
+/// Answers writes like a real toy: returns notifications to deliver.
+pub type Responder = Arc<dyn Fn(Endpoint, &[u8]) -> Vec<(Endpoint, Vec<u8>)> + Send + Sync>;
+
+/// The bus a simulated device pretends to be on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimBus {
+    /// Bluetooth LE advertisement.
+    Btle {
+        /// Advertised name.
+        name: String,
+        /// Manufacturer data.
+        manufacturer_data: Vec<ManufacturerData>,
+        /// Advertised services.
+        advertised_services: Vec<String>,
+    },
+    /// A serial port.
+    Serial {
+        /// Port name.
+        port: String,
+    },
+    /// A HID device.
+    Hid(VidPid),
+    /// A USB device.
+    Usb(VidPid),
+}
+
+/// Description of a simulated device.
+#[derive(Clone)]
+pub struct SimDeviceSpec {
+    /// Bus identity.
+    pub bus: SimBus,
+    /// Address; generated when `None`.
+    pub address: Option<String>,
+    /// Endpoints; when `None`, every endpoint the matched protocol's BLE services list.
+    pub endpoints: Option<Vec<Endpoint>>,
+    /// Optional responder.
+    pub responder: Option<Responder>,
+}
+
+impl std::fmt::Debug for SimDeviceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimDeviceSpec")
+            .field("bus", &self.bus)
+            .field("address", &self.address)
+            .field("endpoints", &self.endpoints)
+            .field("responder", &self.responder.is_some())
+            .finish()
+    }
+}
+
+impl SimDeviceSpec {
+    /// A BLE device advertising only a name, with the built-in responder for its family.
+    pub fn ble(name: &str) -> SimDeviceSpec {
+        SimDeviceSpec {
+            bus: SimBus::Btle {
+                name: name.to_string(),
+                manufacturer_data: Vec::new(),
+                advertised_services: Vec::new(),
+            },
+            address: None,
+            endpoints: None,
+            responder: builtin_responder(name),
+        }
+    }
+
+    /// A BLE device with no responder (tests drive notifications themselves).
+    pub fn ble_silent(name: &str) -> SimDeviceSpec {
+        SimDeviceSpec {
+            responder: None,
+            ..SimDeviceSpec::ble(name)
+        }
+    }
+
+    /// Parses a command-line identifier: `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` (hex), or
+    /// a BLE name (optionally `ble:NAME`).
+    pub fn parse(text: &str) -> Result<SimDeviceSpec, String> {
+        let vidpid = |rest: &str| -> Result<VidPid, String> {
+            let (v, p) = rest
+                .split_once(':')
+                .ok_or_else(|| format!("expected VID:PID in hex, got {rest:?}"))?;
+            let parse = |s: &str| {
+                u16::from_str_radix(s.trim_start_matches("0x"), 16)
+                    .map_err(|_| format!("{s:?} is not a 16-bit hex number"))
+            };
+            Ok(VidPid {
+                vendor_id: parse(v)?,
+                product_id: parse(p)?,
+            })
+        };
+        let bus = if let Some(port) = text.strip_prefix("serial:") {
+            SimBus::Serial {
+                port: port.to_string(),
+            }
+        } else if let Some(rest) = text.strip_prefix("hid:") {
+            SimBus::Hid(vidpid(rest)?)
+        } else if let Some(rest) = text.strip_prefix("usb:") {
+            SimBus::Usb(vidpid(rest)?)
+        } else {
+            let name = text.strip_prefix("ble:").unwrap_or(text);
+            if name.is_empty() {
+                return Err("a simulated device needs a name".to_string());
+            }
+            return Ok(SimDeviceSpec::ble(name));
+        };
+        Ok(SimDeviceSpec {
+            bus,
+            address: None,
+            endpoints: None,
+            responder: None,
+        })
+    }
+
+    fn name(&self) -> String {
+        match &self.bus {
+            SimBus::Btle { name, .. } => name.clone(),
+            SimBus::Serial { port } => port.clone(),
+            SimBus::Hid(p) | SimBus::Usb(p) => {
+                format!("{:04x}:{:04x}", p.vendor_id, p.product_id)
+            }
+        }
+    }
+
+    fn specifier(&self) -> CommSpecifier {
+        match &self.bus {
+            SimBus::Btle {
+                name,
+                manufacturer_data,
+                advertised_services,
+            } => CommSpecifier::Btle(BtleSpecifier {
+                names: vec![name.clone()],
+                manufacturer_data: manufacturer_data.clone(),
+                advertised_services: advertised_services.clone(),
+                services: Vec::new(),
+            }),
+            SimBus::Serial { port } => {
+                CommSpecifier::Serial(crate::device::config::SerialSpecifier {
+                    port: port.clone(),
+                    baud_rate: 0,
+                    data_bits: 8,
+                    parity: 'N',
+                    stop_bits: 1,
+                })
+            }
+            SimBus::Hid(p) => CommSpecifier::Hid(vec![*p]),
+            SimBus::Usb(p) => CommSpecifier::Usb(vec![*p]),
+        }
+    }
+}
+
+/// Lovense device-type letters by product name, for the built-in responder.
+const LOVENSE_TYPES: &[(&str, &str)] = &[
+    ("Hush", "Z"),
+    ("Lush", "S"),
+    ("Edge", "P"),
+    ("Nora", "A"),
+    ("Max", "B"),
+    ("Domi", "W"),
+    ("Ambi", "L"),
+    ("Ferri", "F"),
+    ("Osci", "O"),
+    ("Diamo", "J"),
+    ("Dolce", "Q"),
+    ("Hyphy", "U"),
+    ("Gravity", "EI"),
+    ("Flexer", "EI"),
+    ("Gush", "ED"),
+    ("Exomoon", "EA"),
+    ("Tenera", "EB"),
+    ("Solace", "BA"),
+    ("Calor", "H"),
+    ("Ridge", "V"),
+];
+
+/// A responder for known device families, chosen from the advertised name.
+pub fn builtin_responder(name: &str) -> Option<Responder> {
+    let rest = name.strip_prefix("LVS-")?;
+    let letter = LOVENSE_TYPES
+        .iter()
+        .find(|(product, _)| rest.starts_with(product))
+        .map(|(_, l)| (*l).to_string())
+        .or_else(|| {
+            let letters: String = rest.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+            (!letters.is_empty()).then_some(letters)
+        })?;
+    Some(Arc::new(move |endpoint: Endpoint, data: &[u8]| {
+        if endpoint != Endpoint::Tx {
+            return Vec::new();
+        }
+        match data {
+            b"DeviceType;" => vec![(
+                Endpoint::Rx,
+                format!("{letter}:11:0082059AD3BD;").into_bytes(),
+            )],
+            b"Battery;" => vec![(Endpoint::Rx, b"85;".to_vec())],
+            _ if data.ends_with(b";") && data != b"Battery;" => vec![(Endpoint::Rx, b"OK;".to_vec())],
+            _ => Vec::new(),
+        }
+    }))
+}
+
+static NEXT_ADDRESS: AtomicU64 = AtomicU64::new(1);
+
+/// A simulated device's hardware side: records operations and delivers injected events.
+pub struct SimHardware {
+    name: String,
+    address: String,
+    specifier: CommSpecifier,
+    endpoints: Mutex<Option<Vec<Endpoint>>>,
+    responder: Option<Responder>,
+    ops: Mutex<VecDeque<SimOp>>,
+    ops_notify: Notify,
+    log: broadcast::Sender<SimOp>,
+    subscribed: Mutex<HashSet<Endpoint>>,
+    reads: Mutex<VecDeque<(Endpoint, Vec<u8>)>>,
+    reads_notify: Notify,
+    events: broadcast::Sender<HardwareEvent>,
+    connected: AtomicBool,
+    offered: AtomicBool,
+}
+
+impl std::fmt::Debug for SimHardware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHardware")
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl SimHardware {
+    /// Creates a simulated device from its description.
+    pub fn new(spec: SimDeviceSpec) -> Arc<SimHardware> {
+        let address = spec.address.clone().unwrap_or_else(|| {
+            format!("sim-{:04}", NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed))
+        });
+        let (events, _) = broadcast::channel(256);
+        let (log, _) = broadcast::channel(1024);
+        Arc::new(SimHardware {
+            name: spec.name(),
+            specifier: spec.specifier(),
+            address,
+            endpoints: Mutex::new(spec.endpoints.clone()),
+            responder: spec.responder.clone(),
+            ops: Mutex::new(VecDeque::new()),
+            ops_notify: Notify::new(),
+            log,
+            subscribed: Mutex::new(HashSet::new()),
+            reads: Mutex::new(VecDeque::new()),
+            reads_notify: Notify::new(),
+            events,
+            connected: AtomicBool::new(false),
+            offered: AtomicBool::new(false),
+        })
+    }
+
+    /// True while the server holds the device connected.
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    /// Takes the oldest recorded operation, waiting up to `timeout` for one.
+    pub async fn next_op(&self, timeout: Duration) -> Option<SimOp> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.ops_notify.notified();
+            if let Some(op) = self.ops.lock().pop_front() {
+                return Some(op);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.ops.lock().pop_front();
+            }
+        }
+    }
+
+    /// Removes and returns every recorded operation.
+    pub fn take_ops(&self) -> Vec<SimOp> {
+        self.ops.lock().drain(..).collect()
+    }
+
+    /// Removes and returns the recorded writes only (endpoint, bytes).
+    pub fn take_writes(&self) -> Vec<(Endpoint, Vec<u8>)> {
+        self.take_ops()
+            .into_iter()
+            .filter_map(|op| match op {
+                SimOp::Write { endpoint, data, .. } => Some((endpoint, data)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A live feed of operations (for printing what the toy receives).
+    pub fn watch(&self) -> broadcast::Receiver<SimOp> {
+        self.log.subscribe()
+    }
+
+    /// Delivers a notification; dropped unless the endpoint is subscribed (like real BLE).
+    pub fn notify(&self, endpoint: Endpoint, data: &[u8]) {
+        if self.subscribed.lock().contains(&endpoint) {
+            let _ = self.events.send(HardwareEvent::Notification {
+                endpoint,
+                data: data.to_vec(),
+            });
+        }
+    }
+
+    /// Queues a reply for the next read.
+    pub fn queue_read(&self, endpoint: Endpoint, data: &[u8]) {
+        self.reads.lock().push_back((endpoint, data.to_vec()));
+        self.reads_notify.notify_waiters();
+    }
+
+    /// Simulates the device going away.
+    pub fn disconnect_now(&self) {
+        if self.connected.swap(false, Ordering::SeqCst) {
+            self.subscribed.lock().clear();
+            let _ = self.events.send(HardwareEvent::Disconnected);
+        }
+    }
+
+    fn record(&self, op: SimOp) {
+        tracing::trace!(address = %self.address, %op, "simulated device operation");
+        let _ = self.log.send(op.clone());
+        self.ops.lock().push_back(op);
+        self.ops_notify.notify_waiters();
+    }
+
+    fn check(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
+        if !self.is_connected() {
+            return Err(DeviceError::Disconnected(self.address.clone()));
+        }
+        let has = self
+            .endpoints
+            .lock()
+            .as_ref()
+            .is_none_or(|e| e.contains(&endpoint));
+        if has {
+            Ok(())
+        } else {
+            Err(DeviceError::Hardware(format!(
+                "simulated device {} has no endpoint {endpoint}",
+                self.address
+            )))
+        }
+    }
+}
+
+#[async_trait]
+impl Hardware for SimHardware {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        self.endpoints.lock().clone().unwrap_or_default()
+    }
+
+    async fn write(
+        &self,
+        endpoint: Endpoint,
+        data: &[u8],
+        with_response: bool,
+    ) -> Result<(), DeviceError> {
+        self.check(endpoint)?;
+        self.record(SimOp::Write {
+            endpoint,
+            data: data.to_vec(),
+            with_response,
+        });
+        if let Some(responder) = &self.responder {
+            for (ep, reply) in responder(endpoint, data) {
+                self.notify(ep, &reply);
+            }
+        }
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        endpoint: Endpoint,
+        _length: u32,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, DeviceError> {
+        self.check(endpoint)?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.reads_notify.notified();
+            {
+                let mut reads = self.reads.lock();
+                if let Some((ep, _)) = reads.front() {
+                    if *ep != endpoint {
+                        return Err(DeviceError::Hardware(format!(
+                            "simulated read on {endpoint}, but the queued reply is for {ep}"
+                        )));
+                    }
+                    if let Some((_, data)) = reads.pop_front() {
+                        return Ok(data);
+                    }
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(DeviceError::Timeout(format!(
+                    "read from {endpoint} on {}",
+                    self.address
+                )));
+            }
+        }
+    }
+
+    async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
+        self.check(endpoint)?;
+        self.subscribed.lock().insert(endpoint);
+        self.record(SimOp::Subscribe { endpoint });
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
+        self.check(endpoint)?;
+        self.subscribed.lock().remove(&endpoint);
+        self.record(SimOp::Unsubscribe { endpoint });
+        Ok(())
+    }
+
+    fn events(&self) -> broadcast::Receiver<HardwareEvent> {
+        self.events.subscribe()
+    }
+
+    async fn disconnect(&self) {
+        self.disconnect_now();
+    }
+}
+
+struct SimConnector {
+    hardware: Arc<SimHardware>,
+}
+
+#[async_trait]
+impl HardwareConnector for SimConnector {
+    fn specifier(&self) -> &CommSpecifier {
+        &self.hardware.specifier
+    }
+
+    fn address(&self) -> &str {
+        &self.hardware.address
+    }
+
+    fn name(&self) -> &str {
+        &self.hardware.name
+    }
+
+    async fn connect(
+        self: Box<Self>,
+        candidate: &[CommSpecifier],
+    ) -> Result<Arc<dyn Hardware>, DeviceError> {
+        {
+            let mut endpoints = self.hardware.endpoints.lock();
+            if endpoints.is_none() {
+                let mut list: Vec<Endpoint> = candidate
+                    .iter()
+                    .filter_map(|s| match s {
+                        CommSpecifier::Btle(b) => Some(b),
+                        _ => None,
+                    })
+                    .take(1)
+                    .flat_map(|b| b.services.iter())
+                    .flat_map(|s| s.characteristics.iter().map(|(e, _)| *e))
+                    .collect();
+                if list.is_empty() {
+                    // serial/HID/USB devices have a single bidirectional channel
+                    list = vec![Endpoint::Tx, Endpoint::Rx];
+                }
+                list.sort();
+                list.dedup();
+                *endpoints = Some(list);
+            }
+        }
+        self.hardware.connected.store(true, Ordering::SeqCst);
+        Ok(self.hardware)
+    }
+}
+
+/// The simulated comm manager: offers its devices while scanning.
+pub struct SimCommManager {
+    devices: Mutex<Vec<Arc<SimHardware>>>,
+    scanning: AtomicBool,
+    events: CommEventSender,
+}
+
+impl std::fmt::Debug for SimCommManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCommManager")
+            .field("devices", &self.devices.lock().len())
+            .finish()
+    }
+}
+
+impl SimCommManager {
+    /// Creates the manager; events go to the device manager.
+    pub fn new(events: CommEventSender) -> SimCommManager {
+        SimCommManager {
+            devices: Mutex::new(Vec::new()),
+            scanning: AtomicBool::new(false),
+            events,
+        }
+    }
+
+    /// Adds a simulated device; it is offered at once when scanning, else at the next scan.
+    pub fn add_device(&self, spec: SimDeviceSpec) -> Arc<SimHardware> {
+        let hw = SimHardware::new(spec);
+        self.devices.lock().push(hw.clone());
+        if self.is_scanning() {
+            self.offer(&hw);
+        }
+        hw
+    }
+
+    /// Removes a simulated device (disconnecting it if connected).
+    pub fn remove_device(&self, address: &str) -> bool {
+        let mut devices = self.devices.lock();
+        let before = devices.len();
+        devices.retain(|d| {
+            if d.address == address {
+                d.disconnect_now();
+                false
+            } else {
+                true
+            }
+        });
+        devices.len() != before
+    }
+
+    /// The simulated device with this address.
+    pub fn device(&self, address: &str) -> Option<Arc<SimHardware>> {
+        self.devices
+            .lock()
+            .iter()
+            .find(|d| d.address == address)
+            .cloned()
+    }
+
+    /// All simulated devices.
+    pub fn devices(&self) -> Vec<Arc<SimHardware>> {
+        self.devices.lock().clone()
+    }
+
+    fn offer(&self, hw: &Arc<SimHardware>) {
+        if hw.is_connected() || hw.offered.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let _ = self.events.send(CommEvent::DeviceFound(Box::new(SimConnector {
+            hardware: hw.clone(),
+        })));
+    }
+}
+
+#[async_trait]
+impl CommManager for SimCommManager {
+    fn name(&self) -> &'static str {
+        "simulated"
+    }
+
+    async fn start_scanning(&self) -> Result<(), DeviceError> {
+        self.scanning.store(true, Ordering::SeqCst);
+        let devices = self.devices.lock().clone();
+        for d in devices {
+            // a device that disconnected may be found again
+            if !d.is_connected() {
+                d.offered.store(false, Ordering::SeqCst);
+            }
+            self.offer(&d);
+        }
+        Ok(())
+    }
+
+    async fn stop_scanning(&self) -> Result<(), DeviceError> {
+        self.scanning.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn is_scanning(&self) -> bool {
+        self.scanning.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn records_and_responds() {
+        let hw = SimHardware::new(SimDeviceSpec::ble("LVS-Hush"));
+        let conn = Box::new(SimConnector {
+            hardware: hw.clone(),
+        });
+        let dynhw = conn.connect(&[]).await.unwrap();
+        let mut events = dynhw.events();
+        dynhw.subscribe(Endpoint::Rx).await.unwrap();
+        dynhw.write(Endpoint::Tx, b"DeviceType;", false).await.unwrap();
+        match events.recv().await.unwrap() {
+            HardwareEvent::Notification { endpoint, data } => {
+                assert_eq!(endpoint, Endpoint::Rx);
+                assert!(data.starts_with(b"Z:"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let ops = hw.take_ops();
+        assert_eq!(ops.len(), 2);
+        assert!(matches!(&ops[1], SimOp::Write { data, .. } if data == b"DeviceType;"));
+    }
+
+    #[tokio::test]
+    async fn reads_and_missing_endpoints() {
+        let mut spec = SimDeviceSpec::ble_silent("X");
+        spec.endpoints = Some(vec![Endpoint::Tx, Endpoint::RxBleBattery]);
+        let hw = SimHardware::new(spec);
+        let dynhw = Box::new(SimConnector {
+            hardware: hw.clone(),
+        })
+        .connect(&[])
+        .await
+        .unwrap();
+        assert!(dynhw.write(Endpoint::Rx, b"x", false).await.is_err());
+        hw.queue_read(Endpoint::RxBleBattery, &[42]);
+        let v = dynhw
+            .read(Endpoint::RxBleBattery, 1, Duration::from_millis(100))
+            .await
+            .unwrap();
+        assert_eq!(v, vec![42]);
+        assert!(dynhw
+            .read(Endpoint::RxBleBattery, 1, Duration::from_millis(20))
+            .await
+            .is_err());
+        hw.disconnect_now();
+        assert!(dynhw.write(Endpoint::Tx, b"x", false).await.is_err());
+    }
+
+    #[test]
+    fn parse_identifiers() {
+        assert!(matches!(
+            SimDeviceSpec::parse("serial:/dev/ttyS9").unwrap().bus,
+            SimBus::Serial { .. }
+        ));
+        assert!(matches!(
+            SimDeviceSpec::parse("hid:0x1234:abcd").unwrap().bus,
+            SimBus::Hid(VidPid { vendor_id: 0x1234, product_id: 0xabcd })
+        ));
+        assert!(SimDeviceSpec::parse("hid:zz").is_err());
+        assert!(SimDeviceSpec::parse("").is_err());
+    }
+}

@@ -78,6 +78,14 @@ pub enum CommSpecifier {
         /// Announced identifier.
         name: String,
     },
+    /// Simulated device (config v5), by simulated device name; names follow the BLE name rules
+    /// (exact, or a trailing `*` prefix wildcard).
+    Simulated {
+        /// Simulated device names.
+        names: Vec<String>,
+    },
+    /// SDL gamepads (config v5, `sdl-gamepad`); every gamepad matches.
+    SdlGamepad,
 }
 
 impl CommSpecifier {
@@ -99,6 +107,8 @@ impl CommSpecifier {
             CommSpecifier::XInput => "xinput",
             CommSpecifier::LovenseConnectService => "lovense_connect_service",
             CommSpecifier::Websocket { .. } => "websocket",
+            CommSpecifier::Simulated { .. } => "simulated",
+            CommSpecifier::SdlGamepad => "sdl-gamepad",
         }
     }
 
@@ -110,7 +120,11 @@ impl CommSpecifier {
             (CommSpecifier::Usb(a), CommSpecifier::Usb(b))
             | (CommSpecifier::Hid(a), CommSpecifier::Hid(b)) => a.iter().any(|p| b.contains(p)),
             (CommSpecifier::XInput, CommSpecifier::XInput)
-            | (CommSpecifier::LovenseConnectService, CommSpecifier::LovenseConnectService) => true,
+            | (CommSpecifier::LovenseConnectService, CommSpecifier::LovenseConnectService)
+            | (CommSpecifier::SdlGamepad, CommSpecifier::SdlGamepad) => true,
+            (CommSpecifier::Simulated { names: a }, CommSpecifier::Simulated { names: b }) => {
+                a.iter().any(|x| b.iter().any(|y| name_matches(x, y)))
+            }
             (CommSpecifier::Websocket { name: a }, CommSpecifier::Websocket { name: b }) => a == b,
             _ => false,
         }
@@ -203,6 +217,23 @@ mod tests {
             ..Default::default()
         });
         assert!(!cfg.matches(&other));
+    }
+
+    #[test]
+    fn simulated_and_gamepad_buses() {
+        let cfg = CommSpecifier::Simulated {
+            names: vec!["simulated-1vibe".into(), "sim-*".into()],
+        };
+        let dev = |n: &str| CommSpecifier::Simulated {
+            names: vec![n.to_string()],
+        };
+        assert!(cfg.matches(&dev("simulated-1vibe")));
+        assert!(cfg.matches(&dev("sim-x")));
+        assert!(!cfg.matches(&dev("simulated-2vibe")));
+        assert!(!cfg.matches(&CommSpecifier::ble_name("simulated-1vibe")));
+        assert!(CommSpecifier::SdlGamepad.matches(&CommSpecifier::SdlGamepad));
+        assert!(!CommSpecifier::SdlGamepad.matches(&CommSpecifier::XInput));
+        assert_eq!(CommSpecifier::SdlGamepad.bus(), "sdl-gamepad");
     }
 
     #[test]

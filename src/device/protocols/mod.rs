@@ -14,6 +14,9 @@ use crate::device::protocol::ProtocolFactory;
 pub mod kit;
 
 // ---- protocol modules, set A (activejoy .. lovense) ----
+pub mod lovense;
+#[cfg(test)]
+mod testkit_a;
 // ---- end of set A ----
 
 // ---- protocol modules, set B (luvmazer .. xuanhuan) ----
@@ -44,6 +47,7 @@ impl ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
         let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
         // ---- registrations, set A ----
+        list.push(lovense::factory());
         // ---- end of registrations, set A ----
         // ---- registrations, set B ----
         // ---- end of registrations, set B ----

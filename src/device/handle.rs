@@ -1,0 +1,542 @@
+//! A connected device: definition + protocol handler + hardware, the output de-duplication, and
+//! the per-device writer task (message-gap throttling with latest-wins coalescing, keep-alive).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::legacy::LegacyView;
+use crate::core::messages::{DeviceInfo, InputReadingValue, OutputCommand};
+use crate::core::types::{InputCommand, InputType, OutputType};
+use crate::device::config::DeviceIdentifier;
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, KeepAlive, OutputAction, ProtocolHandler};
+use crate::device::protocols::kit::KEEPALIVE_IDLE;
+use crate::error::DeviceError;
+use crate::hwmgr::Hardware;
+
+/// Commands to the writer task.
+enum TaskMsg {
+    /// One batch of hardware commands (one client message).
+    Batch(Vec<HwCommand>),
+    /// Answer once everything queued before this has been written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// How long an input read may take.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connected device.
+pub struct Device {
+    index: u32,
+    identifier: DeviceIdentifier,
+    definition: DeviceDefinition,
+    info: DeviceInfo,
+    legacy: LegacyView,
+    hardware: Arc<dyn Hardware>,
+    handler: Arc<dyn ProtocolHandler>,
+    last: Mutex<HashMap<u32, (OutputType, i32, Option<u32>)>>,
+    subscriptions: Mutex<HashSet<(u32, InputType)>>,
+    task: mpsc::UnboundedSender<TaskMsg>,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("index", &self.index)
+            .field("protocol", &self.identifier.protocol)
+            .field("name", &self.info.name)
+            .finish()
+    }
+}
+
+impl Device {
+    /// Builds the device and starts its writer task on the current tokio runtime. The task ends
+    /// when `cancel` fires or the device is dropped.
+    pub fn start(
+        index: u32,
+        identifier: DeviceIdentifier,
+        definition: DeviceDefinition,
+        hardware: Arc<dyn Hardware>,
+        handler: Arc<dyn ProtocolHandler>,
+        cancel: CancellationToken,
+    ) -> Arc<Device> {
+        let gap = definition
+            .effective_gap_ms()
+            .map(|ms| Duration::from_millis(u64::from(ms)))
+            .or_else(|| hardware.default_gap())
+            .filter(|d| !d.is_zero());
+        let info = DeviceInfo {
+            index,
+            name: definition.name.clone(),
+            display_name: definition.user.display_name.clone(),
+            message_timing_gap: gap
+                .map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX))
+                .unwrap_or(0),
+            features: definition.advertised_features(),
+        };
+        let legacy = LegacyView::from_features(&info.features);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let keepalive = handler.keepalive();
+        let keepalive = match keepalive {
+            KeepAlive::RepeatLastIfRequired | KeepAlive::FixedIfRequired { .. }
+                if !hardware.requires_keepalive() =>
+            {
+                None
+            }
+            other => Some(other),
+        };
+        tokio::spawn(writer_task(
+            hardware.clone(),
+            handler.clone(),
+            rx,
+            gap,
+            keepalive,
+            cancel.clone(),
+        ));
+        Arc::new(Device {
+            index,
+            identifier,
+            definition,
+            info,
+            legacy,
+            hardware,
+            handler,
+            last: Mutex::new(HashMap::new()),
+            subscriptions: Mutex::new(HashSet::new()),
+            task: tx,
+            cancel,
+        })
+    }
+
+    /// Device index.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The `(address, protocol, identifier)` triple.
+    pub fn identifier(&self) -> &DeviceIdentifier {
+        &self.identifier
+    }
+
+    /// The resolved definition.
+    pub fn definition(&self) -> &DeviceDefinition {
+        &self.definition
+    }
+
+    /// What clients see.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// The legacy (v0–v3) index spaces, built from the client-visible features.
+    pub fn legacy(&self) -> &LegacyView {
+        &self.legacy
+    }
+
+    /// The hardware.
+    pub fn hardware(&self) -> &Arc<dyn Hardware> {
+        &self.hardware
+    }
+
+    /// The protocol handler.
+    pub fn handler(&self) -> &Arc<dyn ProtocolHandler> {
+        &self.handler
+    }
+
+    /// True when the stop strategy requires stopping right after connecting (protocols that
+    /// repeat the last packet need a safe packet to repeat).
+    pub fn needs_stop_on_connect(&self) -> bool {
+        match self.handler.keepalive() {
+            KeepAlive::RepeatLastEvery(_) => true,
+            KeepAlive::RepeatLastIfRequired => self.hardware.requires_keepalive(),
+            _ => false,
+        }
+    }
+
+    /// Validates a v4 output command and converts it into a device action.
+    pub fn check_output(
+        &self,
+        feature_index: u32,
+        command: &OutputCommand,
+    ) -> Result<OutputAction, DeviceError> {
+        let feature =
+            self.definition
+                .feature(feature_index)
+                .ok_or(DeviceError::NoFeature {
+                    device: self.index,
+                    feature: feature_index,
+                })?;
+        if feature.outputs.is_empty() {
+            return Err(DeviceError::NotSupported(format!(
+                "feature {feature_index} of device {} has no outputs",
+                self.index
+            )));
+        }
+        let output = feature.output(command.kind).ok_or_else(|| {
+            DeviceError::NotSupported(format!(
+                "feature {feature_index} of device {} has no {} output",
+                self.index, command.kind
+            ))
+        })?;
+        if output.disabled {
+            return Err(DeviceError::NotSupported(format!(
+                "{} output of feature {feature_index} on device {} is disabled by the user",
+                command.kind, self.index
+            )));
+        }
+        let value = output.device_value(command.value)?;
+        let duration = match (command.kind, command.duration) {
+            (OutputType::HwPositionWithDuration, Some(d)) => Some(output.check_duration(d)?),
+            (OutputType::HwPositionWithDuration, None) => {
+                return Err(DeviceError::OutOfRange(
+                    "HwPositionWithDuration needs a Duration".to_string(),
+                ))
+            }
+            _ => None,
+        };
+        if value < 0 && !command.kind.allows_negative() {
+            return Err(DeviceError::OutOfRange(format!(
+                "{} does not take negative values",
+                command.kind
+            )));
+        }
+        Ok(OutputAction {
+            feature: feature_index,
+            kind: command.kind,
+            value,
+            duration,
+        })
+    }
+
+    /// Sends output actions (already validated) as one batch. Actions equal to the last value
+    /// sent to their feature are skipped. Returns once the batch is queued for writing.
+    pub fn output(&self, mut actions: Vec<OutputAction>) -> Result<(), DeviceError> {
+        actions.sort_by_key(|a| a.feature);
+        let fresh: Vec<OutputAction> = {
+            let last = self.last.lock();
+            actions
+                .into_iter()
+                .filter(|a| last.get(&a.feature) != Some(&(a.kind, a.value, a.duration)))
+                .collect()
+        };
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let commands = self.handler.outputs(&fresh)?;
+        {
+            let mut last = self.last.lock();
+            for a in &fresh {
+                last.insert(a.feature, (a.kind, a.value, a.duration));
+            }
+        }
+        tracing::debug!(device = self.index, actions = fresh.len(), "output");
+        self.enqueue(commands)
+    }
+
+    fn enqueue(&self, commands: Vec<HwCommand>) -> Result<(), DeviceError> {
+        if commands.is_empty() {
+            return Ok(());
+        }
+        self.task
+            .send(TaskMsg::Batch(commands))
+            .map_err(|_| DeviceError::Disconnected(format!("device {}", self.index)))
+    }
+
+    /// Stops outputs and/or unsubscribes inputs, for one feature or the whole device.
+    pub async fn stop(
+        &self,
+        feature: Option<u32>,
+        inputs: bool,
+        outputs: bool,
+    ) -> Result<(), DeviceError> {
+        let selected: Vec<_> = self
+            .definition
+            .features
+            .iter()
+            .filter(|f| feature.is_none_or(|i| f.index == i))
+            .collect();
+        if let Some(i) = feature {
+            if selected.is_empty() {
+                return Err(DeviceError::NoFeature {
+                    device: self.index,
+                    feature: i,
+                });
+            }
+        }
+        if outputs {
+            let actions: Vec<OutputAction> = selected
+                .iter()
+                .filter_map(|f| {
+                    f.stop_output().map(|kind| OutputAction {
+                        feature: f.index,
+                        kind,
+                        value: 0,
+                        duration: None,
+                    })
+                })
+                .collect();
+            self.output(actions)?;
+        }
+        if inputs {
+            for f in selected.iter().filter(|f| f.has_subscribable_input()) {
+                for input in &f.inputs {
+                    if input.commands.contains(&InputCommand::Subscribe) {
+                        self.subscriptions.lock().remove(&(f.index, input.kind));
+                        self.handler
+                            .input(&self.hardware, f, input.kind, InputCommand::Unsubscribe)
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs an input command on a feature.
+    pub async fn input(
+        &self,
+        feature_index: u32,
+        kind: InputType,
+        command: InputCommand,
+    ) -> Result<Option<InputReadingValue>, DeviceError> {
+        let feature =
+            self.definition
+                .feature(feature_index)
+                .ok_or(DeviceError::NoFeature {
+                    device: self.index,
+                    feature: feature_index,
+                })?;
+        let input = feature.input(kind).ok_or_else(|| {
+            DeviceError::NotSupported(format!(
+                "feature {feature_index} of device {} has no {kind} input",
+                self.index
+            ))
+        })?;
+        let allowed = match command {
+            InputCommand::Read => input.commands.contains(&InputCommand::Read),
+            InputCommand::Subscribe | InputCommand::Unsubscribe => {
+                input.commands.contains(&InputCommand::Subscribe)
+            }
+        };
+        if !allowed {
+            return Err(DeviceError::NotSupported(format!(
+                "{kind} input of feature {feature_index} on device {} does not support {}",
+                self.index,
+                command.wire_name()
+            )));
+        }
+        match command {
+            InputCommand::Subscribe => {
+                if !self.subscriptions.lock().insert((feature_index, kind)) {
+                    return Ok(None);
+                }
+            }
+            InputCommand::Unsubscribe => {
+                if !self.subscriptions.lock().remove(&(feature_index, kind)) {
+                    return Ok(None);
+                }
+            }
+            InputCommand::Read => {}
+        }
+        let fut = self.handler.input(&self.hardware, feature, kind, command);
+        match tokio::time::timeout(READ_TIMEOUT, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                if command == InputCommand::Subscribe {
+                    self.subscriptions.lock().remove(&(feature_index, kind));
+                }
+                Err(e)
+            }
+            Err(_) => Err(DeviceError::Timeout(format!(
+                "{kind} {} on device {}",
+                command.wire_name(),
+                self.index
+            ))),
+        }
+    }
+
+    /// True when a subscription is active for this feature and input.
+    pub fn is_subscribed(&self, feature_index: u32, kind: InputType) -> bool {
+        self.subscriptions.lock().contains(&(feature_index, kind))
+    }
+
+    /// Waits until every queued write has been performed (bounded by `timeout`).
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.task.send(TaskMsg::Flush(tx)).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(timeout, rx).await, Ok(Ok(())))
+    }
+
+    /// Stops the writer task and disconnects the hardware.
+    pub async fn disconnect(&self) {
+        self.cancel.cancel();
+        self.hardware.disconnect().await;
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+async fn execute(hardware: &Arc<dyn Hardware>, command: &HwCommand) -> Result<(), DeviceError> {
+    match command {
+        HwCommand::Write {
+            endpoint,
+            data,
+            with_response,
+            ..
+        } => hardware.write(*endpoint, data, *with_response).await,
+        HwCommand::Subscribe { endpoint } => hardware.subscribe(*endpoint).await,
+        HwCommand::Unsubscribe { endpoint } => hardware.unsubscribe(*endpoint).await,
+    }
+}
+
+/// Merges a batch into the pending queue: each new write removes pending writes sharing a
+/// feature bit; subscribe/unsubscribe replace pending ones on the same endpoint.
+fn merge(pending: &mut Vec<HwCommand>, batch: Vec<HwCommand>) {
+    let mut incoming: Vec<HwCommand> = Vec::with_capacity(batch.len());
+    for c in batch {
+        match &c {
+            HwCommand::Write { features, .. } => pending.retain(|p| match p {
+                HwCommand::Write { features: f, .. } => f & features == 0,
+                _ => true,
+            }),
+            HwCommand::Subscribe { endpoint } | HwCommand::Unsubscribe { endpoint } => {
+                pending.retain(|p| match p {
+                    HwCommand::Subscribe { endpoint: e } | HwCommand::Unsubscribe { endpoint: e } => {
+                        e != endpoint
+                    }
+                    HwCommand::Write { .. } => true,
+                })
+            }
+        }
+        incoming.push(c);
+    }
+    pending.extend(incoming);
+}
+
+async fn writer_task(
+    hardware: Arc<dyn Hardware>,
+    handler: Arc<dyn ProtocolHandler>,
+    mut rx: mpsc::UnboundedReceiver<TaskMsg>,
+    gap: Option<Duration>,
+    keepalive: Option<KeepAlive>,
+    cancel: CancellationToken,
+) {
+    let mut pending: Vec<HwCommand> = Vec::new();
+    let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+    // earliest time the next write may go out (gap throttling)
+    let mut next_slot = Instant::now();
+    let mut last_write: Option<HwCommand> = None;
+    let mut last_activity = Instant::now();
+    let far = Duration::from_secs(3600);
+    loop {
+        let flush_at = if pending.is_empty() {
+            None
+        } else {
+            Some(next_slot)
+        };
+        let keepalive_at = match &keepalive {
+            Some(KeepAlive::RepeatLastEvery(d)) | Some(KeepAlive::Periodic(d)) => {
+                Some(last_activity + *d)
+            }
+            Some(KeepAlive::RepeatLastIfRequired) | Some(KeepAlive::FixedIfRequired { .. }) => {
+                Some(last_activity + KEEPALIVE_IDLE)
+            }
+            None => None,
+        };
+        let wake = match (flush_at, keepalive_at) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => Instant::now() + far,
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            msg = rx.recv() => {
+                match msg {
+                    None => break,
+                    Some(TaskMsg::Flush(tx)) => {
+                        if pending.is_empty() {
+                            let _ = tx.send(());
+                        } else {
+                            waiters.push(tx);
+                        }
+                    }
+                    Some(TaskMsg::Batch(batch)) => {
+                        last_activity = Instant::now();
+                        match gap {
+                            Some(_) if Instant::now() < next_slot || !pending.is_empty() => {
+                                merge(&mut pending, batch);
+                            }
+                            _ => {
+                                for c in &batch {
+                                    if let Err(e) = execute(&hardware, c).await {
+                                        tracing::warn!(error = %e, "device write failed");
+                                    }
+                                    if matches!(c, HwCommand::Write { .. }) {
+                                        last_write = Some(c.clone());
+                                    }
+                                }
+                                if let Some(g) = gap {
+                                    next_slot = Instant::now() + g;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(wake) => {
+                let now = Instant::now();
+                if !pending.is_empty() && now >= next_slot {
+                    for c in std::mem::take(&mut pending) {
+                        if let Err(e) = execute(&hardware, &c).await {
+                            tracing::warn!(error = %e, "device write failed");
+                        }
+                        if matches!(c, HwCommand::Write { .. }) {
+                            last_write = Some(c);
+                        }
+                    }
+                    if let Some(g) = gap {
+                        next_slot = Instant::now() + g;
+                    }
+                    last_activity = Instant::now();
+                    for w in waiters.drain(..) {
+                        let _ = w.send(());
+                    }
+                } else if keepalive_at.is_some_and(|k| now >= k) {
+                    last_activity = now;
+                    let packets: Vec<HwCommand> = match &keepalive {
+                        Some(KeepAlive::Periodic(_)) => handler.periodic(),
+                        Some(KeepAlive::FixedIfRequired { endpoint, data }) => {
+                            vec![HwCommand::write(*endpoint, data.clone(), 0)]
+                        }
+                        Some(_) => last_write.iter().cloned().collect(),
+                        None => Vec::new(),
+                    };
+                    for p in &packets {
+                        if let Err(e) = execute(&hardware, p).await {
+                            tracing::warn!(error = %e, "keep-alive write failed; device task ends");
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        if pending.is_empty() {
+            for w in waiters.drain(..) {
+                let _ = w.send(());
+            }
+        }
+    }
+}

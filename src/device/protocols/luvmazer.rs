@@ -1,0 +1,51 @@
+//! Luvmazer: one 6-byte packet per output, `a0 <cmd> <arg> <feature> <mode> <value>` on `tx`.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "luvmazer";
+
+fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let v = byte(NAME, action.value)?;
+    let data = match action.kind {
+        OutputType::Vibrate => {
+            let index = u8::try_from(action.feature)
+                .map_err(|_| DeviceError::protocol(NAME, "feature index does not fit a byte"))?;
+            vec![0xa0, 0x01, 0x00, index, 0x64, v]
+        }
+        OutputType::Rotate => vec![0xa0, 0x0f, 0x00, 0x00, 0x64, v],
+        OutputType::Oscillate => vec![0xa0, 0x06, 0x01, 0x00, 0x64, v],
+        OutputType::Constrict => {
+            vec![0xa0, 0x0d, 0x00, 0x00, if v == 0 { 0x00 } else { 0x14 }, v]
+        }
+        _ => return Err(unsupported(NAME, action)),
+    };
+    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+}
+
+/// The protocol factories of this module.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![PerFeature::new(NAME, encode)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::protocols::vectors_b::{act, bytes_of, def};
+
+    #[test]
+    fn packets_match_vector() {
+        let d = def(&[(0, OutputType::Vibrate, 0, 255), (1, OutputType::Rotate, 0, 255)]);
+        let p = encode(&act(0, OutputType::Vibrate, 128), &d).unwrap();
+        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80]]);
+        let p = encode(&act(1, OutputType::Rotate, 0), &d).unwrap();
+        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00]]);
+        let p = encode(&act(2, OutputType::Constrict, 10), &d).unwrap();
+        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x0d, 0x00, 0x00, 0x14, 0x0a]]);
+    }
+}

@@ -1,0 +1,62 @@
+//! Motorbunny: seven repeated `(value, mode)` pairs with an additive checksum, or a short
+//! stop packet for 0. Rotation carries its direction in the mode byte.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "motorbunny";
+
+fn framed(header: u8, pair: [u8; 2]) -> Vec<u8> {
+    let body: Vec<u8> = pair.iter().copied().cycle().take(14).collect();
+    let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    let mut data = Vec::with_capacity(17);
+    data.push(header);
+    data.extend(body);
+    data.push(sum);
+    data.push(0xec);
+    data
+}
+
+fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let data = match action.kind {
+        OutputType::Vibrate => {
+            let v = byte(NAME, action.value)?;
+            if v == 0 {
+                vec![0xf0, 0x00, 0x00, 0x00, 0x00, 0xec]
+            } else {
+                framed(0xff, [v, 0x14])
+            }
+        }
+        OutputType::Rotate => {
+            let v = byte(NAME, action.value.saturating_abs())?;
+            if v == 0 {
+                vec![0xa0, 0x00, 0x00, 0x00, 0x00, 0xec]
+            } else {
+                let direction = if action.value > 0 { 0x2a } else { 0x29 };
+                framed(0xaf, [direction, v])
+            }
+        }
+        _ => return Err(unsupported(NAME, action)),
+    };
+    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+}
+
+/// The protocol factories of this module.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![PerFeature::new(NAME, encode)]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::device::protocols::vectors_b::check_vectors;
+
+    #[test]
+    fn vectors() {
+        check_vectors(&["motorbunny_protocol"]);
+    }
+}
