@@ -17,3 +17,6 @@ mod user;
 pub use manager::{Candidate, DeviceConfigManager, DeviceIdentifier, ProtocolDefinition, BUILTIN_DATABASE};
 pub use specifier::*;
 pub use user::SimulatedDevice;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,42 @@
+//! DeepSire (Kuirkish): `[0x55, 0x04, 0x01, 0, 0, speed, 0xAA]`.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "deepsire";
+
+/// The factory registered as `deepsire`.
+pub fn factory() -> Arc<dyn ProtocolFactory> {
+    PerFeature::new(NAME, encode)
+}
+
+fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    if a.kind != OutputType::Vibrate {
+        return Err(unsupported(NAME, a));
+    }
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        vec![0x55, 0x04, 0x01, 0x00, 0x00, byte(NAME, a.value)?, 0xaa],
+        mask(a.feature),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::protocols::testkit_a::*;
+
+    #[test]
+    fn vector_bytes() {
+        let d = def(&[(0, &[(OutputType::Vibrate, 0, 255)], false)]);
+        let e = |v| bytes(&encode(&act(0, OutputType::Vibrate, v), &d).unwrap());
+        assert_eq!(e(128), [vec![0x55, 0x04, 0x01, 0, 0, 0x80, 0xaa]]);
+        assert_eq!(e(255), [vec![0x55, 0x04, 0x01, 0, 0, 0xff, 0xaa]]);
+        assert_eq!(e(0), [vec![0x55, 0x04, 0x01, 0, 0, 0, 0xaa]]);
+    }
+}

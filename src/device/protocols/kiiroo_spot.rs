@@ -1,0 +1,43 @@
+//! Kiiroo Spot: `[0x00, 0xFF, 0, 0, 0, speed]`; battery from the standard BLE battery
+//! characteristic.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "kiiroo-spot";
+
+/// The factory registered as `kiiroo-spot`.
+pub fn factory() -> Arc<dyn ProtocolFactory> {
+    PerFeature::new(NAME, encode)
+}
+
+fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    if a.kind != OutputType::Vibrate {
+        return Err(unsupported(NAME, a));
+    }
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        vec![0x00, 0xff, 0x00, 0x00, 0x00, byte(NAME, a.value)?],
+        mask(a.feature),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::protocols::testkit_a::*;
+
+    #[test]
+    fn vector_bytes() {
+        let d = def(&[(0, &[(OutputType::Vibrate, 0, 100)], false), (1, &[], true)]);
+        let e = |v| bytes(&encode(&act(0, OutputType::Vibrate, v), &d).unwrap());
+        assert_eq!(e(50), [vec![0, 0xff, 0, 0, 0, 0x32]]);
+        assert_eq!(e(100), [vec![0, 0xff, 0, 0, 0, 0x64]]);
+        assert_eq!(e(0), [vec![0, 0xff, 0, 0, 0, 0]]);
+    }
+}

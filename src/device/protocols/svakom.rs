@@ -1,0 +1,350 @@
+//! Svakom family. Most models take one 6- or 7-byte `55 <function> ...` frame per motor;
+//! `svakom-iker`, `svakom-v5` and `svakom-v6` drive two vibrators through one shared frame and
+//! keep the last level of each.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{
+    feature_bit, HwCommand, OutputAction, ProtocolFactory, ProtocolHandler,
+};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+use crate::hwmgr::Hardware;
+
+fn on(v: u8) -> u8 {
+    u8::from(v != 0)
+}
+
+fn tx(data: Vec<u8>, feature: u32) -> Vec<HwCommand> {
+    vec![HwCommand::write(Endpoint::Tx, data, mask(feature))]
+}
+
+fn tx_r(data: Vec<u8>, feature: u32) -> Vec<HwCommand> {
+    vec![HwCommand::write_with_response(
+        Endpoint::Tx,
+        data,
+        mask(feature),
+    )]
+}
+
+fn vibrate_only<'a>(name: &str, action: &'a OutputAction) -> Result<u8, DeviceError> {
+    if action.kind != OutputType::Vibrate {
+        return Err(unsupported(name, action));
+    }
+    byte(name, action.value)
+}
+
+fn alex(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let v = vibrate_only("svakom-alex", a)?;
+    // The Alex treats 0xff, not 0, as "off".
+    let level = if v == 0 { 0xff } else { v };
+    Ok(tx(vec![0x12, 0x01, 0x03, 0x00, level, 0x00], a.feature))
+}
+
+fn alex_v2(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    const NAME: &str = "svakom-alex-v2";
+    let v = vibrate_only(NAME, a)?;
+    let check = v
+        .checked_add(5)
+        .ok_or_else(|| DeviceError::protocol(NAME, "level too high"))?;
+    Ok(tx(vec![0x55, 0x03, 0x03, 0x00, v, check], a.feature))
+}
+
+fn barnard(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    const NAME: &str = "svakom-barnard";
+    let v = byte(NAME, a.value)?;
+    let data = match a.kind {
+        OutputType::Vibrate => vec![0x55, 0x03, 0x00, 0x00, v, on(v)],
+        OutputType::Oscillate => vec![0x55, 0x08, 0x00, 0x00, v, if v == 0 { 0 } else { 0xff }],
+        _ => return Err(unsupported(NAME, a)),
+    };
+    Ok(tx(data, a.feature))
+}
+
+fn pulse(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    const NAME: &str = "svakom-pulse";
+    let v = vibrate_only(NAME, a)?;
+    let level = v
+        .checked_add(1)
+        .ok_or_else(|| DeviceError::protocol(NAME, "level too high"))?;
+    Ok(tx(vec![0x55, 0x03, 0x03, 0x00, on(v), level], a.feature))
+}
+
+fn sam2(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    const NAME: &str = "svakom-sam2";
+    let v = byte(NAME, a.value)?;
+    let data = match a.kind {
+        OutputType::Vibrate => vec![0x55, 0x03, 0x00, 0x00, if v == 0 { 0 } else { 5 }, v, 0x00],
+        OutputType::Constrict => vec![0x55, 0x09, 0x00, 0x00, on(v), v, 0x00],
+        _ => return Err(unsupported(NAME, a)),
+    };
+    Ok(tx_r(data, a.feature))
+}
+
+fn v1(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let v = vibrate_only("svakom-v1", a)?;
+    Ok(tx(vec![0x55, 0x04, 0x03, 0x00, on(v), v], a.feature))
+}
+
+fn v2(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let v = vibrate_only("svakom-v2", a)?;
+    let data = if a.feature == 1 {
+        vec![0x55, 0x06, 0x01, 0x00, v, v]
+    } else {
+        vec![0x55, 0x03, 0x03, 0x00, on(v), v]
+    };
+    Ok(tx_r(data, a.feature))
+}
+
+fn v3(a: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    const NAME: &str = "svakom-v3";
+    let v = byte(NAME, a.value)?;
+    let data = match a.kind {
+        OutputType::Vibrate if a.feature == 0 => vec![0x55, 0x03, 0x03, 0x00, on(v), v],
+        OutputType::Vibrate => vec![0x55, 0x09, 0x00, 0x00, on(v), v],
+        OutputType::Rotate => vec![0x55, 0x08, 0x00, 0x00, v, 0xff],
+        _ => return Err(unsupported(NAME, a)),
+    };
+    Ok(tx(data, a.feature))
+}
+
+/// Which shared-frame model a [`Shared`] handler drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Model {
+    Iker,
+    V5,
+    V6,
+}
+
+/// Handler for the models whose first two vibrators share one frame. `levels[i]` is the last
+/// level of feature `i`.
+struct Shared {
+    name: &'static str,
+    model: Model,
+    vibrators: usize,
+    levels: Mutex<[u8; 3]>,
+}
+
+/// Mode byte of the shared v5/v6 vibration frame: both motors (0), only the first (1) or only
+/// the second (2).
+fn pair_mode(first: u8, second: u8) -> u8 {
+    if (first > 0 && second > 0) || first == second {
+        0x00
+    } else if first > 0 {
+        0x01
+    } else {
+        0x02
+    }
+}
+
+impl Shared {
+    fn encode(&self, levels: &mut [u8; 3], a: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        let v = byte(self.name, a.value)?;
+        let pair_mask = feature_bit(0) | feature_bit(1);
+        match (self.model, a.kind) {
+            (Model::Iker, OutputType::Vibrate) => {
+                *levels
+                    .get_mut(a.feature as usize)
+                    .filter(|_| a.feature < 2)
+                    .ok_or_else(|| unsupported(self.name, a))? = v;
+                let [first, second, _] = *levels;
+                if first == 0 && second == 0 {
+                    return Ok(vec![HwCommand::write(
+                        Endpoint::Tx,
+                        vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00],
+                        pair_mask,
+                    )]);
+                }
+                let mut out = vec![HwCommand::write(
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x03, 0x00, 0x01, first],
+                    feature_bit(0),
+                )];
+                if second > 0 {
+                    out.push(HwCommand::write(
+                        Endpoint::Tx,
+                        vec![0x55, 0x07, 0x00, 0x00, second, 0x00],
+                        feature_bit(1),
+                    ));
+                }
+                Ok(out)
+            }
+            (Model::V5 | Model::V6, OutputType::Vibrate) if a.feature < 2 => {
+                if let Some(slot) = levels.get_mut(a.feature as usize) {
+                    *slot = v;
+                }
+                let [first, second, _] = *levels;
+                let mode = if self.model == Model::V6 && self.vibrators == 1 {
+                    0x00
+                } else {
+                    pair_mode(first, second)
+                };
+                let running = u8::from(!(first == 0 && second == 0));
+                let mut data = vec![0x55, 0x03, mode, 0x00, running, first.max(second)];
+                if self.model == Model::V6 {
+                    data.push(0x00);
+                }
+                Ok(vec![HwCommand::write(Endpoint::Tx, data, pair_mask)])
+            }
+            (Model::V6, OutputType::Vibrate) if a.feature == 2 => {
+                levels[2] = v;
+                Ok(tx(vec![0x55, 0x07, 0x00, 0x00, on(v), v, 0x00], a.feature))
+            }
+            (Model::V5, OutputType::Oscillate) => {
+                Ok(tx(vec![0x55, 0x09, 0x00, 0x00, v, 0x00], a.feature))
+            }
+            _ => Err(unsupported(self.name, a)),
+        }
+    }
+}
+
+impl ProtocolHandler for Shared {
+    fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let mut levels = self.levels.lock();
+        let mut next = *levels;
+        let mut out: Vec<HwCommand> = Vec::new();
+        for a in actions {
+            let packets = self.encode(&mut next, a)?;
+            // A later frame replaces an earlier one of this batch that carries the same motors.
+            out.retain(|q| match q {
+                HwCommand::Write { features, .. } => packets.iter().all(|p| match p {
+                    HwCommand::Write { features: f, .. } => f & features == 0,
+                    _ => true,
+                }),
+                _ => true,
+            });
+            out.extend(packets);
+        }
+        *levels = next;
+        Ok(out)
+    }
+
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        self.outputs(std::slice::from_ref(action))
+    }
+}
+
+struct SharedFactory {
+    name: &'static str,
+    model: Model,
+}
+
+#[async_trait]
+impl ProtocolFactory for SharedFactory {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn initialize(
+        &self,
+        _hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        let vibrators = definition
+            .features
+            .iter()
+            .filter(|f| f.output(OutputType::Vibrate).is_some())
+            .count();
+        Ok(Arc::new(Shared {
+            name: self.name,
+            model: self.model,
+            vibrators,
+            levels: Mutex::new([0; 3]),
+        }))
+    }
+}
+
+/// The protocol factories of this module.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![
+        PerFeature::new("svakom-alex", alex),
+        PerFeature::new("svakom-alex-v2", alex_v2),
+        PerFeature::new("svakom-barnard", barnard),
+        PerFeature::new("svakom-pulse", pulse),
+        PerFeature::new("svakom-sam2", sam2),
+        PerFeature::new("svakom-v1", v1),
+        PerFeature::new("svakom-v2", v2),
+        PerFeature::new("svakom-v3", v3),
+        Arc::new(SharedFactory {
+            name: "svakom-iker",
+            model: Model::Iker,
+        }),
+        Arc::new(SharedFactory {
+            name: "svakom-v5",
+            model: Model::V5,
+        }),
+        Arc::new(SharedFactory {
+            name: "svakom-v6",
+            model: Model::V6,
+        }),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors};
+
+    #[test]
+    fn vectors() {
+        check_vectors(&[
+            "svakom_alex",
+            "svakom_alex_v2",
+            "svakom_barnard",
+            "svakom_cocopro",
+            "svakom_ella",
+            "svakom_iker",
+            "svakom_mora_neo",
+            "svakom_pulse",
+            "svakom_sam2",
+            "svakom_theodore",
+            "svakom_vivianna",
+        ]);
+    }
+
+    #[test]
+    fn iker_batch_keeps_final_frames() {
+        let h = Shared {
+            name: "svakom-iker",
+            model: Model::Iker,
+            vibrators: 2,
+            levels: Mutex::new([0; 3]),
+        };
+        let out = h
+            .outputs(&[act(0, OutputType::Vibrate, 8), act(1, OutputType::Vibrate, 3)])
+            .unwrap();
+        assert_eq!(
+            bytes_of(&out),
+            vec![vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08], vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00]]
+        );
+        let out = h
+            .outputs(&[act(0, OutputType::Vibrate, 0), act(1, OutputType::Vibrate, 0)])
+            .unwrap();
+        assert_eq!(bytes_of(&out), vec![vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00]]);
+    }
+
+    #[test]
+    fn v6_third_vibrator_has_own_frame() {
+        let h = Shared {
+            name: "svakom-v6",
+            model: Model::V6,
+            vibrators: 3,
+            levels: Mutex::new([0; 3]),
+        };
+        let out = h
+            .outputs(&[act(1, OutputType::Vibrate, 4), act(2, OutputType::Vibrate, 5)])
+            .unwrap();
+        assert_eq!(
+            bytes_of(&out),
+            vec![
+                vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04, 0x00],
+                vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x05, 0x00]
+            ]
+        );
+    }
+}
