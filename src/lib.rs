@@ -22,6 +22,7 @@ pub mod client;
 pub mod core;
 pub mod device;
 pub mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 pub mod hwmgr;
 pub mod logging;

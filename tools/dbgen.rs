@@ -23,9 +23,12 @@ fn main() -> ExitCode {
     let compact = manager.to_compact_json();
     // check that the compact form reads back to the same database before writing it
     match DeviceConfigManager::from_compact_json(&compact) {
-        Ok(back) if back.protocols() == manager.protocols() && back.version() == manager.version() => {}
+        Ok(back)
+            if back.protocols() == manager.protocols() && back.version() == manager.version() => {}
         Ok(_) => {
-            eprintln!("haptix-dbgen: internal error: the compact form does not read back identically");
+            eprintln!(
+                "haptix-dbgen: internal error: the compact form does not read back identically"
+            );
             return ExitCode::FAILURE;
         }
         Err(e) => {

@@ -1,1 +1,661 @@
-//! client
+//! The Buttplug client: connects to a server (in the same process, or over a WebSocket),
+//! performs the handshake, tracks the server's devices and sends them commands.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), haptix::Error> {
+//! use haptix::client::{Client, ClientEvent};
+//!
+//! let client = Client::connect_websocket("ws://127.0.0.1:12345", "My App").await?;
+//! let mut events = client.events();
+//! client.start_scanning().await?;
+//! while let Some(event) = events.recv().await {
+//!     if let ClientEvent::DeviceAdded(device) = event {
+//!         device.vibrate(0.5).await?;
+//!         break;
+//!     }
+//! }
+//! client.disconnect().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Design
+//!
+//! Each connection has one task reading what the server sends. Requests are numbered from 1;
+//! each waits on a oneshot registered under its Id and completes exactly once: with the reply,
+//! with [`Error::Server`] when the server answers `Error`, with
+//! [`TransportError::Closed`] when the connection ends, or with [`RuntimeError::Timeout`]
+//! after [`REQUEST_TIMEOUT`]. Messages with Id 0 (or an Id nobody waits for) are events. v4
+//! device lists are diffed against the known devices to produce
+//! [`ClientEvent::DeviceAdded`] / [`ClientEvent::DeviceRemoved`]; v3 `DeviceAdded` and
+//! `DeviceRemoved` map directly. When the server sets `MaxPingTime`, a task sends `Ping` every
+//! half interval.
+//!
+//! The connection stays open while any clone of the [`Client`] exists. Dropping the last clone
+//! closes it without waiting (the server then stops every device); [`Client::disconnect`] does
+//! the same and waits for the connection's tasks to end.
+
+mod connector;
+mod device;
+mod in_process;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::messages::{
+    ClientMessage, DeviceInfo, InputReadingValue, MessageId, ServerMessage,
+};
+use crate::core::types::SpecVersion;
+use crate::error::{Error, ProtocolError, RuntimeError, TransportError};
+use crate::server::Server;
+
+use connector::{Connection, Inbound, Transport};
+pub use device::ClientDevice;
+
+/// How long a request waits for its reply.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long [`Client::disconnect`] waits for the server side to end the connection, and then
+/// again for the connection's tasks to finish.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Something that happened on the server side, delivered by [`Client::events`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// A device connected (or was found in a device list for the first time).
+    DeviceAdded(ClientDevice),
+    /// The device with this index disconnected.
+    DeviceRemoved(u32),
+    /// Scanning ended without the client asking (`ScanningFinished`).
+    ScanningFinished,
+    /// A reading from an input subscription.
+    InputReading {
+        /// Device index.
+        device_index: u32,
+        /// Feature index (for a v3 server, the synthesised feature of the sensor).
+        feature_index: u32,
+        /// The value.
+        reading: InputReadingValue,
+    },
+    /// The server sent an `Error` that answers no request (for example the ping timeout).
+    ServerError(String),
+    /// The connection ended. No events follow.
+    Disconnected,
+}
+
+/// A connection to a Buttplug server.
+///
+/// Cheap to clone; all clones share the connection. See the [module documentation](self).
+#[derive(Clone)]
+pub struct Client {
+    handle: Arc<ClientHandle>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.handle.shared;
+        f.debug_struct("Client")
+            .field("server_name", &*shared.server_name.lock())
+            .field("spec_version", &shared.version)
+            .field("connected", &shared.is_connected())
+            .finish()
+    }
+}
+
+/// Owned by the [`Client`] clones only; dropping it closes the connection.
+struct ClientHandle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        if self.shared.is_connected() {
+            tracing::debug!("client dropped; closing the connection");
+        }
+        self.shared.transport.close();
+        self.shared.connection_lost("client dropped");
+    }
+}
+
+/// Requests waiting for their reply.
+struct Pending {
+    /// Set once the connection ended; no request may register after that.
+    closed: bool,
+    waiters: HashMap<MessageId, oneshot::Sender<Result<ServerMessage, Error>>>,
+}
+
+/// State shared by the client, its devices and its connection tasks.
+pub(crate) struct Shared {
+    version: SpecVersion,
+    transport: Box<dyn Transport>,
+    server_name: Mutex<String>,
+    next_id: AtomicU32,
+    pending: Mutex<Pending>,
+    devices: Mutex<BTreeMap<u32, Arc<DeviceInfo>>>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<ClientEvent>>>,
+    connected: AtomicBool,
+    cancel: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Removes a request's waiter when the request future ends, however it ends.
+struct WaiterGuard<'a> {
+    shared: &'a Shared,
+    id: MessageId,
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        self.shared.pending.lock().waiters.remove(&self.id);
+    }
+}
+
+impl Shared {
+    fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    fn next_id(&self) -> MessageId {
+        loop {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
+    }
+
+    /// Sends a request built for a fresh Id and waits for its reply. An `Error` reply becomes
+    /// [`Error::Server`].
+    pub(crate) async fn request<F>(&self, build: F) -> Result<ServerMessage, Error>
+    where
+        F: FnOnce(MessageId) -> ClientMessage,
+    {
+        let id = self.next_id();
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut pending = self.pending.lock();
+            if pending.closed {
+                return Err(TransportError::Closed.into());
+            }
+            pending.waiters.insert(id, tx);
+        }
+        let _guard = WaiterGuard { shared: self, id };
+        let message = build(id);
+        let name = message.name();
+        tracing::trace!(id, message = name, "request");
+        self.transport.send(message)?;
+        match tokio::time::timeout(REQUEST_TIMEOUT, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(TransportError::Closed.into()),
+            Err(_) => Err(RuntimeError::Timeout(format!(
+                "no reply to {name} (Id {id}) within {} s",
+                REQUEST_TIMEOUT.as_secs()
+            ))
+            .into()),
+        }
+    }
+
+    /// Sends a request that is answered with `Ok`.
+    pub(crate) async fn request_ok<F>(&self, build: F) -> Result<(), Error>
+    where
+        F: FnOnce(MessageId) -> ClientMessage,
+    {
+        let mut name = "";
+        let reply = self
+            .request(|id| {
+                let message = build(id);
+                name = message.name();
+                message
+            })
+            .await?;
+        match reply {
+            ServerMessage::Ok { .. } => Ok(()),
+            other => Err(device::unexpected_reply(name, &other)),
+        }
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        self.subscribers
+            .lock()
+            .retain(|tx| tx.send(event.clone()).is_ok());
+    }
+
+    /// Marks the connection as ended: fails every waiting request, tells subscribers, and
+    /// cancels the connection's tasks. Runs once; later calls do nothing.
+    fn connection_lost(&self, reason: &str) {
+        let waiters = {
+            let mut pending = self.pending.lock();
+            pending.closed = true;
+            std::mem::take(&mut pending.waiters)
+        };
+        for (_, tx) in waiters {
+            let _ = tx.send(Err(TransportError::Closed.into()));
+        }
+        if self.connected.swap(false, Ordering::SeqCst) {
+            tracing::info!(%reason, "client connection ended");
+            self.emit(ClientEvent::Disconnected);
+        }
+        self.subscribers.lock().clear();
+        self.cancel.cancel();
+    }
+
+    fn take_waiter(&self, id: MessageId) -> Option<oneshot::Sender<Result<ServerMessage, Error>>> {
+        self.pending.lock().waiters.remove(&id)
+    }
+
+    fn client_device(self: &Arc<Self>, info: Arc<DeviceInfo>) -> ClientDevice {
+        ClientDevice::new(info, Arc::clone(self))
+    }
+
+    /// Replaces the known device set with `devices`, emitting the differences.
+    fn apply_device_list(self: &Arc<Self>, devices: &[DeviceInfo]) {
+        let (removed, added) = {
+            let mut known = self.devices.lock();
+            let (removed, added) = device::diff_devices(&known, devices);
+            for index in &removed {
+                known.remove(index);
+            }
+            let added: Vec<Arc<DeviceInfo>> = added
+                .into_iter()
+                .map(|info| {
+                    let info = Arc::new(info);
+                    known.insert(info.index, Arc::clone(&info));
+                    info
+                })
+                .collect();
+            (removed, added)
+        };
+        for index in removed {
+            self.emit(ClientEvent::DeviceRemoved(index));
+        }
+        for info in added {
+            self.emit(ClientEvent::DeviceAdded(self.client_device(info)));
+        }
+    }
+
+    /// Handles one item from the connection.
+    fn dispatch(self: &Arc<Self>, item: Inbound) {
+        let message = match item {
+            Inbound::Message(message) => message,
+            Inbound::Undecodable { id, message } => {
+                tracing::warn!(id, error = %message, "undecodable server message");
+                if let Some(tx) = (id != 0).then(|| self.take_waiter(id)).flatten() {
+                    let _ = tx.send(Err(ProtocolError::Message(format!(
+                        "undecodable reply: {message}"
+                    ))
+                    .into()));
+                }
+                return;
+            }
+            Inbound::Closed(reason) => {
+                self.connection_lost(&reason);
+                return;
+            }
+        };
+        // Device lists update the known set in arrival order, whether they answer a request or
+        // are events, so a reply can never overwrite a newer event.
+        if let ServerMessage::DeviceList { devices, .. } = &message {
+            self.apply_device_list(devices);
+        }
+        let id = message.id();
+        if id != 0 {
+            if let Some(tx) = self.take_waiter(id) {
+                let result = match message {
+                    ServerMessage::Error { code, message, .. } => {
+                        Err(Error::Server { code, message })
+                    }
+                    other => Ok(other),
+                };
+                let _ = tx.send(result);
+                return;
+            }
+        }
+        self.on_event(message);
+    }
+
+    fn on_event(self: &Arc<Self>, message: ServerMessage) {
+        match message {
+            ServerMessage::Error { message, code, id } => {
+                tracing::warn!(id, ?code, %message, "server error event");
+                self.emit(ClientEvent::ServerError(message));
+            }
+            ServerMessage::DeviceList { .. } => {}
+            ServerMessage::DeviceAdded { device } => {
+                let mut devices: Vec<DeviceInfo> = self
+                    .devices
+                    .lock()
+                    .values()
+                    .filter(|d| d.index != device.index)
+                    .map(|d| (**d).clone())
+                    .collect();
+                devices.push(device);
+                self.apply_device_list(&devices);
+            }
+            ServerMessage::DeviceRemoved { device_index } => {
+                let removed = self.devices.lock().remove(&device_index).is_some();
+                if removed {
+                    self.emit(ClientEvent::DeviceRemoved(device_index));
+                }
+            }
+            ServerMessage::ScanningFinished => self.emit(ClientEvent::ScanningFinished),
+            ServerMessage::InputReading {
+                device_index,
+                feature_index,
+                reading,
+                ..
+            } => self.emit(ClientEvent::InputReading {
+                device_index,
+                feature_index,
+                reading,
+            }),
+            ServerMessage::SensorReading {
+                device_index,
+                sensor_index,
+                sensor_type,
+                data,
+                ..
+            } => {
+                let info = self.devices.lock().get(&device_index).cloned();
+                let mapped = info.and_then(|info| {
+                    device::legacy_reading(&info, sensor_index, &sensor_type, &data)
+                });
+                match mapped {
+                    Some((feature_index, reading)) => self.emit(ClientEvent::InputReading {
+                        device_index,
+                        feature_index,
+                        reading,
+                    }),
+                    None => tracing::debug!(
+                        device_index,
+                        sensor_index,
+                        %sensor_type,
+                        "ignoring a sensor reading that maps to no known input"
+                    ),
+                }
+            }
+            other => tracing::debug!(message = ?other, "ignoring unsolicited server message"),
+        }
+    }
+}
+
+/// The connection task: hands every inbound item to [`Shared::dispatch`] until the connection
+/// ends or the client is shut down.
+async fn run_connection(shared: Arc<Shared>, mut inbound: mpsc::UnboundedReceiver<Inbound>) {
+    loop {
+        let item = tokio::select! {
+            _ = shared.cancel.cancelled() => break,
+            item = inbound.recv() => item,
+        };
+        match item {
+            Some(item) => {
+                let closed = matches!(item, Inbound::Closed(_));
+                shared.dispatch(item);
+                if closed {
+                    break;
+                }
+            }
+            None => {
+                shared.connection_lost("connection closed");
+                break;
+            }
+        }
+    }
+}
+
+/// The ping task: one `Ping` every half `MaxPingTime`.
+async fn run_pings(shared: Arc<Shared>, max_ping_time: u32) {
+    let period = Duration::from_millis(u64::from((max_ping_time / 2).max(1)));
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => break,
+            _ = ticks.tick() => {}
+        }
+        match shared.request_ok(|id| ClientMessage::Ping { id }).await {
+            Ok(()) => {}
+            Err(Error::Transport(_)) => break,
+            Err(e) => tracing::warn!(error = %e, "automatic ping failed"),
+        }
+    }
+}
+
+impl Client {
+    /// Connects to a server running in this process, speaking spec v4 with typed messages.
+    ///
+    /// When the client is disconnected or dropped, the server session ends and stops every
+    /// device.
+    pub async fn connect_in_process(server: &Server, client_name: &str) -> Result<Client, Error> {
+        let cancel = CancellationToken::new();
+        let connection = in_process::connect(server, cancel.clone());
+        Client::start(connection, SpecVersion::V4, client_name, cancel).await
+    }
+
+    /// Connects to a server over a WebSocket (`ws://host:port`).
+    ///
+    /// The handshake is tried as spec v4 first. If the server refuses it (answers `Error`,
+    /// closes the connection or sends something unreadable), the client reconnects and
+    /// handshakes as spec v3; commands are then converted to v3 messages.
+    pub async fn connect_websocket(url: &str, client_name: &str) -> Result<Client, Error> {
+        match Client::connect_websocket_version(url, client_name, SpecVersion::V4).await {
+            Ok(client) => Ok(client),
+            Err(e @ Error::Transport(TransportError::Connect(_))) => Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, "spec v4 handshake refused; retrying as spec v3");
+                Client::connect_websocket_version(url, client_name, SpecVersion::V3).await
+            }
+        }
+    }
+
+    async fn connect_websocket_version(
+        url: &str,
+        client_name: &str,
+        version: SpecVersion,
+    ) -> Result<Client, Error> {
+        let cancel = CancellationToken::new();
+        let connection = connector::connect_websocket(url, version, cancel.clone()).await?;
+        Client::start(connection, version, client_name, cancel).await
+    }
+
+    /// Starts the connection task, performs the handshake and fetches the device list.
+    async fn start(
+        connection: Connection,
+        version: SpecVersion,
+        client_name: &str,
+        cancel: CancellationToken,
+    ) -> Result<Client, Error> {
+        let Connection {
+            transport,
+            inbound,
+            tasks,
+        } = connection;
+        let shared = Arc::new(Shared {
+            version,
+            transport,
+            server_name: Mutex::new(String::new()),
+            next_id: AtomicU32::new(1),
+            pending: Mutex::new(Pending {
+                closed: false,
+                waiters: HashMap::new(),
+            }),
+            devices: Mutex::new(BTreeMap::new()),
+            subscribers: Mutex::new(Vec::new()),
+            connected: AtomicBool::new(true),
+            cancel,
+            tasks: Mutex::new(tasks),
+        });
+        let reader = tokio::spawn(run_connection(Arc::clone(&shared), inbound));
+        shared.tasks.lock().push(reader);
+        // From here on, an early return drops the handle, which closes the connection.
+        let client = Client {
+            handle: Arc::new(ClientHandle {
+                shared: Arc::clone(&shared),
+            }),
+        };
+
+        let (message_version, major, minor) = match version {
+            SpecVersion::V4 => (None, Some(4), Some(0)),
+            older => (Some(older.number()), None, None),
+        };
+        let reply = shared
+            .request(|id| ClientMessage::RequestServerInfo {
+                id,
+                client_name: client_name.to_string(),
+                message_version,
+                protocol_version_major: major,
+                protocol_version_minor: minor,
+            })
+            .await?;
+        let ServerMessage::ServerInfo {
+            server_name,
+            max_ping_time,
+            ..
+        } = reply
+        else {
+            return Err(ProtocolError::Handshake(format!(
+                "expected ServerInfo in reply to RequestServerInfo, got {reply:?}"
+            ))
+            .into());
+        };
+        tracing::info!(server = %server_name, %version, max_ping_time, "client connected");
+        *shared.server_name.lock() = server_name;
+        if max_ping_time > 0 {
+            let pinger = tokio::spawn(run_pings(Arc::clone(&shared), max_ping_time));
+            shared.tasks.lock().push(pinger);
+        }
+        client.request_device_list().await?;
+        Ok(client)
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.handle.shared
+    }
+
+    /// The spec version negotiated with the server.
+    pub fn spec_version(&self) -> SpecVersion {
+        self.shared().version
+    }
+
+    /// The server's name from the handshake.
+    pub fn server_name(&self) -> String {
+        self.shared().server_name.lock().clone()
+    }
+
+    /// Asks the server to start scanning for devices. New devices arrive as
+    /// [`ClientEvent::DeviceAdded`].
+    pub async fn start_scanning(&self) -> Result<(), Error> {
+        self.shared()
+            .request_ok(|id| ClientMessage::StartScanning { id })
+            .await
+    }
+
+    /// Asks the server to stop scanning.
+    pub async fn stop_scanning(&self) -> Result<(), Error> {
+        self.shared()
+            .request_ok(|id| ClientMessage::StopScanning { id })
+            .await
+    }
+
+    /// Fetches the server's device list and makes it the known set (differences are emitted as
+    /// events). Done automatically right after the handshake.
+    pub async fn request_device_list(&self) -> Result<Vec<DeviceInfo>, Error> {
+        let reply = self
+            .shared()
+            .request(|id| ClientMessage::RequestDeviceList { id })
+            .await?;
+        match reply {
+            ServerMessage::DeviceList { devices, .. } => Ok(devices),
+            other => Err(device::unexpected_reply("RequestDeviceList", &other)),
+        }
+    }
+
+    /// The devices currently known, ascending by index.
+    pub fn devices(&self) -> Vec<ClientDevice> {
+        let infos: Vec<Arc<DeviceInfo>> = self.shared().devices.lock().values().cloned().collect();
+        infos
+            .into_iter()
+            .map(|info| self.shared().client_device(info))
+            .collect()
+    }
+
+    /// The known device with this index.
+    pub fn device(&self, index: u32) -> Option<ClientDevice> {
+        let info = self.shared().devices.lock().get(&index).cloned();
+        info.map(|info| self.shared().client_device(info))
+    }
+
+    /// A new subscription to the client's events: it receives every event from now on, ending
+    /// with [`ClientEvent::Disconnected`]. After the connection ended the receiver is closed
+    /// right away.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<ClientEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if self.shared().is_connected() {
+            self.shared().subscribers.lock().push(tx);
+        }
+        rx
+    }
+
+    /// Stops every device (v4 `StopCmd` without index, v3 `StopAllDevices`).
+    pub async fn stop_all(&self) -> Result<(), Error> {
+        if self.spec_version() >= SpecVersion::V4 {
+            self.shared()
+                .request_ok(|id| ClientMessage::StopCmd {
+                    id,
+                    device_index: None,
+                    feature_index: None,
+                    inputs: true,
+                    outputs: true,
+                })
+                .await
+        } else {
+            self.shared()
+                .request_ok(|id| ClientMessage::StopAllDevices { id })
+                .await
+        }
+    }
+
+    /// Sends one `Ping`. Not needed for the watchdog, which the client serves on its own.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.shared()
+            .request_ok(|id| ClientMessage::Ping { id })
+            .await
+    }
+
+    /// Closes the connection and waits (a few seconds at most) for it to end. The server stops
+    /// scanning and every device. Calling it again does nothing.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        let shared = self.shared();
+        if shared.is_connected() {
+            shared.transport.close();
+            // The connection task notices the end (and cancels the token) once the server side
+            // has finished its disconnect work.
+            let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, shared.cancel.cancelled()).await;
+        }
+        shared.connection_lost("disconnected by the client");
+        let tasks = std::mem::take(&mut *shared.tasks.lock());
+        let deadline = tokio::time::Instant::now() + DISCONNECT_TIMEOUT;
+        for task in tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                tracing::warn!("client task did not stop in time; aborting it");
+                abort.abort();
+            }
+        }
+        Ok(())
+    }
+
+    /// True until the connection ends (disconnect, server closed it, transport failure).
+    pub fn is_connected(&self) -> bool {
+        self.shared().is_connected()
+    }
+}

@@ -269,7 +269,7 @@ impl<'a> Reader<'a> {
         match v.as_object() {
             Some(m) => Ok(self.child(m, format!("{}{}[{}].", self.prefix, array, i))),
             None => Err(self.error(format!(
-                "{}{}[{}] in {} must be an object",
+                "element {}{}[{}] in {} must be an object",
                 self.prefix, array, i, self.msg
             ))),
         }
@@ -280,7 +280,7 @@ impl<'a> Reader<'a> {
         match v.as_object() {
             Some(m) => Ok(self.child(m, format!("{}{}.{}.", self.prefix, map_name, key))),
             None => Err(self.error(format!(
-                "{}{}.{} in {} must be an object",
+                "field {}{}.{} in {} must be an object",
                 self.prefix, map_name, key, self.msg
             ))),
         }
@@ -1135,7 +1135,10 @@ fn legacy_device(d: &DeviceInfo, version: SpecVersion, id: Option<MessageId>) ->
     m
 }
 
-/// The `DeviceMessages` value of a device for a legacy version (`devices.md` §4).
+/// The `DeviceMessages` value of a device for a legacy version (`devices.md` §4): a sorted
+/// array of names for v0, `{FeatureCount}` attributes for v1, `{FeatureCount, StepCount}` for v2,
+/// per-feature attribute arrays for v3. `SpecVersion::V4` (which has no `DeviceMessages`) gets
+/// the v3 form.
 pub fn legacy_device_messages(view: &LegacyView, version: SpecVersion) -> Value {
     let vibrators = view.vibrators();
     match version {
@@ -2071,4 +2074,1883 @@ fn legacy_view_v3(d: &Reader<'_>, messages: &Value) -> DResult<LegacyView> {
         }
     }
     Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::legacy::tests::example_combo;
+    use serde_json::json;
+
+    fn one(text: &str, version: Option<SpecVersion>) -> DResult<ClientMessage> {
+        let mut v = decode_client_frame(text, version).expect("frame decodes");
+        assert_eq!(v.len(), 1, "expected exactly one message in {text}");
+        v.remove(0)
+    }
+
+    fn v4(text: &str) -> DResult<ClientMessage> {
+        one(text, Some(SpecVersion::V4))
+    }
+
+    fn err(text: &str, version: Option<SpecVersion>) -> DecodeError {
+        one(text, version).expect_err("message must fail")
+    }
+
+    fn assert_err(text: &str, version: Option<SpecVersion>, id: MessageId, code: ErrorCode) {
+        let e = err(text, version);
+        assert_eq!((e.id, e.code), (id, code), "{text}: {}", e.message);
+        assert!(!e.message.ends_with('.'), "{}", e.message);
+        assert!(
+            e.message.starts_with(|c: char| !c.is_ascii_uppercase())
+                || e.message.starts_with("RequestServerInfo")
+                || e.message.contains(" is not part of spec "),
+            "{}",
+            e.message
+        );
+    }
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).expect("test json")
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    #[test]
+    fn handshake_forms_of_every_version() {
+        let m = one(
+            r#"[{"RequestServerInfo": {"Id": 1, "ClientName": "Old"}}]"#,
+            None,
+        )
+        .expect("v0 form");
+        assert_eq!(
+            m,
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "Old".into(),
+                message_version: None,
+                protocol_version_major: None,
+                protocol_version_minor: None
+            }
+        );
+        for n in 1..=3u32 {
+            let text = format!(
+                r#"[{{"RequestServerInfo": {{"Id": 1, "ClientName": "Old Game", "MessageVersion": {n}}}}}]"#
+            );
+            match one(&text, None).expect("v1-v3 form") {
+                ClientMessage::RequestServerInfo {
+                    message_version,
+                    protocol_version_major,
+                    ..
+                } => {
+                    assert_eq!(message_version, Some(n));
+                    assert_eq!(protocol_version_major, None);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let m = one(
+            r#"[{"RequestServerInfo": {"Id": 1, "ClientName": "Toy Tester", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]"#,
+            None,
+        )
+        .expect("v4 form");
+        assert_eq!(
+            m,
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "Toy Tester".into(),
+                message_version: None,
+                protocol_version_major: Some(4),
+                protocol_version_minor: Some(0)
+            }
+        );
+    }
+
+    #[test]
+    fn too_new_version_still_decodes() {
+        let m = one(
+            r#"[{"RequestServerInfo": {"Id": 9, "ClientName": "Future", "ProtocolVersionMajor": 5, "ProtocolVersionMinor": 2}}]"#,
+            None,
+        )
+        .expect("decodes so the server can answer code 1");
+        assert!(matches!(
+            m,
+            ClientMessage::RequestServerInfo {
+                id: 9,
+                protocol_version_major: Some(5),
+                protocol_version_minor: Some(2),
+                ..
+            }
+        ));
+        let m = one(
+            r#"[{"RequestServerInfo": {"Id": 9, "ClientName": "Future", "MessageVersion": 7}}]"#,
+            None,
+        )
+        .expect("decodes");
+        assert!(matches!(
+            m,
+            ClientMessage::RequestServerInfo {
+                message_version: Some(7),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn handshake_errors() {
+        // other message before the handshake: code 1 with its Id
+        assert_err(r#"[{"Ping": {"Id": 5}}]"#, None, 5, ErrorCode::Handshake);
+        let e = err(r#"[{"RequestDeviceList": {"Id": 6}}]"#, None);
+        assert_eq!(e.message, "RequestServerInfo expected");
+        // unknown message before the handshake is also code 1
+        assert_err(r#"[{"Bogus": {"Id": 7}}]"#, None, 7, ErrorCode::Handshake);
+        // Id unreadable
+        assert_err(r#"[{"Ping": {"Id": -1}}]"#, None, 0, ErrorCode::Handshake);
+        // v4 form needs both numbers
+        assert_err(
+            r#"[{"RequestServerInfo": {"Id": 3, "ClientName": "x", "ProtocolVersionMajor": 4}}]"#,
+            None,
+            3,
+            ErrorCode::Message,
+        );
+        // missing name
+        let e = err(
+            r#"[{"RequestServerInfo": {"Id": 3, "MessageVersion": 3}}]"#,
+            None,
+        );
+        assert_eq!((e.id, e.code), (3, ErrorCode::Message));
+        assert!(e.message.contains("ClientName"), "{}", e.message);
+        // mixed forms: MessageVersion is not a field of the v4 form
+        let e = err(
+            r#"[{"RequestServerInfo": {"Id": 3, "ClientName": "x", "MessageVersion": 3, "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]"#,
+            None,
+        );
+        assert!(
+            e.message.contains("unknown field MessageVersion"),
+            "{}",
+            e.message
+        );
+        // Id 0
+        assert_err(
+            r#"[{"RequestServerInfo": {"Id": 0, "ClientName": "x"}}]"#,
+            None,
+            0,
+            ErrorCode::Message,
+        );
+        // negative version
+        assert_err(
+            r#"[{"RequestServerInfo": {"Id": 2, "ClientName": "x", "MessageVersion": -1}}]"#,
+            None,
+            2,
+            ErrorCode::Message,
+        );
+    }
+
+    #[test]
+    fn request_server_info_after_handshake_decodes_in_any_form() {
+        for v in [SpecVersion::V0, SpecVersion::V3, SpecVersion::V4] {
+            assert!(matches!(
+                one(
+                    r#"[{"RequestServerInfo": {"Id": 2, "ClientName": "x", "MessageVersion": 1}}]"#,
+                    Some(v)
+                ),
+                Ok(ClientMessage::RequestServerInfo { id: 2, .. })
+            ));
+        }
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    #[test]
+    fn frame_level_errors() {
+        for text in [
+            "",
+            "   ",
+            "not json",
+            "[{\"Ping\": {\"Id\": 1}}",
+            "{\"Ping\": {\"Id\": 1}}",
+            "42",
+            "[{\"Ping\": {\"Id\": 1}}] {}",
+            "[{\"Ping\": {\"Id\": 1}}] garbage",
+        ] {
+            let e = decode_client_frame(text, Some(SpecVersion::V4)).expect_err("frame must fail");
+            assert_eq!((e.id, e.code), (0, ErrorCode::Message), "{text:?}");
+            let e = decode_server_frame(text, SpecVersion::V4).expect_err("frame must fail");
+            assert_eq!((e.id, e.code), (0, ErrorCode::Message), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn empty_array_and_back_to_back_arrays() {
+        assert_eq!(
+            decode_client_frame("[]", Some(SpecVersion::V4)).expect("ok"),
+            vec![]
+        );
+        assert_eq!(decode_client_frame(" [ ] ", None).expect("ok"), vec![]);
+        let v = decode_client_frame(
+            r#"[{"Ping": {"Id": 1}}][{"StartScanning": {"Id": 2}}, {"StopScanning": {"Id": 3}}] []"#,
+            Some(SpecVersion::V4),
+        )
+        .expect("ok");
+        assert_eq!(
+            v,
+            vec![
+                Ok(ClientMessage::Ping { id: 1 }),
+                Ok(ClientMessage::StartScanning { id: 2 }),
+                Ok(ClientMessage::StopScanning { id: 3 }),
+            ]
+        );
+        let v = decode_client_frame(
+            r#"[{"RequestDeviceList": {"Id": 7}}, {"StartScanning": {"Id": 8}}]"#,
+            Some(SpecVersion::V2),
+        )
+        .expect("ok");
+        assert_eq!(v.len(), 2);
+    }
+
+    #[test]
+    fn messages_in_one_frame_fail_independently() {
+        let v = decode_client_frame(
+            r#"[{"Ping": {"Id": 1}}, {"Ping": {"Id": 0}}, 5, {"Ping": {"Id": 4, "X": 1}}, {"Ping": {"Id": 5}}]"#,
+            Some(SpecVersion::V4),
+        )
+        .expect("ok");
+        assert_eq!(v.len(), 5);
+        assert_eq!(v.first(), Some(&Ok(ClientMessage::Ping { id: 1 })));
+        assert!(matches!(v.get(1), Some(Err(DecodeError { id: 0, .. }))));
+        assert!(matches!(v.get(2), Some(Err(DecodeError { id: 0, .. }))));
+        assert!(matches!(v.get(3), Some(Err(DecodeError { id: 4, .. }))));
+        assert_eq!(v.get(4), Some(&Ok(ClientMessage::Ping { id: 5 })));
+    }
+
+    // ---------------------------------------------------------------- malformed messages
+
+    #[test]
+    fn structural_errors() {
+        let v4v = Some(SpecVersion::V4);
+        assert_err("[5]", v4v, 0, ErrorCode::Message);
+        assert_err("[[1]]", v4v, 0, ErrorCode::Message);
+        assert_err("[{}]", v4v, 0, ErrorCode::Message);
+        assert_err(r#"[{"Ping": 5}]"#, v4v, 0, ErrorCode::Message);
+        assert_err(r#"[{"Ping": [1]}]"#, v4v, 0, ErrorCode::Message);
+        // two keys: the Id is readable when both agree
+        let e = err(r#"[{"Ping": {"Id": 4}, "StartScanning": {"Id": 4}}]"#, v4v);
+        assert_eq!((e.id, e.code), (4, ErrorCode::Message));
+        assert!(e.message.contains("exactly one key"), "{}", e.message);
+        assert_err(
+            r#"[{"Ping": {"Id": 4}, "StartScanning": {"Id": 5}}]"#,
+            v4v,
+            0,
+            ErrorCode::Message,
+        );
+        assert_err(r#"[{"Bogus": {"Id": 4}}]"#, v4v, 4, ErrorCode::Message);
+        let e = err(r#"[{"Bogus": {"Id": 4}}]"#, v4v);
+        assert_eq!(e.message, "unknown message type Bogus");
+    }
+
+    #[test]
+    fn id_rules() {
+        let v = Some(SpecVersion::V4);
+        assert_err(r#"[{"Ping": {"Id": 0}}]"#, v, 0, ErrorCode::Message);
+        assert_err(r#"[{"Ping": {"Id": -3}}]"#, v, 0, ErrorCode::Message);
+        assert_err(r#"[{"Ping": {"Id": 1.5}}]"#, v, 0, ErrorCode::Message);
+        assert_err(r#"[{"Ping": {"Id": "1"}}]"#, v, 0, ErrorCode::Message);
+        assert_err(
+            r#"[{"Ping": {"Id": 4294967296}}]"#,
+            v,
+            0,
+            ErrorCode::Message,
+        );
+        assert_err(r#"[{"Ping": {}}]"#, v, 0, ErrorCode::Message);
+        assert_eq!(
+            v4(r#"[{"Ping": {"Id": 4294967295}}]"#),
+            Ok(ClientMessage::Ping { id: u32::MAX })
+        );
+        let e = err(r#"[{"Ping": {"Id": 0}}]"#, v);
+        assert_eq!(
+            e.message,
+            "field Id in Ping must be an integer from 1 to 4294967295"
+        );
+        let e = err(r#"[{"Ping": {}}]"#, v);
+        assert_eq!(e.message, "missing field Id in Ping");
+    }
+
+    #[test]
+    fn unknown_fields_are_errors() {
+        let e = err(
+            r#"[{"Ping": {"Id": 3, "Extra": true}}]"#,
+            Some(SpecVersion::V4),
+        );
+        assert_eq!((e.id, e.code), (3, ErrorCode::Message));
+        assert_eq!(e.message, "unknown field Extra in Ping");
+        let e = err(
+            r#"[{"VibrateCmd": {"Id": 3, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5, "Foo": 1}]}}]"#,
+            Some(SpecVersion::V2),
+        );
+        assert_eq!(e.message, "unknown field Speeds[0].Foo in VibrateCmd");
+        let e = v4(r#"[{"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 1, "Duration": 5}}}}]"#)
+            .expect_err("Duration is not part of Vibrate");
+        assert_eq!(
+            e.message,
+            "unknown field Command.Vibrate.Duration in OutputCmd"
+        );
+    }
+
+    #[test]
+    fn wrong_version_messages() {
+        let cases: &[(&str, SpecVersion)] = &[
+            (
+                r#"[{"OutputCmd": {"Id": 2, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 1}}}}]"#,
+                SpecVersion::V3,
+            ),
+            (
+                r#"[{"ScalarCmd": {"Id": 2, "DeviceIndex": 0, "Scalars": []}}]"#,
+                SpecVersion::V4,
+            ),
+            (
+                r#"[{"ScalarCmd": {"Id": 2, "DeviceIndex": 0, "Scalars": []}}]"#,
+                SpecVersion::V2,
+            ),
+            (
+                r#"[{"VibrateCmd": {"Id": 2, "DeviceIndex": 0, "Speeds": []}}]"#,
+                SpecVersion::V0,
+            ),
+            (
+                r#"[{"VibrateCmd": {"Id": 2, "DeviceIndex": 0, "Speeds": []}}]"#,
+                SpecVersion::V4,
+            ),
+            (
+                r#"[{"StopDeviceCmd": {"Id": 2, "DeviceIndex": 0}}]"#,
+                SpecVersion::V4,
+            ),
+            (r#"[{"StopAllDevices": {"Id": 2}}]"#, SpecVersion::V4),
+            (r#"[{"StopCmd": {"Id": 2}}]"#, SpecVersion::V3),
+            (r#"[{"Disconnect": {"Id": 2}}]"#, SpecVersion::V3),
+            (
+                r#"[{"Test": {"Id": 2, "TestString": "a"}}]"#,
+                SpecVersion::V2,
+            ),
+            (
+                r#"[{"RequestLog": {"Id": 2, "LogLevel": "Off"}}]"#,
+                SpecVersion::V2,
+            ),
+            (
+                r#"[{"SingleMotorVibrateCmd": {"Id": 2, "DeviceIndex": 0, "Speed": 0.5}}]"#,
+                SpecVersion::V2,
+            ),
+            (
+                r#"[{"BatteryLevelCmd": {"Id": 2, "DeviceIndex": 0}}]"#,
+                SpecVersion::V3,
+            ),
+            (
+                r#"[{"RSSILevelCmd": {"Id": 2, "DeviceIndex": 0}}]"#,
+                SpecVersion::V1,
+            ),
+            (
+                r#"[{"RawReadCmd": {"Id": 2, "DeviceIndex": 0, "Endpoint": "rx", "Length": 0, "WaitForData": false}}]"#,
+                SpecVersion::V4,
+            ),
+            (
+                r#"[{"SensorReadCmd": {"Id": 2, "DeviceIndex": 0, "SensorIndex": 0, "SensorType": "Battery"}}]"#,
+                SpecVersion::V4,
+            ),
+            (
+                r#"[{"InputCmd": {"Id": 2, "DeviceIndex": 0, "FeatureIndex": 0, "Type": "Battery", "Command": "Read"}}]"#,
+                SpecVersion::V3,
+            ),
+        ];
+        for (text, version) in cases {
+            let e = err(text, Some(*version));
+            assert_eq!((e.id, e.code), (2, ErrorCode::Message), "{text}");
+            assert!(
+                e.message
+                    .ends_with(&format!("is not part of spec v{}", version.number())),
+                "{}",
+                e.message
+            );
+        }
+        let e = err(
+            r#"[{"OutputCmd": {"Id": 2, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 1}}}}]"#,
+            Some(SpecVersion::V3),
+        );
+        assert_eq!(e.message, "OutputCmd is not part of spec v3");
+    }
+
+    #[test]
+    fn output_cmd_forms_and_errors() {
+        assert_eq!(
+            v4(
+                r#"[{"OutputCmd": {"Id": 21, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 7}}}}]"#
+            ),
+            Ok(ClientMessage::OutputCmd {
+                id: 21,
+                device_index: 0,
+                feature_index: 0,
+                command: OutputCommand {
+                    kind: OutputType::Vibrate,
+                    value: 7,
+                    duration: None
+                }
+            })
+        );
+        assert_eq!(
+            v4(
+                r#"[{"OutputCmd": {"Id": 22, "DeviceIndex": 1, "FeatureIndex": 0, "Command": {"HwPositionWithDuration": {"Value": 80, "Duration": 350}}}}]"#
+            ),
+            Ok(ClientMessage::OutputCmd {
+                id: 22,
+                device_index: 1,
+                feature_index: 0,
+                command: OutputCommand {
+                    kind: OutputType::HwPositionWithDuration,
+                    value: 80,
+                    duration: Some(350)
+                }
+            })
+        );
+        // negative values decode (range checks are code 4 later)
+        assert!(matches!(
+            v4(
+                r#"[{"OutputCmd": {"Id": 1, "DeviceIndex": 0, "FeatureIndex": 1, "Command": {"Rotate": {"Value": -5}}}}]"#
+            ),
+            Ok(ClientMessage::OutputCmd {
+                command: OutputCommand { value: -5, .. },
+                ..
+            })
+        ));
+        let bad = [
+            // fractional value
+            r#"{"Vibrate": {"Value": 7.5}}"#,
+            r#"{"Vibrate": {"Value": 7.0}}"#,
+            r#"{"Vibrate": {"Value": "7"}}"#,
+            r#"{"Vibrate": {"Value": 2147483648}}"#,
+            r#"{"Vibrate": {}}"#,
+            r#"{"Vibrate": 7}"#,
+            // lower-case key is not accepted in commands
+            r#"{"vibrate": {"Value": 7}}"#,
+            r#"{"Inflate": {"Value": 7}}"#,
+            // exactly one key
+            r#"{}"#,
+            r#"{"Vibrate": {"Value": 1}, "Rotate": {"Value": 1}}"#,
+            // HwPositionWithDuration needs an unsigned value and a duration
+            r#"{"HwPositionWithDuration": {"Value": 10}}"#,
+            r#"{"HwPositionWithDuration": {"Value": -1, "Duration": 10}}"#,
+            r#"{"HwPositionWithDuration": {"Value": 10, "Duration": -10}}"#,
+            r#"{"HwPositionWithDuration": {"Value": 10, "Duration": 1.5}}"#,
+            r#"[]"#,
+        ];
+        for command in bad {
+            let text = format!(
+                r#"[{{"OutputCmd": {{"Id": 77, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {command}}}}}]"#
+            );
+            let e = v4(&text).expect_err(command);
+            assert_eq!(
+                (e.id, e.code),
+                (77, ErrorCode::Message),
+                "{command}: {}",
+                e.message
+            );
+            assert!(e.message.contains("OutputCmd"), "{}", e.message);
+        }
+        let e = v4(r#"[{"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 0.5}}}}]"#)
+            .expect_err("fractional");
+        assert_eq!(
+            e.message,
+            "field Command.Vibrate.Value in OutputCmd must be an integer from -2147483648 to 2147483647"
+        );
+        // missing fields
+        let e = v4(
+            r#"[{"OutputCmd": {"Id": 3, "DeviceIndex": 0, "Command": {"Vibrate": {"Value": 1}}}}]"#,
+        )
+        .expect_err("missing FeatureIndex");
+        assert_eq!(e.message, "missing field FeatureIndex in OutputCmd");
+    }
+
+    #[test]
+    fn input_and_stop_cmd() {
+        assert_eq!(
+            v4(
+                r#"[{"InputCmd": {"Id": 30, "DeviceIndex": 0, "FeatureIndex": 1, "Type": "Battery", "Command": "Read"}}]"#
+            ),
+            Ok(ClientMessage::InputCmd {
+                id: 30,
+                device_index: 0,
+                feature_index: 1,
+                input_type: InputType::Battery,
+                command: InputCommand::Read
+            })
+        );
+        assert!(matches!(
+            v4(
+                r#"[{"InputCmd": {"Id": 30, "DeviceIndex": 0, "FeatureIndex": 1, "Type": "RSSI", "Command": "subscribe"}}]"#
+            ),
+            Ok(ClientMessage::InputCmd {
+                input_type: InputType::Rssi,
+                command: InputCommand::Subscribe,
+                ..
+            })
+        ));
+        for bad in [
+            r#""Type": "Heat", "Command": "Read""#,
+            r#""Type": "Battery", "Command": "Poll""#,
+            r#""Type": 1, "Command": "Read""#,
+            r#""Type": "Battery""#,
+        ] {
+            let text = format!(
+                r#"[{{"InputCmd": {{"Id": 31, "DeviceIndex": 0, "FeatureIndex": 1, {bad}}}}}]"#
+            );
+            let e = v4(&text).expect_err(bad);
+            assert_eq!((e.id, e.code), (31, ErrorCode::Message));
+        }
+        assert_eq!(
+            v4(r#"[{"StopCmd": {"Id": 20}}]"#),
+            Ok(ClientMessage::StopCmd {
+                id: 20,
+                device_index: None,
+                feature_index: None,
+                inputs: true,
+                outputs: true
+            })
+        );
+        assert_eq!(
+            v4(
+                r#"[{"StopCmd": {"Id": 20, "DeviceIndex": 1, "FeatureIndex": 0, "Inputs": false, "Outputs": true}}]"#
+            ),
+            Ok(ClientMessage::StopCmd {
+                id: 20,
+                device_index: Some(1),
+                feature_index: Some(0),
+                inputs: false,
+                outputs: true
+            })
+        );
+        assert_eq!(
+            v4(r#"[{"StopCmd": {"Id": 20, "DeviceIndex": null, "Outputs": false}}]"#),
+            Ok(ClientMessage::StopCmd {
+                id: 20,
+                device_index: None,
+                feature_index: None,
+                inputs: true,
+                outputs: false
+            })
+        );
+        let e = v4(r#"[{"StopCmd": {"Id": 20, "Inputs": 1}}]"#).expect_err("bool");
+        assert_eq!(e.message, "field Inputs in StopCmd must be a boolean");
+        assert_eq!(
+            v4(r#"[{"Disconnect": {"Id": 8}}]"#),
+            Ok(ClientMessage::Disconnect { id: 8 })
+        );
+    }
+
+    #[test]
+    fn legacy_float_bounds() {
+        let v1 = Some(SpecVersion::V1);
+        let v3 = Some(SpecVersion::V3);
+        let bad: &[(&str, Option<SpecVersion>)] = &[
+            (
+                r#"{"SingleMotorVibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speed": 1.01}}"#,
+                v1,
+            ),
+            (
+                r#"{"SingleMotorVibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speed": -0.1}}"#,
+                v1,
+            ),
+            (
+                r#"{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 1.5}]}}"#,
+                v3,
+            ),
+            (
+                r#"{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": -1}]}}"#,
+                v1,
+            ),
+            (
+                r#"{"RotateCmd": {"Id": 9, "DeviceIndex": 0, "Rotations": [{"Index": 0, "Speed": 2, "Clockwise": true}]}}"#,
+                v3,
+            ),
+            (
+                r#"{"LinearCmd": {"Id": 9, "DeviceIndex": 0, "Vectors": [{"Index": 0, "Duration": 100, "Position": 1.2}]}}"#,
+                v3,
+            ),
+            (
+                r#"{"LinearCmd": {"Id": 9, "DeviceIndex": 0, "Vectors": [{"Index": 0, "Duration": 100, "Position": -0.2}]}}"#,
+                v1,
+            ),
+            (
+                r#"{"LinearCmd": {"Id": 9, "DeviceIndex": 0, "Vectors": [{"Index": 0, "Duration": -1, "Position": 0.2}]}}"#,
+                v1,
+            ),
+            (
+                r#"{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [{"Index": 0}]}}"#,
+                v1,
+            ),
+            (
+                r#"{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [0.5]}}"#,
+                v1,
+            ),
+            (
+                r#"{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": {"Index": 0, "Speed": 0.5}}}"#,
+                v1,
+            ),
+            (
+                r#"{"RotateCmd": {"Id": 9, "DeviceIndex": 0, "Rotations": [{"Index": 0, "Speed": 0.5}]}}"#,
+                v1,
+            ),
+            (
+                r#"{"FleshlightLaunchFW12Cmd": {"Id": 9, "DeviceIndex": 0, "Position": 100, "Speed": 10}}"#,
+                v1,
+            ),
+            (
+                r#"{"VorzeA10CycloneCmd": {"Id": 9, "DeviceIndex": 0, "Speed": 101, "Clockwise": true}}"#,
+                v1,
+            ),
+            (r#"{"RequestLog": {"Id": 9, "LogLevel": "Loud"}}"#, v1),
+        ];
+        for (msg, version) in bad {
+            let text = format!("[{msg}]");
+            assert_err(&text, *version, 9, ErrorCode::Message);
+        }
+        let e = err(
+            r#"[{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5}, {"Index": 1, "Speed": 1.5}]}}]"#,
+            v1,
+        );
+        assert_eq!(
+            e.message,
+            "field Speeds[1].Speed in VibrateCmd must be a number from 0 to 1"
+        );
+        // bounds are inclusive, integers are fine as floats
+        assert!(one(
+            r#"[{"VibrateCmd": {"Id": 9, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 1}, {"Index": 1, "Speed": 0}]}}]"#,
+            v1
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn scalar_cmd_is_not_bounded_at_decode_time() {
+        let v3 = Some(SpecVersion::V3);
+        assert_eq!(
+            one(
+                r#"[{"ScalarCmd": {"Id": 5, "DeviceIndex": 2, "Scalars": [{"Index": 1, "Scalar": 1.5, "ActuatorType": "Inflate"}]}}]"#,
+                v3
+            ),
+            Ok(ClientMessage::ScalarCmd {
+                id: 5,
+                device_index: 2,
+                scalars: vec![ScalarSub {
+                    index: 1,
+                    scalar: 1.5,
+                    actuator: "Inflate".into()
+                }]
+            })
+        );
+        assert_eq!(
+            one(
+                r#"[{"ScalarCmd": {"Id": 5, "DeviceIndex": 2, "Scalars": []}}]"#,
+                v3
+            ),
+            Ok(ClientMessage::ScalarCmd {
+                id: 5,
+                device_index: 2,
+                scalars: vec![]
+            })
+        );
+        assert_err(
+            r#"[{"ScalarCmd": {"Id": 5, "DeviceIndex": 2, "Scalars": [{"Index": 1, "Scalar": "x", "ActuatorType": "Vibrate"}]}}]"#,
+            v3,
+            5,
+            ErrorCode::Message,
+        );
+        assert_err(
+            r#"[{"ScalarCmd": {"Id": 5, "DeviceIndex": 2, "Scalars": [{"Index": 1, "Scalar": 0.5}]}}]"#,
+            v3,
+            5,
+            ErrorCode::Message,
+        );
+    }
+
+    #[test]
+    fn raw_rssi_test_and_log_messages() {
+        for v in [SpecVersion::V2, SpecVersion::V3] {
+            let cases = [
+                (
+                    r#"{"RawWriteCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "tx", "Data": [1, 255], "WriteWithResponse": false}}"#,
+                    "RawWriteCmd",
+                ),
+                (
+                    r#"{"RawReadCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "rx", "Length": 0, "WaitForData": true}}"#,
+                    "RawReadCmd",
+                ),
+                (
+                    r#"{"RawSubscribeCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "rx"}}"#,
+                    "RawSubscribeCmd",
+                ),
+                (
+                    r#"{"RawUnsubscribeCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "rx"}}"#,
+                    "RawUnsubscribeCmd",
+                ),
+            ];
+            for (msg, name) in cases {
+                let m = one(&format!("[{msg}]"), Some(v)).expect(msg);
+                assert_eq!(
+                    m,
+                    ClientMessage::RawCmd {
+                        id: 3,
+                        device_index: 1,
+                        name
+                    }
+                );
+                assert_eq!(m.name(), name);
+            }
+            assert_err(
+                r#"[{"RawWriteCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "tx", "Data": [], "WriteWithResponse": false}}]"#,
+                Some(v),
+                3,
+                ErrorCode::Message,
+            );
+            assert_err(
+                r#"[{"RawWriteCmd": {"Id": 3, "DeviceIndex": 1, "Endpoint": "tx", "Data": [256], "WriteWithResponse": false}}]"#,
+                Some(v),
+                3,
+                ErrorCode::Message,
+            );
+        }
+        assert_eq!(
+            one(
+                r#"[{"RSSILevelCmd": {"Id": 4, "DeviceIndex": 0}}]"#,
+                Some(SpecVersion::V2)
+            ),
+            Ok(ClientMessage::RssiLevelCmd {
+                id: 4,
+                device_index: 0
+            })
+        );
+        for v in [SpecVersion::V0, SpecVersion::V1] {
+            assert_eq!(
+                one(r#"[{"Test": {"Id": 4, "TestString": "Error"}}]"#, Some(v)),
+                Ok(ClientMessage::Test {
+                    id: 4,
+                    test_string: "Error".into()
+                })
+            );
+            assert_eq!(
+                one(
+                    r#"[{"RequestLog": {"Id": 4, "LogLevel": "Trace"}}]"#,
+                    Some(v)
+                ),
+                Ok(ClientMessage::RequestLog {
+                    id: 4,
+                    log_level: "Trace".into()
+                })
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- client round trips
+
+    fn all_v4_messages() -> Vec<ClientMessage> {
+        vec![
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "Toy Tester".into(),
+                message_version: None,
+                protocol_version_major: Some(4),
+                protocol_version_minor: Some(0),
+            },
+            ClientMessage::Ping { id: 2 },
+            ClientMessage::StartScanning { id: 3 },
+            ClientMessage::StopScanning { id: 4 },
+            ClientMessage::RequestDeviceList { id: 5 },
+            ClientMessage::OutputCmd {
+                id: 6,
+                device_index: 1,
+                feature_index: 2,
+                command: OutputCommand {
+                    kind: OutputType::Rotate,
+                    value: -7,
+                    duration: None,
+                },
+            },
+            ClientMessage::OutputCmd {
+                id: 7,
+                device_index: 1,
+                feature_index: 3,
+                command: OutputCommand {
+                    kind: OutputType::HwPositionWithDuration,
+                    value: 80,
+                    duration: Some(350),
+                },
+            },
+            ClientMessage::InputCmd {
+                id: 8,
+                device_index: 0,
+                feature_index: 1,
+                input_type: InputType::Pressure,
+                command: InputCommand::Unsubscribe,
+            },
+            ClientMessage::StopCmd {
+                id: 9,
+                device_index: Some(2),
+                feature_index: None,
+                inputs: false,
+                outputs: true,
+            },
+            ClientMessage::StopCmd {
+                id: 10,
+                device_index: None,
+                feature_index: None,
+                inputs: true,
+                outputs: true,
+            },
+            ClientMessage::Disconnect { id: 11 },
+        ]
+    }
+
+    fn all_v3_messages() -> Vec<ClientMessage> {
+        vec![
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "Old".into(),
+                message_version: Some(3),
+                protocol_version_major: None,
+                protocol_version_minor: None,
+            },
+            ClientMessage::Ping { id: 2 },
+            ClientMessage::RequestDeviceList { id: 3 },
+            ClientMessage::StopDeviceCmd {
+                id: 4,
+                device_index: 1,
+            },
+            ClientMessage::StopAllDevices { id: 5 },
+            ClientMessage::ScalarCmd {
+                id: 6,
+                device_index: 2,
+                scalars: vec![
+                    ScalarSub {
+                        index: 1,
+                        scalar: 0.4,
+                        actuator: "Constrict".into(),
+                    },
+                    ScalarSub {
+                        index: 0,
+                        scalar: 1.0,
+                        actuator: "Vibrate".into(),
+                    },
+                ],
+            },
+            ClientMessage::VibrateCmd {
+                id: 7,
+                device_index: 0,
+                speeds: vec![
+                    VibrateSub {
+                        index: 0,
+                        speed: 0.25,
+                    },
+                    VibrateSub {
+                        index: 1,
+                        speed: 0.8,
+                    },
+                ],
+            },
+            ClientMessage::RotateCmd {
+                id: 8,
+                device_index: 0,
+                rotations: vec![RotateSub {
+                    index: 0,
+                    speed: 0.5,
+                    clockwise: false,
+                }],
+            },
+            ClientMessage::LinearCmd {
+                id: 9,
+                device_index: 1,
+                vectors: vec![LinearSub {
+                    index: 0,
+                    duration: 250,
+                    position: 0.9,
+                }],
+            },
+            ClientMessage::SensorReadCmd {
+                id: 10,
+                device_index: 0,
+                sensor_index: 0,
+                sensor_type: "Battery".into(),
+            },
+            ClientMessage::SensorSubscribeCmd {
+                id: 11,
+                device_index: 0,
+                sensor_index: 1,
+                sensor_type: "Pressure".into(),
+            },
+            ClientMessage::SensorUnsubscribeCmd {
+                id: 12,
+                device_index: 0,
+                sensor_index: 1,
+                sensor_type: "Pressure".into(),
+            },
+        ]
+    }
+
+    fn round_trip(msgs: &[ClientMessage], version: SpecVersion) {
+        let text = encode_client_frame(msgs, version);
+        let decoded = decode_client_frame(&text, Some(version)).expect("frame");
+        let decoded: Vec<ClientMessage> = decoded
+            .into_iter()
+            .map(|r| r.expect("message decodes"))
+            .collect();
+        assert_eq!(decoded, msgs, "{text}");
+    }
+
+    #[test]
+    fn client_round_trip_v4() {
+        round_trip(&all_v4_messages(), SpecVersion::V4);
+        // the handshake alone before negotiation
+        let text = encode_client_frame(&all_v4_messages()[..1], SpecVersion::V4);
+        assert_eq!(
+            text,
+            r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Toy Tester","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#
+        );
+    }
+
+    #[test]
+    fn client_round_trip_v3() {
+        round_trip(&all_v3_messages(), SpecVersion::V3);
+    }
+
+    #[test]
+    fn client_round_trip_v0_to_v2() {
+        let v2 = vec![
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "c".into(),
+                message_version: Some(2),
+                protocol_version_major: None,
+                protocol_version_minor: None,
+            },
+            ClientMessage::BatteryLevelCmd {
+                id: 2,
+                device_index: 0,
+            },
+            ClientMessage::RssiLevelCmd {
+                id: 3,
+                device_index: 0,
+            },
+            ClientMessage::VibrateCmd {
+                id: 4,
+                device_index: 0,
+                speeds: vec![],
+            },
+        ];
+        round_trip(&v2, SpecVersion::V2);
+        let v1 = vec![
+            ClientMessage::RequestServerInfo {
+                id: 1,
+                client_name: "c".into(),
+                message_version: Some(1),
+                protocol_version_major: None,
+                protocol_version_minor: None,
+            },
+            ClientMessage::SingleMotorVibrateCmd {
+                id: 2,
+                device_index: 0,
+                speed: 0.5,
+            },
+            ClientMessage::FleshlightLaunchFw12Cmd {
+                id: 3,
+                device_index: 0,
+                position: 50,
+                speed: 20,
+            },
+            ClientMessage::VorzeA10CycloneCmd {
+                id: 4,
+                device_index: 0,
+                speed: 30,
+                clockwise: true,
+            },
+            ClientMessage::LovenseCmd {
+                id: 5,
+                device_index: 0,
+                command: "Vibrate:5;".into(),
+            },
+            ClientMessage::KiirooCmd {
+                id: 6,
+                device_index: 0,
+                command: "3".into(),
+            },
+            ClientMessage::Test {
+                id: 7,
+                test_string: "hi".into(),
+            },
+            ClientMessage::RequestLog {
+                id: 8,
+                log_level: "Warn".into(),
+            },
+        ];
+        round_trip(&v1, SpecVersion::V1);
+        let v0 = vec![ClientMessage::RequestServerInfo {
+            id: 1,
+            client_name: "c".into(),
+            message_version: None,
+            protocol_version_major: None,
+            protocol_version_minor: None,
+        }];
+        round_trip(&v0, SpecVersion::V0);
+    }
+
+    #[test]
+    fn request_server_info_encoding_per_version() {
+        let rsi = ClientMessage::RequestServerInfo {
+            id: 1,
+            client_name: "c".into(),
+            message_version: None,
+            protocol_version_major: None,
+            protocol_version_minor: None,
+        };
+        assert_eq!(
+            encode_client_message(&rsi, SpecVersion::V0),
+            json!({"RequestServerInfo": {"Id": 1, "ClientName": "c"}})
+        );
+        assert_eq!(
+            encode_client_message(&rsi, SpecVersion::V2),
+            json!({"RequestServerInfo": {"Id": 1, "ClientName": "c", "MessageVersion": 2}})
+        );
+        assert_eq!(
+            encode_client_message(&rsi, SpecVersion::V4),
+            json!({"RequestServerInfo": {"Id": 1, "ClientName": "c", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}})
+        );
+    }
+
+    // ---------------------------------------------------------------- server encoding
+
+    fn example_device() -> DeviceInfo {
+        DeviceInfo {
+            index: 3,
+            name: "Example Combo".into(),
+            display_name: None,
+            message_timing_gap: 75,
+            features: example_combo(),
+        }
+    }
+
+    fn hush() -> DeviceInfo {
+        DeviceInfo {
+            index: 0,
+            name: "Lovense Hush".into(),
+            display_name: None,
+            message_timing_gap: 100,
+            features: vec![
+                DeviceFeature {
+                    index: 0,
+                    description: String::new(),
+                    outputs: vec![FeatureOutput {
+                        kind: OutputType::Vibrate,
+                        value: (0, 20),
+                        duration: None,
+                    }],
+                    inputs: vec![],
+                },
+                DeviceFeature {
+                    index: 1,
+                    description: "battery Level".into(),
+                    outputs: vec![],
+                    inputs: vec![FeatureInput {
+                        kind: InputType::Battery,
+                        value: vec![(0, 100)],
+                        commands: vec![InputCommand::Read],
+                    }],
+                },
+            ],
+        }
+    }
+
+    fn handy() -> DeviceInfo {
+        DeviceInfo {
+            index: 1,
+            name: "The Handy".into(),
+            display_name: Some("Bedroom stroker".into()),
+            message_timing_gap: 100,
+            features: vec![DeviceFeature {
+                index: 0,
+                description: String::new(),
+                outputs: vec![FeatureOutput {
+                    kind: OutputType::HwPositionWithDuration,
+                    value: (0, 100),
+                    duration: Some((0, 100_000)),
+                }],
+                inputs: vec![],
+            }],
+        }
+    }
+
+    const PROTOCOL_V4_DEVICE_LIST: &str = r#"[{"DeviceList": {"Id": 0, "Devices": {
+  "0": {"DeviceIndex": 0, "DeviceName": "Lovense Hush", "DeviceMessageTimingGap": 100,
+        "DeviceFeatures": {
+          "0": {"FeatureIndex": 0, "FeatureDescription": "", "Output": {"Vibrate": {"Value": [0, 20]}}},
+          "1": {"FeatureIndex": 1, "FeatureDescription": "battery Level",
+                "Input": {"Battery": {"Value": [[0, 100]], "Command": ["Read"]}}}}},
+  "1": {"DeviceIndex": 1, "DeviceName": "The Handy", "DeviceDisplayName": "Bedroom stroker",
+        "DeviceMessageTimingGap": 100,
+        "DeviceFeatures": {
+          "0": {"FeatureIndex": 0, "FeatureDescription": "",
+                "Output": {"HwPositionWithDuration": {"Value": [0, 100], "Duration": [0, 100000]}}}}}
+}}}]"#;
+
+    const PROTOCOL_V3_DEVICE_ADDED: &str = r#"[{"DeviceAdded": {"Id": 0, "DeviceIndex": 1, "DeviceName": "The Handy",
+  "DeviceDisplayName": "Bedroom stroker", "DeviceMessageTimingGap": 100,
+  "DeviceMessages": {
+    "LinearCmd": [{"FeatureDescriptor": "", "ActuatorType": "Position", "StepCount": 100}],
+    "StopDeviceCmd": {}}}}]"#;
+
+    #[test]
+    fn server_info_forms() {
+        let info = ServerMessage::ServerInfo {
+            id: 1,
+            server_name: "Haptix".into(),
+            max_ping_time: 0,
+        };
+        assert_eq!(
+            parse(&encode_server_frame(
+                std::slice::from_ref(&info),
+                SpecVersion::V4
+            )),
+            parse(
+                r#"[{"ServerInfo": {"Id": 1, "ServerName": "Haptix", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0, "MaxPingTime": 0}}]"#
+            )
+        );
+        let info2 = ServerMessage::ServerInfo {
+            id: 1,
+            server_name: "Haptix".into(),
+            max_ping_time: 1000,
+        };
+        assert_eq!(
+            parse(&encode_server_frame(
+                std::slice::from_ref(&info2),
+                SpecVersion::V2
+            )),
+            parse(
+                r#"[{"ServerInfo": {"Id": 1, "ServerName": "Haptix", "MessageVersion": 2, "MaxPingTime": 1000}}]"#
+            )
+        );
+        assert_eq!(
+            encode_server_message(&info2, SpecVersion::V3),
+            json!({"ServerInfo": {"Id": 1, "ServerName": "Haptix", "MessageVersion": 3, "MaxPingTime": 1000}})
+        );
+        assert_eq!(
+            parse(&encode_server_frame(
+                std::slice::from_ref(&info),
+                SpecVersion::V1
+            )),
+            parse(
+                r#"[{"ServerInfo": {"Id": 1, "ServerName": "Haptix", "MajorVersion": 0, "MinorVersion": 0, "BuildVersion": 0, "MessageVersion": 1, "MaxPingTime": 0}}]"#
+            )
+        );
+        assert_eq!(
+            encode_server_message(&info, SpecVersion::V0),
+            json!({"ServerInfo": {"Id": 1, "ServerName": "Haptix", "MajorVersion": 0, "MinorVersion": 0, "BuildVersion": 0, "MessageVersion": 0, "MaxPingTime": 0}})
+        );
+        // exact text, field order included
+        assert_eq!(
+            encode_server_frame(&[info], SpecVersion::V4),
+            r#"[{"ServerInfo":{"Id":1,"ServerName":"Haptix","ProtocolVersionMajor":4,"ProtocolVersionMinor":0,"MaxPingTime":0}}]"#
+        );
+        // decoded back by a client of every version
+        for v in [
+            SpecVersion::V0,
+            SpecVersion::V1,
+            SpecVersion::V2,
+            SpecVersion::V3,
+            SpecVersion::V4,
+        ] {
+            let text = encode_server_frame(std::slice::from_ref(&info2), v);
+            let back = decode_server_frame(&text, v).expect("frame");
+            assert_eq!(back, vec![Ok(info2.clone())], "{v}");
+        }
+    }
+
+    #[test]
+    fn error_ok_and_events_in_every_version() {
+        let error = ServerMessage::error(12, ErrorCode::Device, "device index 9 is not connected");
+        for v in [
+            SpecVersion::V0,
+            SpecVersion::V1,
+            SpecVersion::V2,
+            SpecVersion::V3,
+            SpecVersion::V4,
+        ] {
+            assert_eq!(
+                encode_server_message(&error, v),
+                json!({"Error": {"Id": 12, "ErrorCode": 4, "ErrorMessage": "device index 9 is not connected"}})
+            );
+            assert_eq!(
+                encode_server_message(&ServerMessage::Ok { id: 3 }, v),
+                json!({"Ok": {"Id": 3}})
+            );
+            assert_eq!(
+                encode_server_message(&ServerMessage::ScanningFinished, v),
+                json!({"ScanningFinished": {"Id": 0}})
+            );
+            let frame = encode_server_frame(
+                &[
+                    error.clone(),
+                    ServerMessage::Ok { id: 3 },
+                    ServerMessage::ScanningFinished,
+                ],
+                v,
+            );
+            let back: Vec<ServerMessage> = decode_server_frame(&frame, v)
+                .expect("frame")
+                .into_iter()
+                .map(|r| r.expect("msg"))
+                .collect();
+            assert_eq!(
+                back,
+                vec![
+                    error.clone(),
+                    ServerMessage::Ok { id: 3 },
+                    ServerMessage::ScanningFinished
+                ]
+            );
+        }
+        let removed = ServerMessage::DeviceRemoved { device_index: 4 };
+        assert_eq!(
+            encode_server_message(&removed, SpecVersion::V2),
+            json!({"DeviceRemoved": {"Id": 0, "DeviceIndex": 4}})
+        );
+        assert_eq!(
+            decode_server_frame(
+                r#"[{"DeviceRemoved": {"Id": 0, "DeviceIndex": 4}}]"#,
+                SpecVersion::V3
+            )
+            .expect("frame"),
+            vec![Ok(removed.clone())]
+        );
+        // not expressible in v4
+        let e = encode_server_message(&removed, SpecVersion::V4);
+        assert_eq!(e.pointer("/Error/ErrorCode"), Some(&json!(3)));
+        assert_eq!(e.pointer("/Error/Id"), Some(&json!(0)));
+    }
+
+    #[test]
+    fn readings_per_version() {
+        let reading = ServerMessage::InputReading {
+            id: 30,
+            device_index: 0,
+            feature_index: 1,
+            reading: InputReadingValue::Battery(64),
+        };
+        assert_eq!(
+            encode_server_message(&reading, SpecVersion::V4),
+            parse(
+                r#"{"InputReading": {"Id": 30, "DeviceIndex": 0, "FeatureIndex": 1, "Reading": {"Battery": {"Value": 64}}}}"#
+            )
+        );
+        for v in [
+            SpecVersion::V0,
+            SpecVersion::V1,
+            SpecVersion::V2,
+            SpecVersion::V3,
+        ] {
+            let e = encode_server_message(&reading, v);
+            assert_eq!(e.pointer("/Error/Id"), Some(&json!(30)), "{v}");
+            assert_eq!(e.pointer("/Error/ErrorCode"), Some(&json!(3)), "{v}");
+        }
+        let pressure = ServerMessage::InputReading {
+            id: 0,
+            device_index: 2,
+            feature_index: 0,
+            reading: InputReadingValue::Pressure(1187),
+        };
+        let rssi = ServerMessage::InputReading {
+            id: 0,
+            device_index: 2,
+            feature_index: 3,
+            reading: InputReadingValue::Rssi(-70),
+        };
+        let button = ServerMessage::InputReading {
+            id: 0,
+            device_index: 2,
+            feature_index: 4,
+            reading: InputReadingValue::Button(1),
+        };
+        let all = [reading.clone(), pressure, rssi.clone(), button];
+        let text = encode_server_frame(&all, SpecVersion::V4);
+        assert!(text.contains(r#""Rssi":{"Value":-70}"#), "{text}");
+        let back: Vec<ServerMessage> = decode_server_frame(&text, SpecVersion::V4)
+            .expect("frame")
+            .into_iter()
+            .map(|r| r.expect("msg"))
+            .collect();
+        assert_eq!(back, all.to_vec());
+        // RSSI spelling accepted when parsing
+        assert_eq!(
+            decode_server_frame(
+                r#"[{"InputReading": {"Id": 0, "DeviceIndex": 2, "FeatureIndex": 3, "Reading": {"RSSI": {"Value": -70}}}}]"#,
+                SpecVersion::V4
+            )
+            .expect("frame"),
+            vec![Ok(rssi)]
+        );
+        let sensor = ServerMessage::SensorReading {
+            id: 9,
+            device_index: 0,
+            sensor_index: 0,
+            sensor_type: "Battery".into(),
+            data: vec![71],
+        };
+        assert_eq!(
+            encode_server_message(&sensor, SpecVersion::V3),
+            parse(
+                r#"{"SensorReading": {"Id": 9, "DeviceIndex": 0, "SensorIndex": 0, "SensorType": "Battery", "Data": [71]}}"#
+            )
+        );
+        assert_eq!(
+            decode_server_frame(
+                &encode_server_frame(std::slice::from_ref(&sensor), SpecVersion::V3),
+                SpecVersion::V3
+            )
+            .expect("frame"),
+            vec![Ok(sensor.clone())]
+        );
+        assert!(encode_server_message(&sensor, SpecVersion::V4)
+            .get("Error")
+            .is_some());
+        let battery = ServerMessage::BatteryLevelReading {
+            id: 4,
+            device_index: 0,
+            battery_level: 0.5,
+        };
+        assert_eq!(
+            encode_server_message(&battery, SpecVersion::V2),
+            json!({"BatteryLevelReading": {"Id": 4, "DeviceIndex": 0, "BatteryLevel": 0.5}})
+        );
+        assert_eq!(
+            decode_server_frame(
+                &encode_server_frame(std::slice::from_ref(&battery), SpecVersion::V2),
+                SpecVersion::V2
+            )
+            .expect("frame"),
+            vec![Ok(battery.clone())]
+        );
+        assert!(encode_server_message(&battery, SpecVersion::V3)
+            .get("Error")
+            .is_some());
+        let test = ServerMessage::Test {
+            id: 2,
+            test_string: "x".into(),
+        };
+        assert_eq!(
+            encode_server_message(&test, SpecVersion::V1),
+            json!({"Test": {"Id": 2, "TestString": "x"}})
+        );
+        assert!(encode_server_message(&test, SpecVersion::V2)
+            .get("Error")
+            .is_some());
+        // never panics on odd floats
+        let nan = ServerMessage::BatteryLevelReading {
+            id: 1,
+            device_index: 0,
+            battery_level: f64::NAN,
+        };
+        let _ = encode_server_frame(&[nan], SpecVersion::V2);
+    }
+
+    #[test]
+    fn v4_device_list_matches_protocol_example() {
+        let list = ServerMessage::DeviceList {
+            id: 0,
+            devices: vec![handy(), hush()],
+        };
+        assert_eq!(
+            parse(&encode_server_frame(
+                std::slice::from_ref(&list),
+                SpecVersion::V4
+            )),
+            parse(PROTOCOL_V4_DEVICE_LIST)
+        );
+        let decoded = decode_server_frame(PROTOCOL_V4_DEVICE_LIST, SpecVersion::V4).expect("frame");
+        assert_eq!(
+            decoded,
+            vec![Ok(ServerMessage::DeviceList {
+                id: 0,
+                devices: vec![hush(), handy()]
+            })]
+        );
+    }
+
+    #[test]
+    fn v4_example_device_of_devices_md() {
+        let expected = parse(
+            r#"{"DeviceIndex": 3, "DeviceName": "Example Combo", "DeviceMessageTimingGap": 75,
+ "DeviceFeatures": {
+  "0": {"FeatureIndex": 0, "FeatureDescription": "Shaft", "Output": {"Vibrate": {"Value": [0, 20]}}},
+  "1": {"FeatureIndex": 1, "FeatureDescription": "Head", "Output": {"Rotate": {"Value": [-20, 20]}}},
+  "2": {"FeatureIndex": 2, "FeatureDescription": "Pump", "Output": {"Constrict": {"Value": [0, 3]}}},
+  "3": {"FeatureIndex": 3, "FeatureDescription": "Stroke",
+        "Output": {"HwPositionWithDuration": {"Value": [0, 100], "Duration": [0, 100000]}}},
+  "4": {"FeatureIndex": 4, "FeatureDescription": "Battery",
+        "Input": {"Battery": {"Value": [[0, 100]], "Command": ["Read"]}}}}}"#,
+        );
+        let list = ServerMessage::DeviceList {
+            id: 2,
+            devices: vec![example_device()],
+        };
+        let v = encode_server_message(&list, SpecVersion::V4);
+        assert_eq!(v.pointer("/DeviceList/Devices/3"), Some(&expected));
+        let back = decode_server_frame(
+            &encode_server_frame(std::slice::from_ref(&list), SpecVersion::V4),
+            SpecVersion::V4,
+        )
+        .expect("frame");
+        assert_eq!(back, vec![Ok(list)]);
+    }
+
+    #[test]
+    fn legacy_views_of_example_device() {
+        let list = ServerMessage::DeviceList {
+            id: 7,
+            devices: vec![example_device()],
+        };
+        let v3 = encode_server_message(&list, SpecVersion::V3);
+        assert_eq!(
+            v3.pointer("/DeviceList/Devices/0"),
+            Some(&parse(
+                r#"{"DeviceIndex": 3, "DeviceName": "Example Combo", "DeviceMessageTimingGap": 75,
+ "DeviceMessages": {
+   "ScalarCmd": [
+     {"FeatureDescriptor": "Shaft", "ActuatorType": "Vibrate", "StepCount": 20},
+     {"FeatureDescriptor": "Head", "ActuatorType": "Rotate", "StepCount": 20},
+     {"FeatureDescriptor": "Pump", "ActuatorType": "Constrict", "StepCount": 3}],
+   "RotateCmd": [{"FeatureDescriptor": "Head", "ActuatorType": "Rotate", "StepCount": 20}],
+   "LinearCmd": [{"FeatureDescriptor": "Stroke", "ActuatorType": "Position", "StepCount": 100}],
+   "SensorReadCmd": [{"FeatureDescriptor": "Battery", "SensorType": "Battery", "SensorRange": [[0, 100]]}],
+   "StopDeviceCmd": {}}}"#
+            ))
+        );
+        let v2 = encode_server_message(&list, SpecVersion::V2);
+        assert_eq!(
+            v2.pointer("/DeviceList/Devices/0/DeviceMessages"),
+            Some(&parse(
+                r#"{"VibrateCmd": {"FeatureCount": 1, "StepCount": [20]}, "RotateCmd": {"FeatureCount": 1, "StepCount": [20]},
+ "LinearCmd": {"FeatureCount": 1, "StepCount": [100]}, "BatteryLevelCmd": {}, "StopDeviceCmd": {}}"#
+            ))
+        );
+        assert_eq!(
+            v2.pointer("/DeviceList/Devices/0"),
+            Some(&json!({"DeviceIndex": 3, "DeviceName": "Example Combo",
+                "DeviceMessages": v2.pointer("/DeviceList/Devices/0/DeviceMessages").cloned()}))
+        );
+        let v1 = encode_server_message(&list, SpecVersion::V1);
+        assert_eq!(
+            v1.pointer("/DeviceList/Devices/0/DeviceMessages"),
+            Some(&parse(
+                r#"{"VibrateCmd": {"FeatureCount": 1}, "RotateCmd": {"FeatureCount": 1}, "LinearCmd": {"FeatureCount": 1},
+ "StopDeviceCmd": {}, "SingleMotorVibrateCmd": {}}"#
+            ))
+        );
+        let v0 = encode_server_message(&list, SpecVersion::V0);
+        assert_eq!(
+            v0.pointer("/DeviceList/Devices/0/DeviceMessages"),
+            Some(&json!(["SingleMotorVibrateCmd", "StopDeviceCmd"]))
+        );
+        assert_eq!(v0.pointer("/DeviceList/Id"), Some(&json!(7)));
+        // DeviceAdded carries Id 0 and the same device fields
+        let added = ServerMessage::DeviceAdded {
+            device: example_device(),
+        };
+        for v in [
+            SpecVersion::V0,
+            SpecVersion::V1,
+            SpecVersion::V2,
+            SpecVersion::V3,
+        ] {
+            let a = encode_server_message(&added, v);
+            let l = encode_server_message(&list, v);
+            let mut expected = json!({"Id": 0});
+            if let (Some(e), Some(Value::Object(dev))) =
+                (expected.as_object_mut(), l.pointer("/DeviceList/Devices/0"))
+            {
+                for (k, val) in dev {
+                    e.insert(k.clone(), val.clone());
+                }
+            }
+            assert_eq!(a.get("DeviceAdded"), Some(&expected), "{v}");
+        }
+        assert!(encode_server_message(&added, SpecVersion::V4)
+            .get("Error")
+            .is_some());
+    }
+
+    #[test]
+    fn device_without_vibrators_in_old_versions() {
+        let device = DeviceInfo {
+            index: 0,
+            name: "Pump".into(),
+            display_name: Some("mine".into()),
+            message_timing_gap: 0,
+            features: vec![DeviceFeature {
+                index: 0,
+                description: String::new(),
+                outputs: vec![FeatureOutput {
+                    kind: OutputType::Constrict,
+                    value: (0, 3),
+                    duration: None,
+                }],
+                inputs: vec![],
+            }],
+        };
+        let added = ServerMessage::DeviceAdded { device };
+        assert_eq!(
+            encode_server_message(&added, SpecVersion::V0),
+            json!({"DeviceAdded": {"Id": 0, "DeviceIndex": 0, "DeviceName": "Pump", "DeviceMessages": ["StopDeviceCmd"]}})
+        );
+        assert_eq!(
+            encode_server_message(&added, SpecVersion::V1),
+            json!({"DeviceAdded": {"Id": 0, "DeviceIndex": 0, "DeviceName": "Pump", "DeviceMessages": {"StopDeviceCmd": {}}}})
+        );
+        assert_eq!(
+            encode_server_message(&added, SpecVersion::V2),
+            json!({"DeviceAdded": {"Id": 0, "DeviceIndex": 0, "DeviceName": "Pump", "DeviceMessages": {"StopDeviceCmd": {}}}})
+        );
+        assert_eq!(
+            encode_server_message(&added, SpecVersion::V3),
+            json!({"DeviceAdded": {"Id": 0, "DeviceIndex": 0, "DeviceName": "Pump", "DeviceDisplayName": "mine",
+                "DeviceMessageTimingGap": 0,
+                "DeviceMessages": {"ScalarCmd": [{"FeatureDescriptor": "", "ActuatorType": "Constrict", "StepCount": 3}], "StopDeviceCmd": {}}}})
+        );
+    }
+
+    #[test]
+    fn legacy_device_list_is_sorted() {
+        let list = ServerMessage::DeviceList {
+            id: 1,
+            devices: vec![example_device(), handy(), hush()],
+        };
+        let v = encode_server_message(&list, SpecVersion::V3);
+        let idx: Vec<u64> = v
+            .pointer("/DeviceList/Devices")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.get("DeviceIndex").and_then(Value::as_u64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(idx, vec![0, 1, 3]);
+    }
+
+    // ---------------------------------------------------------------- server frame decoding
+
+    #[test]
+    fn v3_device_added_example() {
+        let added = ServerMessage::DeviceAdded { device: handy() };
+        assert_eq!(
+            parse(&encode_server_frame(
+                std::slice::from_ref(&added),
+                SpecVersion::V3
+            )),
+            parse(PROTOCOL_V3_DEVICE_ADDED)
+        );
+        let decoded =
+            decode_server_frame(PROTOCOL_V3_DEVICE_ADDED, SpecVersion::V3).expect("frame");
+        let expected = ServerMessage::DeviceAdded {
+            device: DeviceInfo {
+                index: 1,
+                name: "The Handy".into(),
+                display_name: Some("Bedroom stroker".into()),
+                message_timing_gap: 100,
+                features: vec![DeviceFeature {
+                    index: 0,
+                    description: String::new(),
+                    outputs: vec![FeatureOutput {
+                        kind: OutputType::HwPositionWithDuration,
+                        value: (0, 100),
+                        duration: Some((0, 100_000)),
+                    }],
+                    inputs: vec![],
+                }],
+            },
+        };
+        assert_eq!(decoded, vec![Ok(expected)]);
+    }
+
+    #[test]
+    fn v3_device_list_round_trip_keeps_index_spaces() {
+        let list = ServerMessage::DeviceList {
+            id: 5,
+            devices: vec![example_device(), hush()],
+        };
+        let text = encode_server_frame(std::slice::from_ref(&list), SpecVersion::V3);
+        let decoded = decode_server_frame(&text, SpecVersion::V3).expect("frame");
+        let devices = match decoded.as_slice() {
+            [Ok(ServerMessage::DeviceList { id: 5, devices })] => devices.clone(),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(devices.len(), 2);
+        for (original, got) in [hush(), example_device()].iter().zip(&devices) {
+            assert_eq!(got.index, original.index);
+            assert_eq!(got.name, original.name);
+            assert_eq!(got.message_timing_gap, original.message_timing_gap);
+            let a = LegacyView::from_features(&original.features);
+            let b = LegacyView::from_features(&got.features);
+            assert_eq!(got.features, features_from_v3(&a));
+            let key = |v: &LegacyView| {
+                (
+                    v.scalar
+                        .iter()
+                        .map(|e| (e.descriptor.clone(), e.kind, e.step_count))
+                        .collect::<Vec<_>>(),
+                    v.rotate
+                        .iter()
+                        .map(|e| (e.descriptor.clone(), e.step_count))
+                        .collect::<Vec<_>>(),
+                    v.linear
+                        .iter()
+                        .map(|e| (e.descriptor.clone(), e.step_count))
+                        .collect::<Vec<_>>(),
+                    v.sensor_read
+                        .iter()
+                        .map(|s| (s.descriptor.clone(), s.kind, s.ranges.clone()))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            assert_eq!(key(&a), key(&b));
+            // re-encoding the decoded device for v3 gives the same JSON
+            let again = ServerMessage::DeviceList {
+                id: 5,
+                devices: vec![got.clone()],
+            };
+            let one_list = ServerMessage::DeviceList {
+                id: 5,
+                devices: vec![original.clone()],
+            };
+            assert_eq!(
+                encode_server_message(&again, SpecVersion::V3),
+                encode_server_message(&one_list, SpecVersion::V3)
+            );
+        }
+    }
+
+    #[test]
+    fn v2_v1_v0_device_lists_decode() {
+        let list = ServerMessage::DeviceList {
+            id: 5,
+            devices: vec![example_device()],
+        };
+        // v2 keeps step counts and the battery
+        let text = encode_server_frame(std::slice::from_ref(&list), SpecVersion::V2);
+        let decoded = decode_server_frame(&text, SpecVersion::V2).expect("frame");
+        let Some(Ok(ServerMessage::DeviceList { devices, .. })) = decoded.first() else {
+            panic!("unexpected {decoded:?}");
+        };
+        let view = LegacyView::from_features(&devices.first().expect("one").features);
+        assert_eq!(
+            view.vibrators()
+                .iter()
+                .map(|e| e.step_count)
+                .collect::<Vec<_>>(),
+            vec![20]
+        );
+        assert_eq!(
+            view.rotate.iter().map(|e| e.step_count).collect::<Vec<_>>(),
+            vec![20]
+        );
+        assert_eq!(
+            view.linear.iter().map(|e| e.step_count).collect::<Vec<_>>(),
+            vec![100]
+        );
+        assert!(view.has_battery());
+        // v2 re-encodes identically
+        assert_eq!(
+            encode_server_message(
+                &ServerMessage::DeviceList {
+                    id: 5,
+                    devices: devices.clone()
+                },
+                SpecVersion::V2
+            ),
+            encode_server_message(&list, SpecVersion::V2)
+        );
+        // v1: counts only
+        let text = encode_server_frame(std::slice::from_ref(&list), SpecVersion::V1);
+        let decoded = decode_server_frame(&text, SpecVersion::V1).expect("frame");
+        let Some(Ok(ServerMessage::DeviceList { devices, .. })) = decoded.first() else {
+            panic!("unexpected {decoded:?}");
+        };
+        let view = LegacyView::from_features(&devices.first().expect("one").features);
+        assert_eq!(view.vibrators().len(), 1);
+        assert_eq!(view.rotate.len(), 1);
+        assert_eq!(view.linear.len(), 1);
+        assert_eq!(
+            view.vibrators().first().map(|e| e.step_count),
+            Some(DEFAULT_LEGACY_STEP_COUNT)
+        );
+        // v0: a vibrator if SingleMotorVibrateCmd is listed
+        let text = encode_server_frame(std::slice::from_ref(&list), SpecVersion::V0);
+        let decoded = decode_server_frame(&text, SpecVersion::V0).expect("frame");
+        let Some(Ok(ServerMessage::DeviceList { devices, .. })) = decoded.first() else {
+            panic!("unexpected {decoded:?}");
+        };
+        let view = LegacyView::from_features(&devices.first().expect("one").features);
+        assert_eq!(view.vibrators().len(), 1);
+        assert!(view.linear.is_empty());
+        // absurd FeatureCount is refused
+        let e = decode_server_frame(
+            r#"[{"DeviceAdded": {"Id": 0, "DeviceIndex": 0, "DeviceName": "x", "DeviceMessages": {"VibrateCmd": {"FeatureCount": 4000000000}}}}]"#,
+            SpecVersion::V1,
+        )
+        .expect("frame");
+        assert!(matches!(
+            e.first(),
+            Some(Err(DecodeError {
+                code: ErrorCode::Message,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn server_frame_errors() {
+        let cases: &[(&str, SpecVersion, MessageId)] = &[
+            (
+                r#"[{"Log": {"Id": 0, "LogLevel": "Info", "LogMessage": "x"}}]"#,
+                SpecVersion::V1,
+                0,
+            ),
+            (r#"[{"Bogus": {"Id": 3}}]"#, SpecVersion::V4, 3),
+            (r#"[{"Ok": {"Id": 3, "Extra": 1}}]"#, SpecVersion::V4, 3),
+            (
+                r#"[{"Error": {"Id": 3, "ErrorCode": 9, "ErrorMessage": "x"}}]"#,
+                SpecVersion::V4,
+                3,
+            ),
+            (
+                r#"[{"InputReading": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 1, "Reading": {"Battery": {"Value": 64}}}}]"#,
+                SpecVersion::V3,
+                3,
+            ),
+            (
+                r#"[{"InputReading": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 1, "Reading": {"Battery": {"Value": 300}}}}]"#,
+                SpecVersion::V4,
+                3,
+            ),
+            (
+                r#"[{"InputReading": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 1, "Reading": {"Depth": {"Value": 3}}}}]"#,
+                SpecVersion::V4,
+                3,
+            ),
+            (
+                r#"[{"DeviceAdded": {"Id": 0, "DeviceIndex": 1, "DeviceName": "x", "DeviceMessages": {}}}]"#,
+                SpecVersion::V4,
+                0,
+            ),
+            (
+                r#"[{"SensorReading": {"Id": 3, "DeviceIndex": 0, "SensorIndex": 0, "SensorType": "Battery", "Data": [71]}}]"#,
+                SpecVersion::V2,
+                3,
+            ),
+            (
+                r#"[{"DeviceList": {"Id": 3, "Devices": []}}]"#,
+                SpecVersion::V4,
+                3,
+            ),
+            (
+                r#"[{"DeviceList": {"Id": 3, "Devices": {}}}]"#,
+                SpecVersion::V3,
+                3,
+            ),
+            (
+                r#"[{"DeviceList": {"Id": 3, "Devices": {"1": {"DeviceIndex": 2, "DeviceName": "x", "DeviceMessageTimingGap": 0, "DeviceFeatures": {}}}}}]"#,
+                SpecVersion::V4,
+                3,
+            ),
+            (
+                r#"[{"DeviceList": {"Id": 3, "Devices": [{"DeviceIndex": 2, "DeviceName": "x", "DeviceMessages": {"ScalarCmd": [{"FeatureDescriptor": "", "ActuatorType": "Tickle", "StepCount": 3}]}}]}}]"#,
+                SpecVersion::V3,
+                3,
+            ),
+            // v2 device objects have no DeviceMessageTimingGap
+            (
+                r#"[{"DeviceList": {"Id": 3, "Devices": [{"DeviceIndex": 2, "DeviceName": "x", "DeviceMessageTimingGap": 0, "DeviceMessages": {}}]}}]"#,
+                SpecVersion::V2,
+                3,
+            ),
+        ];
+        for (text, version, id) in cases {
+            let out = decode_server_frame(text, *version).expect("frame");
+            match out.as_slice() {
+                [Err(e)] => {
+                    assert_eq!(
+                        (e.id, e.code),
+                        (*id, ErrorCode::Message),
+                        "{text}: {}",
+                        e.message
+                    )
+                }
+                other => panic!("{text}: unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn v4_device_list_tolerates_unknown_types() {
+        let text = r#"[{"DeviceList": {"Id": 1, "Devices": {"0": {"DeviceIndex": 0, "DeviceName": "Future", "DeviceMessageTimingGap": 0,
+            "DeviceFeatures": {
+              "0": {"FeatureIndex": 0, "FeatureDescription": "a", "Output": {"Tickle": {"Value": [0, 5]}, "Vibrate": {"Value": [0, 10]}}},
+              "2": {"FeatureIndex": 2, "FeatureDescription": "b", "Output": {"Tickle": {"Value": [0, 5]}}},
+              "3": {"FeatureIndex": 3, "FeatureDescription": "c", "Input": {"Pressure": {"Value": [[0, 2000]], "Command": ["Subscribe", "Stream"]}}}}}}}}]"#;
+        let out = decode_server_frame(text, SpecVersion::V4).expect("frame");
+        let Some(Ok(ServerMessage::DeviceList { devices, .. })) = out.first() else {
+            panic!("unexpected {out:?}");
+        };
+        let d = devices.first().expect("device");
+        assert_eq!(d.features.len(), 2);
+        assert_eq!(
+            d.feature(0).map(|f| f.outputs.clone()),
+            Some(vec![FeatureOutput {
+                kind: OutputType::Vibrate,
+                value: (0, 10),
+                duration: None
+            }])
+        );
+        assert_eq!(
+            d.feature(3)
+                .and_then(|f| f.input(InputType::Pressure))
+                .map(|i| i.commands.clone()),
+            Some(vec![InputCommand::Subscribe])
+        );
+    }
+
+    #[test]
+    fn decode_error_conversions() {
+        let e = DecodeError::new(4, ErrorCode::Message, "unknown field X in Ping");
+        assert_eq!(e.to_string(), "unknown field X in Ping");
+        assert_eq!(
+            e.to_server_message(),
+            ServerMessage::error(4, ErrorCode::Message, "unknown field X in Ping")
+        );
+        let m: ServerMessage = e.into();
+        assert_eq!(m.id(), 4);
+    }
+
+    /// Rough speed check: run with `cargo test --release --lib core::json -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn output_cmd_decode_speed() {
+        let text = r#"[{"OutputCmd": {"Id": 21, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 7}}}}]"#;
+        let n = 200_000u32;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            let v = decode_client_frame(std::hint::black_box(text), Some(SpecVersion::V4));
+            std::hint::black_box(v).ok();
+        }
+        let per = start.elapsed() / n;
+        println!("OutputCmd decode: {per:?} per frame");
+        let msgs = [ServerMessage::Ok { id: 21 }];
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(encode_server_frame(
+                std::hint::black_box(&msgs),
+                SpecVersion::V4,
+            ));
+        }
+        println!("Ok encode: {:?} per frame", start.elapsed() / n);
+    }
 }

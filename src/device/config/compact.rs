@@ -31,10 +31,14 @@ use serde_json::{json, Value};
 
 use super::manager::ProtocolDefinition;
 use super::official::is_uuid;
-use super::specifier::{BleService, BtleSpecifier, CommSpecifier, ManufacturerData, SerialSpecifier, VidPid};
+use super::specifier::{
+    BleService, BtleSpecifier, CommSpecifier, ManufacturerData, SerialSpecifier, VidPid,
+};
 use crate::core::messages::FeatureInput;
 use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
-use crate::device::definition::{DeviceDefinition, FeatureDefinition, OutputSettings, UserDeviceSettings};
+use crate::device::definition::{
+    DeviceDefinition, FeatureDefinition, OutputSettings, UserDeviceSettings,
+};
 use crate::error::ConfigError;
 
 /// Format tag, the first element of the compact document.
@@ -64,7 +68,12 @@ fn encode_protocol(p: &ProtocolDefinition) -> Value {
         .iter()
         .map(|c| encode_def(c, p.defaults.as_ref()))
         .collect();
-    let mut items = vec![json!(p.name), Value::Array(specs), defaults, Value::Array(configs)];
+    let mut items = vec![
+        json!(p.name),
+        Value::Array(specs),
+        defaults,
+        Value::Array(configs),
+    ];
     trim(&mut items);
     Value::Array(items)
 }
@@ -169,7 +178,11 @@ fn encode_def(d: &DeviceDefinition, defaults: Option<&DeviceDefinition>) -> Valu
     while items.len() > 3 && items.last().is_some_and(Value::is_null) {
         items.pop();
     }
-    if items.len() == 3 && items.last().is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)) {
+    if items.len() == 3
+        && items
+            .last()
+            .is_some_and(|v| v.as_array().is_some_and(Vec::is_empty))
+    {
         items.pop();
     }
     Value::Array(items)
@@ -190,7 +203,9 @@ fn output_code(kind: OutputType) -> &'static str {
 }
 
 fn output_from_code(code: &str) -> Option<OutputType> {
-    OutputType::ALL.into_iter().find(|t| output_code(*t) == code)
+    OutputType::ALL
+        .into_iter()
+        .find(|t| output_code(*t) == code)
 }
 
 fn input_code(kind: InputType) -> &'static str {
@@ -274,7 +289,10 @@ fn long_id<E: de::Error>(s: &str) -> Result<String, E> {
         return Err(E::custom(format!("bad compact id {s:?}")));
     }
     let mut out = String::with_capacity(36);
-    for (i, part) in [0..8, 8..12, 12..16, 16..20, 20..32].into_iter().enumerate() {
+    for (i, part) in [0..8, 8..12, 12..16, 16..20, 20..32]
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             out.push('-');
         }
@@ -333,7 +351,9 @@ seq_deserialize!(Db, "a compact device database array", |seq| {
             version.0
         )));
     }
-    let protos: Vec<Proto> = seq.next_element()?.ok_or_else(|| missing("protocol list"))?;
+    let protos: Vec<Proto> = seq
+        .next_element()?
+        .ok_or_else(|| missing("protocol list"))?;
     Ok(Db {
         version,
         protocols: protos.into_iter().map(|p| p.0).collect(),
@@ -343,7 +363,9 @@ seq_deserialize!(Db, "a compact device database array", |seq| {
 struct Proto(ProtocolDefinition);
 
 seq_deserialize!(Proto, "a protocol array", |seq| {
-    let name: String = seq.next_element()?.ok_or_else(|| missing("protocol name"))?;
+    let name: String = seq
+        .next_element()?
+        .ok_or_else(|| missing("protocol name"))?;
     let specs: Vec<Spec> = seq.next_element()?.unwrap_or_default();
     let defaults: Option<Def> = seq.next_element()?.flatten();
     let configs: Vec<Def> = seq.next_element()?.unwrap_or_default();
@@ -443,10 +465,14 @@ seq_deserialize!(Spec, "a specifier array", |seq| {
         "l" => CommSpecifier::LovenseConnectService,
         "g" => CommSpecifier::SdlGamepad,
         "w" => CommSpecifier::Websocket {
-            name: seq.next_element()?.ok_or_else(|| missing("websocket name"))?,
+            name: seq
+                .next_element()?
+                .ok_or_else(|| missing("websocket name"))?,
         },
         "m" => CommSpecifier::Simulated {
-            names: seq.next_element()?.ok_or_else(|| missing("simulated names"))?,
+            names: seq
+                .next_element()?
+                .ok_or_else(|| missing("simulated names"))?,
         },
         other => return Err(de::Error::custom(format!("unknown bus tag {other:?}"))),
     };
@@ -459,8 +485,12 @@ struct Def {
 }
 
 seq_deserialize!(Def, "a definition array", |seq| {
-    let name: String = seq.next_element()?.ok_or_else(|| missing("definition name"))?;
-    let id: String = seq.next_element()?.ok_or_else(|| missing("definition id"))?;
+    let name: String = seq
+        .next_element()?
+        .ok_or_else(|| missing("definition name"))?;
+    let id: String = seq
+        .next_element()?
+        .ok_or_else(|| missing("definition id"))?;
     let identifiers: Vec<String> = seq.next_element()?.unwrap_or_default();
     let features: Option<Vec<Feat>> = seq.next_element()?.flatten();
     let protocol_variant: Option<String> = seq.next_element()?.flatten();
@@ -488,7 +518,9 @@ seq_deserialize!(Def, "a definition array", |seq| {
 struct Feat(FeatureDefinition);
 
 seq_deserialize!(Feat, "a feature array", |seq| {
-    let index: u32 = seq.next_element()?.ok_or_else(|| missing("feature index"))?;
+    let index: u32 = seq
+        .next_element()?
+        .ok_or_else(|| missing("feature index"))?;
     let id: String = seq.next_element()?.ok_or_else(|| missing("feature id"))?;
     let outputs: Vec<Out> = seq.next_element()?.unwrap_or_default();
     let description: String = seq.next_element()?.unwrap_or_default();
@@ -533,14 +565,20 @@ seq_deserialize!(In, "an input array", |seq| {
     let kind = input_from_code(&code)
         .ok_or_else(|| de::Error::custom(format!("unknown input code {code:?}")))?;
     let value: Vec<(i32, i32)> = seq.next_element()?.ok_or_else(|| missing("input ranges"))?;
-    let commands: String = seq.next_element()?.ok_or_else(|| missing("input commands"))?;
+    let commands: String = seq
+        .next_element()?
+        .ok_or_else(|| missing("input commands"))?;
     let mut list = Vec::with_capacity(commands.len());
     for c in commands.chars() {
         list.push(match c {
             'R' => InputCommand::Read,
             'S' => InputCommand::Subscribe,
             'U' => InputCommand::Unsubscribe,
-            other => return Err(de::Error::custom(format!("unknown input command {other:?}"))),
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown input command {other:?}"
+                )))
+            }
         });
     }
     list.sort();
@@ -564,7 +602,10 @@ mod tests {
         assert_eq!(short_ble_uuid(ble), "fff0");
         assert_eq!(long_ble_uuid::<serde_json::Error>("fff0").unwrap(), ble);
         let other = "50300001-0023-4bd4-bbd5-a6920e4c5653";
-        assert_eq!(long_ble_uuid::<serde_json::Error>(&short_ble_uuid(other)).unwrap(), other);
+        assert_eq!(
+            long_ble_uuid::<serde_json::Error>(&short_ble_uuid(other)).unwrap(),
+            other
+        );
         assert!(long_id::<serde_json::Error>("xyz").is_err());
     }
 

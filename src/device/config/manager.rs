@@ -286,9 +286,7 @@ impl DeviceConfigManager {
 
     /// The base protocol with this name.
     pub fn protocol(&self, name: &str) -> Option<&ProtocolDefinition> {
-        self.by_name
-            .get(name)
-            .and_then(|i| self.protocols.get(*i))
+        self.by_name.get(name).and_then(|i| self.protocols.get(*i))
     }
 
     /// Number of base definitions (`defaults` plus `configurations`) over all protocols.
@@ -444,9 +442,8 @@ impl DeviceConfigManager {
             if user.is_some() {
                 return user;
             }
-            let base = proto.and_then(|(p, keys)| {
-                keys.get(ident).and_then(|i| p.configurations.get(*i))
-            });
+            let base =
+                proto.and_then(|(p, keys)| keys.get(ident).and_then(|i| p.configurations.get(*i)));
             if base.is_some() {
                 return base;
             }

@@ -14,7 +14,9 @@ mod official;
 pub mod specifier;
 mod user;
 
-pub use manager::{Candidate, DeviceConfigManager, DeviceIdentifier, ProtocolDefinition, BUILTIN_DATABASE};
+pub use manager::{
+    Candidate, DeviceConfigManager, DeviceIdentifier, ProtocolDefinition, BUILTIN_DATABASE,
+};
 pub use specifier::*;
 pub use user::SimulatedDevice;
 

@@ -7,10 +7,14 @@ use std::fmt::Display;
 use serde_json::{json, Map, Value};
 
 use super::manager::ProtocolDefinition;
-use super::specifier::{BleService, BtleSpecifier, CommSpecifier, ManufacturerData, SerialSpecifier, VidPid};
+use super::specifier::{
+    BleService, BtleSpecifier, CommSpecifier, ManufacturerData, SerialSpecifier, VidPid,
+};
 use crate::core::messages::FeatureInput;
 use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
-use crate::device::definition::{DeviceDefinition, FeatureDefinition, OutputSettings, UserDeviceSettings};
+use crate::device::definition::{
+    DeviceDefinition, FeatureDefinition, OutputSettings, UserDeviceSettings,
+};
 use crate::error::ConfigError;
 
 /// A JSON object.
@@ -63,10 +67,16 @@ pub(crate) fn parse_version(root: &Obj) -> Result<(u32, u32), ConfigError> {
 }
 
 /// Parses a complete base file: version and protocols, in file order.
-pub(crate) fn parse_base(bytes: &[u8]) -> Result<((u32, u32), Vec<ProtocolDefinition>), ConfigError> {
+pub(crate) fn parse_base(
+    bytes: &[u8],
+) -> Result<((u32, u32), Vec<ProtocolDefinition>), ConfigError> {
     let root = parse_root(bytes)?;
     let version = parse_version(&root)?;
-    check_keys(&root, &["version", "protocols", "user_configs"], "top level")?;
+    check_keys(
+        &root,
+        &["version", "protocols", "user_configs"],
+        "top level",
+    )?;
     if root.contains_key("user_configs") {
         tracing::warn!("base device configuration contains `user_configs`; ignored (load it as a user configuration)");
     }
@@ -234,7 +244,12 @@ pub(crate) fn parse_specifier(v: &Value, path: &str) -> Result<Option<CommSpecif
         "btle" => {
             check_keys(
                 body,
-                &["names", "services", "manufacturer_data", "advertised_services"],
+                &[
+                    "names",
+                    "services",
+                    "manufacturer_data",
+                    "advertised_services",
+                ],
                 path,
             )?;
             let names = string_list(
@@ -409,7 +424,10 @@ pub(crate) fn parse_features(v: &Value, path: &str) -> Result<Vec<FeatureDefinit
         features.push(parse_feature(item, &format!("{path}[{i}]"))?);
     }
     features.sort_by_key(|f| f.index);
-    if let Some(w) = features.windows(2).find(|w| matches!(w, [a, b] if a.index == b.index)) {
+    if let Some(w) = features
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if a.index == b.index))
+    {
         let index = w.first().map(|f| f.index).unwrap_or_default();
         return Err(invalid(path, format!("duplicate feature index {index}")));
     }
@@ -420,11 +438,19 @@ fn parse_feature(v: &Value, path: &str) -> Result<FeatureDefinition, ConfigError
     let o = as_obj(v, path)?;
     check_keys(
         o,
-        &["index", "id", "description", "output", "input", "feature_settings"],
+        &[
+            "index",
+            "id",
+            "description",
+            "output",
+            "input",
+            "feature_settings",
+        ],
         path,
     )?;
     let index = as_u32(
-        o.get("index").ok_or_else(|| invalid(path, "missing `index`"))?,
+        o.get("index")
+            .ok_or_else(|| invalid(path, "missing `index`"))?,
         &format!("{path}.index"),
     )?;
     let id = parse_uuid(
@@ -502,7 +528,8 @@ fn parse_output(kind: OutputType, v: &Value, path: &str) -> Result<OutputSetting
         check_keys(o, &["value", "description"], path)?;
     }
     let value = parse_range_i32(
-        o.get("value").ok_or_else(|| invalid(path, "missing `value`"))?,
+        o.get("value")
+            .ok_or_else(|| invalid(path, "missing `value`"))?,
         &format!("{path}.value"),
     )?;
     let mut settings = OutputSettings::new(kind, value);
@@ -523,7 +550,8 @@ fn parse_input(kind: InputType, v: &Value, path: &str) -> Result<FeatureInput, C
     let vpath = format!("{path}.value");
     let mut value = Vec::new();
     for (i, r) in as_array(
-        o.get("value").ok_or_else(|| invalid(path, "missing `value`"))?,
+        o.get("value")
+            .ok_or_else(|| invalid(path, "missing `value`"))?,
         &vpath,
     )?
     .iter()
@@ -566,7 +594,8 @@ pub(crate) fn as_obj<'a>(v: &'a Value, path: &str) -> Result<&'a Obj, ConfigErro
 
 /// The value as an array.
 pub(crate) fn as_array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>, ConfigError> {
-    v.as_array().ok_or_else(|| invalid(path, "must be an array"))
+    v.as_array()
+        .ok_or_else(|| invalid(path, "must be an array"))
 }
 
 /// Rejects keys outside `allowed`.
@@ -601,7 +630,12 @@ pub(crate) fn string_list(v: &Value, path: &str) -> Result<Vec<String>, ConfigEr
 pub(crate) fn as_u32(v: &Value, path: &str) -> Result<u32, ConfigError> {
     v.as_u64()
         .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| invalid(path, format!("must be an integer 0..={}, got {v}", u32::MAX)))
+        .ok_or_else(|| {
+            invalid(
+                path,
+                format!("must be an integer 0..={}, got {v}", u32::MAX),
+            )
+        })
 }
 
 fn as_u16(v: &Value, path: &str) -> Result<u16, ConfigError> {
@@ -723,7 +757,9 @@ pub(crate) fn specifier_to_json(spec: &CommSpecifier) -> Value {
         CommSpecifier::Usb(p) => json!({"usb": {"pairs": pairs(p)}}),
         CommSpecifier::Hid(p) => json!({"hid": {"pairs": pairs(p)}}),
         CommSpecifier::XInput => json!({"xinput": {"exists": true}}),
-        CommSpecifier::LovenseConnectService => json!({"lovense_connect_service": {"exists": true}}),
+        CommSpecifier::LovenseConnectService => {
+            json!({"lovense_connect_service": {"exists": true}})
+        }
         CommSpecifier::Websocket { name } => json!({"websocket": {"name": name}}),
         CommSpecifier::Simulated { names } => json!({"simulated": {"names": names}}),
         CommSpecifier::SdlGamepad => json!({"sdl-gamepad": {"exists": true}}),
@@ -819,7 +855,10 @@ mod tests {
             panic!("not btle")
         };
         assert_eq!(b.services[0].uuid, "0000aa00-0000-1000-8000-00805f9b34fb");
-        assert_eq!(b.services[0].characteristics[0].1, "0000aa01-0000-1000-8000-00805f9b34fb");
+        assert_eq!(
+            b.services[0].characteristics[0].1,
+            "0000aa01-0000-1000-8000-00805f9b34fb"
+        );
         assert_eq!(spec(json!({"xinput": {"exists": false}})).unwrap(), None);
     }
 
@@ -829,10 +868,22 @@ mod tests {
             (json!({"btle": {"services": {}}}), "missing `names`"),
             (json!({"bluetooth": {}}), "unknown bus kind"),
             (json!({"btle": {"names": []}, "serial": {}}), "exactly one"),
-            (json!({"serial": {"port": "x", "baud_rate": 1, "data_bits": 8, "parity": "NN", "stop_bits": 1}}), "one letter"),
-            (json!({"usb": {"pairs": [{"vendor_id": 70000, "product_id": 1}]}}), "vendor_id"),
-            (json!({"btle": {"names": ["x"], "services": {"zz": {}}}}), "not a UUID"),
-            (json!({"btle": {"names": ["x"], "services": {"0000aa00-0000-1000-8000-00805f9b34fb": {"txx": "0000aa00-0000-1000-8000-00805f9b34fb"}}}}), "endpoint"),
+            (
+                json!({"serial": {"port": "x", "baud_rate": 1, "data_bits": 8, "parity": "NN", "stop_bits": 1}}),
+                "one letter",
+            ),
+            (
+                json!({"usb": {"pairs": [{"vendor_id": 70000, "product_id": 1}]}}),
+                "vendor_id",
+            ),
+            (
+                json!({"btle": {"names": ["x"], "services": {"zz": {}}}}),
+                "not a UUID",
+            ),
+            (
+                json!({"btle": {"names": ["x"], "services": {"0000aa00-0000-1000-8000-00805f9b34fb": {"txx": "0000aa00-0000-1000-8000-00805f9b34fb"}}}}),
+                "endpoint",
+            ),
         ] {
             let e = spec(v).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");

@@ -167,12 +167,16 @@ fn btle_matches(a: &BtleSpecifier, b: &BtleSpecifier) -> bool {
     a.names
         .iter()
         .any(|x| b.names.iter().any(|y| name_matches(x, y)))
-        || a.manufacturer_data
-            .iter()
-            .any(|x| b.manufacturer_data.iter().any(|y| manufacturer_matches(x, y)))
-        || a.advertised_services
-            .iter()
-            .any(|x| b.advertised_services.iter().any(|y| x.eq_ignore_ascii_case(y)))
+        || a.manufacturer_data.iter().any(|x| {
+            b.manufacturer_data
+                .iter()
+                .any(|y| manufacturer_matches(x, y))
+        })
+        || a.advertised_services.iter().any(|x| {
+            b.advertised_services
+                .iter()
+                .any(|y| x.eq_ignore_ascii_case(y))
+        })
 }
 
 #[cfg(test)]
@@ -238,6 +242,8 @@ mod tests {
 
     #[test]
     fn buses_never_cross() {
-        assert!(!CommSpecifier::Websocket { name: "a".into() }.matches(&CommSpecifier::ble_name("a")));
+        assert!(
+            !CommSpecifier::Websocket { name: "a".into() }.matches(&CommSpecifier::ble_name("a"))
+        );
     }
 }

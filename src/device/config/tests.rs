@@ -83,7 +83,14 @@ fn user_doc(devices: Value) -> Vec<u8> {
         .into_bytes()
 }
 
-fn device_entry(address: &str, protocol: &str, identifier: Option<&str>, base_id: &str, features: Value, uc: Value) -> Value {
+fn device_entry(
+    address: &str,
+    protocol: &str,
+    identifier: Option<&str>,
+    base_id: &str,
+    features: Value,
+    uc: Value,
+) -> Value {
     json!({
         "identifier": {"address": address, "protocol": protocol, "identifier": identifier},
         "config": {"id": "11111111-2222-4333-8444-555555555555", "base_id": base_id,
@@ -119,9 +126,19 @@ fn loads_base_with_inheritance_and_order() {
     // features sorted by index; outputs in OutputType::ALL order; commands deduplicated
     assert_eq!(defaults.features[0].index, 0);
     assert_eq!(defaults.features[0].description, "Head");
-    let kinds: Vec<OutputType> = defaults.features[0].outputs.iter().map(|o| o.kind).collect();
+    let kinds: Vec<OutputType> = defaults.features[0]
+        .outputs
+        .iter()
+        .map(|o| o.kind)
+        .collect();
     assert_eq!(kinds, [OutputType::Vibrate, OutputType::Rotate]);
-    assert_eq!(defaults.features[0].output(OutputType::Rotate).unwrap().base_range, (-20, 20));
+    assert_eq!(
+        defaults.features[0]
+            .output(OutputType::Rotate)
+            .unwrap()
+            .base_range,
+        (-20, 20)
+    );
     let battery = defaults.features[1].input(InputType::Battery).unwrap();
     assert_eq!(battery.commands, [InputCommand::Read]);
     assert_eq!(battery.value, [(0, 100)]);
@@ -137,9 +154,15 @@ fn loads_base_with_inheritance_and_order() {
     let two = &acme.configurations[1];
     assert_eq!(two.features.len(), 1);
     let kinds: Vec<OutputType> = two.features[0].outputs.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds, [OutputType::Position, OutputType::HwPositionWithDuration]);
     assert_eq!(
-        two.features[0].output(OutputType::HwPositionWithDuration).unwrap().base_duration,
+        kinds,
+        [OutputType::Position, OutputType::HwPositionWithDuration]
+    );
+    assert_eq!(
+        two.features[0]
+            .output(OutputType::HwPositionWithDuration)
+            .unwrap()
+            .base_duration,
         Some((0, 5000))
     );
     assert_eq!(two.protocol_variant.as_deref(), Some("gen2"));
@@ -147,7 +170,10 @@ fn loads_base_with_inheritance_and_order() {
     // misspelled `configuration` accepted deliberately
     let other = m.protocol("other").unwrap();
     assert_eq!(other.configurations.len(), 1);
-    assert_eq!(other.configurations[0].features, other.defaults.as_ref().unwrap().features);
+    assert_eq!(
+        other.configurations[0].features,
+        other.defaults.as_ref().unwrap().features
+    );
     assert_eq!(other.communication.len(), 2);
     // explicit empty feature list stays empty; no defaults
     let lonely = m.protocol("lonely").unwrap();
@@ -159,7 +185,10 @@ fn loads_base_with_inheritance_and_order() {
 fn compact_form_round_trips() {
     let m = manager();
     let compact = m.to_compact_json();
-    assert!(!compact.contains(' ') || compact.contains("Acme "), "no whitespace padding");
+    assert!(
+        !compact.contains(' ') || compact.contains("Acme "),
+        "no whitespace padding"
+    );
     let back = DeviceConfigManager::from_compact_json(&compact).unwrap();
     assert_eq!(back.version(), m.version());
     assert_eq!(back.protocols(), m.protocols());
@@ -175,16 +204,22 @@ fn major_versions_other_than_4_and_5_are_rejected() {
         assert_eq!(err, ConfigError::Version(major));
         let m = manager();
         let user = json!({"version": {"major": major, "minor": 0}}).to_string();
-        assert_eq!(m.load_user_json(user.as_bytes()).unwrap_err(), ConfigError::Version(major));
+        assert_eq!(
+            m.load_user_json(user.as_bytes()).unwrap_err(),
+            ConfigError::Version(major)
+        );
     }
     let mut doc = base_doc();
     doc["version"]["major"] = json!(5);
     assert_eq!(
-        DeviceConfigManager::from_json(doc.to_string().as_bytes()).unwrap().version(),
+        DeviceConfigManager::from_json(doc.to_string().as_bytes())
+            .unwrap()
+            .version(),
         (5, 7)
     );
     let m = manager();
-    m.load_user_json(br#"{"version": {"major": 5, "minor": 3}}"#).unwrap();
+    m.load_user_json(br#"{"version": {"major": 5, "minor": 3}}"#)
+        .unwrap();
     assert!(matches!(
         DeviceConfigManager::from_json(br#"{"protocols": {}}"#),
         Err(ConfigError::Invalid(_))
@@ -193,13 +228,20 @@ fn major_versions_other_than_4_and_5_are_rejected() {
 
 #[test]
 fn errors_name_protocol_and_field() {
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
-            Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][1]["output"] = json!({"wiggle": {"value": [0, 1]}})),
+            Box::new(|d| {
+                d["protocols"]["acme"]["defaults"]["features"][1]["output"] =
+                    json!({"wiggle": {"value": [0, 1]}})
+            }),
             "unknown output type `wiggle`",
         ),
         (
-            Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][0]["input"] = json!({"smell": {"value": [[0, 1]], "command": ["Read"]}})),
+            Box::new(|d| {
+                d["protocols"]["acme"]["defaults"]["features"][0]["input"] =
+                    json!({"smell": {"value": [[0, 1]], "command": ["Read"]}})
+            }),
             "unknown input type `smell`",
         ),
         (
@@ -207,15 +249,23 @@ fn errors_name_protocol_and_field() {
             "configurations[0].id",
         ),
         (
-            Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]["value"] = json!([5, 3])),
+            Box::new(|d| {
+                d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]["value"] =
+                    json!([5, 3])
+            }),
             "empty range [5, 3]",
         ),
         (
-            Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][0]["input"]["battery"]["command"] = json!(["Sniff"])),
+            Box::new(|d| {
+                d["protocols"]["acme"]["defaults"]["features"][0]["input"]["battery"]["command"] =
+                    json!(["Sniff"])
+            }),
             "unknown input command `Sniff`",
         ),
         (
-            Box::new(|d| d["protocols"]["other"]["communication"][0] = json!({"carrier-pigeon": {}})),
+            Box::new(|d| {
+                d["protocols"]["other"]["communication"][0] = json!({"carrier-pigeon": {}})
+            }),
             "unknown bus kind `carrier-pigeon`",
         ),
         (
@@ -231,7 +281,10 @@ fn errors_name_protocol_and_field() {
             "duplicate feature index 0",
         ),
         (
-            Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]["duration"] = json!([0, 5])),
+            Box::new(|d| {
+                d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]["duration"] =
+                    json!([0, 5])
+            }),
             "unknown field `duration`",
         ),
     ];
@@ -242,13 +295,24 @@ fn errors_name_protocol_and_field() {
             .unwrap_err()
             .to_string();
         assert!(err.contains(needle), "{err:?} should contain {needle:?}");
-        assert!(err.contains("protocol `"), "{err:?} should name the protocol");
+        assert!(
+            err.contains("protocol `"),
+            "{err:?} should name the protocol"
+        );
     }
     // a negative lower bound is kept as given; a positive one too (only the sign matters)
     let mut doc = base_doc();
-    doc["protocols"]["acme"]["defaults"]["features"][1]["output"] = json!({"vibrate": {"value": [3, 9]}});
+    doc["protocols"]["acme"]["defaults"]["features"][1]["output"] =
+        json!({"vibrate": {"value": [3, 9]}});
     let m = DeviceConfigManager::from_json(doc.to_string().as_bytes()).unwrap();
-    let f = &m.protocol("acme").unwrap().defaults.as_ref().unwrap().features[1];
+    let f = m
+        .protocol("acme")
+        .unwrap()
+        .defaults
+        .as_ref()
+        .unwrap()
+        .feature(0)
+        .unwrap();
     assert_eq!(f.output(OutputType::Vibrate).unwrap().base_range, (3, 9));
 }
 
@@ -265,7 +329,14 @@ fn resolve_lookup_order_and_derivation() {
     assert_eq!(d.protocol_variant.as_deref(), Some("gen1"));
     assert_eq!(d.message_gap_ms, Some(30));
     assert_eq!(d.features.len(), 2);
-    for (f, base) in d.features.iter().zip(&m.protocol("acme").unwrap().defaults.as_ref().unwrap().features) {
+    for (f, base) in d.features.iter().zip(
+        &m.protocol("acme")
+            .unwrap()
+            .defaults
+            .as_ref()
+            .unwrap()
+            .features,
+    ) {
         assert_eq!(f.base_id.as_deref(), Some(base.id.as_str()));
         assert_ne!(f.id, base.id);
         assert_eq!(f.outputs, base.outputs);
@@ -273,17 +344,40 @@ fn resolve_lookup_order_and_derivation() {
         assert!(official::is_uuid(&f.id));
     }
     // second identifier of the same configuration
-    assert_eq!(m.resolve(&ident("addr-2", "acme", Some("A1b"))).unwrap().name, "Acme One");
+    assert_eq!(
+        m.resolve(&ident("addr-2", "acme", Some("A1b")))
+            .unwrap()
+            .name,
+        "Acme One"
+    );
     // unknown identifier and no identifier fall back to defaults
-    assert_eq!(m.resolve(&ident("addr-3", "acme", Some("zzz"))).unwrap().name, "Acme Device");
-    assert_eq!(m.resolve(&ident("addr-4", "acme", None)).unwrap().name, "Acme Device");
+    assert_eq!(
+        m.resolve(&ident("addr-3", "acme", Some("zzz")))
+            .unwrap()
+            .name,
+        "Acme Device"
+    );
+    assert_eq!(
+        m.resolve(&ident("addr-4", "acme", None)).unwrap().name,
+        "Acme Device"
+    );
     // misspelled list is a lookup key too
-    assert_eq!(m.resolve(&ident("addr-5", "other", Some("O1"))).unwrap().name, "Other One");
+    assert_eq!(
+        m.resolve(&ident("addr-5", "other", Some("O1")))
+            .unwrap()
+            .name,
+        "Other One"
+    );
     // no defaults and no match, unknown protocol: nothing
     assert!(m.resolve(&ident("addr-6", "lonely", Some("x"))).is_none());
     assert!(m.resolve(&ident("addr-7", "nope", None)).is_none());
     // identifiers are compared exactly
-    assert_eq!(m.resolve(&ident("addr-8", "acme", Some("a1"))).unwrap().name, "Acme Device");
+    assert_eq!(
+        m.resolve(&ident("addr-8", "acme", Some("a1")))
+            .unwrap()
+            .name,
+        "Acme Device"
+    );
     // resolving the same triple again returns the stored definition
     let again = m.resolve(&ident("addr-1", "acme", Some("A1"))).unwrap();
     assert_eq!(again, d);
@@ -294,13 +388,37 @@ fn resolve_lookup_order_and_derivation() {
 fn index_allocation_reserves_fills_gaps_and_never_reuses() {
     let m = manager();
     let doc = user_doc(json!([
-        device_entry("res-0", "acme", None, U[0], acme_features(Value::Null), plain_uc(0)),
-        device_entry("res-2", "acme", None, U[0], acme_features(Value::Null), plain_uc(2)),
-        device_entry("res-5", "acme", None, U[0], acme_features(Value::Null), plain_uc(5)),
+        device_entry(
+            "res-0",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            plain_uc(0)
+        ),
+        device_entry(
+            "res-2",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            plain_uc(2)
+        ),
+        device_entry(
+            "res-5",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            plain_uc(5)
+        ),
     ]));
     m.load_user_json(&doc).unwrap();
     // reserved index for the exact triple
-    assert_eq!(m.resolve(&ident("res-2", "acme", None)).unwrap().user.index, Some(2));
+    assert_eq!(
+        m.resolve(&ident("res-2", "acme", None)).unwrap().user.index,
+        Some(2)
+    );
     // a different identifier is a different triple
     let other_triple = m.resolve(&ident("res-2", "acme", Some("A2"))).unwrap();
     assert_eq!(other_triple.user.index, Some(1));
@@ -311,13 +429,32 @@ fn index_allocation_reserves_fills_gaps_and_never_reuses() {
         .collect();
     assert_eq!(next, [Some(3), Some(4), Some(6), Some(7)]);
     // stable for the same triple
-    assert_eq!(m.resolve(&ident("n2", "acme", None)).unwrap().user.index, Some(4));
+    assert_eq!(
+        m.resolve(&ident("n2", "acme", None)).unwrap().user.index,
+        Some(4)
+    );
     // a new device never gets an index given earlier, even if a user file reuses triples
-    m.load_user_json(&user_doc(json!([device_entry("n1", "acme", None, U[0], acme_features(Value::Null), plain_uc(9))])))
-        .unwrap();
-    assert_eq!(m.resolve(&ident("n1", "acme", None)).unwrap().user.index, Some(9));
-    assert_eq!(m.resolve(&ident("n5", "acme", None)).unwrap().user.index, Some(8));
-    assert_eq!(m.resolve(&ident("n6", "acme", None)).unwrap().user.index, Some(10));
+    m.load_user_json(&user_doc(json!([device_entry(
+        "n1",
+        "acme",
+        None,
+        U[0],
+        acme_features(Value::Null),
+        plain_uc(9)
+    )])))
+    .unwrap();
+    assert_eq!(
+        m.resolve(&ident("n1", "acme", None)).unwrap().user.index,
+        Some(9)
+    );
+    assert_eq!(
+        m.resolve(&ident("n5", "acme", None)).unwrap().user.index,
+        Some(8)
+    );
+    assert_eq!(
+        m.resolve(&ident("n6", "acme", None)).unwrap().user.index,
+        Some(10)
+    );
 }
 
 #[test]
@@ -339,7 +476,10 @@ fn index_allocation_is_atomic_across_threads() {
             })
         })
         .collect();
-    let mut all: Vec<u32> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut all: Vec<u32> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     all.sort_unstable();
     assert_eq!(all, (0..200).collect::<Vec<u32>>());
 }
@@ -348,10 +488,25 @@ fn index_allocation_is_atomic_across_threads() {
 fn allow_and_deny_modes() {
     let m = manager();
     assert!(m.is_allowed("anything"));
-    let uc = |allow: bool, deny: bool, index: u32| json!({"allow": allow, "deny": deny, "index": index});
+    let uc =
+        |allow: bool, deny: bool, index: u32| json!({"allow": allow, "deny": deny, "index": index});
     m.load_user_json(&user_doc(json!([
-        device_entry("bad", "acme", None, U[0], acme_features(Value::Null), uc(false, true, 0)),
-        device_entry("neutral", "acme", None, U[0], acme_features(Value::Null), uc(false, false, 1)),
+        device_entry(
+            "bad",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            uc(false, true, 0)
+        ),
+        device_entry(
+            "neutral",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            uc(false, false, 1)
+        ),
     ])))
     .unwrap();
     // deny only: that address refused, everything else accepted
@@ -360,8 +515,22 @@ fn allow_and_deny_modes() {
     assert!(m.is_allowed("stranger"));
     // one allow anywhere switches to allow-list mode
     m.load_user_json(&user_doc(json!([
-        device_entry("good", "acme", None, U[0], acme_features(Value::Null), uc(true, false, 2)),
-        device_entry("both", "acme", None, U[0], acme_features(Value::Null), uc(true, true, 3)),
+        device_entry(
+            "good",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            uc(true, false, 2)
+        ),
+        device_entry(
+            "both",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            uc(true, true, 3)
+        ),
     ])))
     .unwrap();
     assert!(m.is_allowed("good"));
@@ -379,14 +548,26 @@ fn allow_and_deny_modes() {
 fn user_ranges_disabled_and_reverse_are_applied() {
     let m = manager();
     let doc = user_doc(json!([
-        device_entry("d1", "acme", None, U[0],
-            acme_features(json!({"vibrate": {"value": [5, 15], "disabled": true}, "rotate": {"value": [0, 10], "reverse": true}})),
-            json!({"allow": false, "deny": false, "index": 4, "display_name": "Mine"})),
+        device_entry(
+            "d1",
+            "acme",
+            None,
+            U[0],
+            acme_features(
+                json!({"vibrate": {"value": [5, 15], "disabled": true}, "rotate": {"value": [0, 10], "reverse": true}})
+            ),
+            json!({"allow": false, "deny": false, "index": 4, "display_name": "Mine"})
+        ),
         // position outputs of a configuration (user entry based on a configuration id)
-        device_entry("d2", "acme", Some("A2"), U[4],
+        device_entry(
+            "d2",
+            "acme",
+            Some("A2"),
+            U[4],
             json!([{"id": "bbbbbbbb-0000-4000-8000-000000000001", "base_id": U[5],
                     "output": {"hw_position_with_duration": {"value": [10, 90], "duration": [100, 4000], "reverse": true}}}]),
-            json!({"allow": false, "deny": false, "index": 5, "message_gap_ms": 12})),
+            json!({"allow": false, "deny": false, "index": 5, "message_gap_ms": 12})
+        ),
     ]));
     m.load_user_json(&doc).unwrap();
     let d1 = m.resolve(&ident("d1", "acme", None)).unwrap();
@@ -419,7 +600,11 @@ fn user_ranges_disabled_and_reverse_are_applied() {
     assert_eq!(d2.name, "Acme Two");
     assert_eq!(d2.effective_gap_ms(), Some(12));
     assert_eq!(d2.message_gap_ms, Some(30));
-    let hw = d2.feature(0).unwrap().output(OutputType::HwPositionWithDuration).unwrap();
+    let hw = d2
+        .feature(0)
+        .unwrap()
+        .output(OutputType::HwPositionWithDuration)
+        .unwrap();
     assert_eq!(hw.user_range, Some((10, 90)));
     assert_eq!(hw.user_duration, Some((100, 4000)));
     assert!(hw.reverse);
@@ -433,39 +618,110 @@ fn invalid_user_entries_are_dropped_not_fatal() {
     let m = manager();
     let entries = json!([
         // user range beyond the base maximum
-        device_entry("e1", "acme", None, U[0], acme_features(json!({"vibrate": {"value": [0, 21]}})), plain_uc(0)),
+        device_entry(
+            "e1",
+            "acme",
+            None,
+            U[0],
+            acme_features(json!({"vibrate": {"value": [0, 21]}})),
+            plain_uc(0)
+        ),
         // output type not in the base feature
-        device_entry("e2", "acme", None, U[0], acme_features(json!({"oscillate": {"value": [0, 1]}})), plain_uc(1)),
+        device_entry(
+            "e2",
+            "acme",
+            None,
+            U[0],
+            acme_features(json!({"oscillate": {"value": [0, 1]}})),
+            plain_uc(1)
+        ),
         // feature count mismatch
-        device_entry("e3", "acme", None, U[0], json!([{"id": U[11], "base_id": U[1]}]), plain_uc(2)),
+        device_entry(
+            "e3",
+            "acme",
+            None,
+            U[0],
+            json!([{"id": U[11], "base_id": U[1]}]),
+            plain_uc(2)
+        ),
         // unknown base definition
-        device_entry("e4", "acme", None, U[11], acme_features(Value::Null), plain_uc(3)),
+        device_entry(
+            "e4",
+            "acme",
+            None,
+            U[11],
+            acme_features(Value::Null),
+            plain_uc(3)
+        ),
         // negative user range
-        device_entry("e5", "acme", None, U[0], acme_features(json!({"vibrate": {"value": [-1, 5]}})), plain_uc(4)),
+        device_entry(
+            "e5",
+            "acme",
+            None,
+            U[0],
+            acme_features(json!({"vibrate": {"value": [-1, 5]}})),
+            plain_uc(4)
+        ),
         // missing index
-        device_entry("e6", "acme", None, U[0], acme_features(Value::Null), json!({"allow": false, "deny": false})),
+        device_entry(
+            "e6",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            json!({"allow": false, "deny": false})
+        ),
         // base feature ids that do not match
-        device_entry("e7", "acme", None, U[0], json!([{"id": U[11], "base_id": U[1]}, {"id": U[10], "base_id": U[1]}]), plain_uc(6)),
+        device_entry(
+            "e7",
+            "acme",
+            None,
+            U[0],
+            json!([{"id": U[11], "base_id": U[1]}, {"id": U[10], "base_id": U[1]}]),
+            plain_uc(6)
+        ),
         // not an object
         "garbage",
         // valid
-        device_entry("ok", "acme", None, U[0], acme_features(Value::Null), plain_uc(7)),
+        device_entry(
+            "ok",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            plain_uc(7)
+        ),
     ]);
     m.load_user_json(&user_doc(entries)).unwrap();
     for a in ["e1", "e2", "e3", "e4", "e5", "e6", "e7"] {
-        assert!(m.user_device(&ident(a, "acme", None)).is_none(), "{a} should be dropped");
+        assert!(
+            m.user_device(&ident(a, "acme", None)).is_none(),
+            "{a} should be dropped"
+        );
     }
-    assert_eq!(m.user_device(&ident("ok", "acme", None)).unwrap().user.index, Some(7));
+    assert_eq!(
+        m.user_device(&ident("ok", "acme", None))
+            .unwrap()
+            .user
+            .index,
+        Some(7)
+    );
     // dropped entries reserve nothing: a new device gets 0
-    assert_eq!(m.resolve(&ident("fresh", "acme", None)).unwrap().user.index, Some(0));
+    assert_eq!(
+        m.resolve(&ident("fresh", "acme", None)).unwrap().user.index,
+        Some(0)
+    );
     // invalid JSON and wrongly shaped containers fail the file
     assert!(m.load_user_json(b"{not json").is_err());
     assert!(m
-        .load_user_json(br#"{"version": {"major": 4, "minor": 0}, "user_configs": {"devices": {}}}"#)
+        .load_user_json(
+            br#"{"version": {"major": 4, "minor": 0}, "user_configs": {"devices": {}}}"#
+        )
         .is_err());
     assert!(m.load_user_json(br#"{"user_configs": {}}"#).is_err());
     // a version-only file changes nothing
-    m.load_user_json(br#"{"version": {"major": 4, "minor": 0}}"#).unwrap();
+    m.load_user_json(br#"{"version": {"major": 4, "minor": 0}}"#)
+        .unwrap();
 }
 
 #[test]
@@ -487,7 +743,12 @@ fn user_protocols_add_specifiers_and_configurations() {
     m.load_user_json(doc.to_string().as_bytes()).unwrap();
     assert_eq!(m.user_specifiers("other").len(), 2);
     assert!(m.user_specifiers("unknown-protocol").is_empty());
-    let c = m.candidates(&CommSpecifier::Websocket { name: "OtherWs".into() }, &|_| true);
+    let c = m.candidates(
+        &CommSpecifier::Websocket {
+            name: "OtherWs".into(),
+        },
+        &|_| true,
+    );
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].protocol, "other");
     // user specifiers first, then base
@@ -498,7 +759,13 @@ fn user_protocols_add_specifiers_and_configurations() {
     let d = m.resolve(&ident("x", "other", Some("O1"))).unwrap();
     assert_eq!(d.name, "Other One (mine)");
     assert_eq!(d.base_id.as_deref(), Some(U[11]));
-    assert_eq!(d.features[0].output(OutputType::Vibrate).unwrap().base_range, (0, 3));
+    assert_eq!(
+        d.features[0]
+            .output(OutputType::Vibrate)
+            .unwrap()
+            .base_range,
+        (0, 3)
+    );
     // the schema's placement is tolerated; user configurations have no defaults to inherit
     let n = m.resolve(&ident("y", "acme", Some("NEW"))).unwrap();
     assert_eq!(n.name, "Acme New");
@@ -512,7 +779,11 @@ fn candidate_ordering() {
     let shared = CommSpecifier::ble_name("Shared");
     let all = |_: &str| true;
     // base order is file order
-    let c: Vec<String> = m.candidates(&shared, &all).into_iter().map(|c| c.protocol).collect();
+    let c: Vec<String> = m
+        .candidates(&shared, &all)
+        .into_iter()
+        .map(|c| c.protocol)
+        .collect();
     assert_eq!(c, ["acme", "other"]);
     // implementation filter
     let c: Vec<String> = m
@@ -536,7 +807,11 @@ fn candidate_ordering() {
     assert_eq!(c[0].specifiers[0], CommSpecifier::ble_name("Shared"));
     // deterministic
     for _ in 0..5 {
-        let again: Vec<String> = m.candidates(&shared, &all).into_iter().map(|c| c.protocol).collect();
+        let again: Vec<String> = m
+            .candidates(&shared, &all)
+            .into_iter()
+            .map(|c| c.protocol)
+            .collect();
         assert_eq!(again, names);
     }
     // serial placeholder matches no real port until the user adds one
@@ -557,7 +832,12 @@ fn candidate_ordering() {
 #[test]
 fn user_config_written_back_loads_to_the_same_state() {
     let m = manager();
-    m.add_user_specifier("acme", CommSpecifier::Websocket { name: "AcmeWs".into() });
+    m.add_user_specifier(
+        "acme",
+        CommSpecifier::Websocket {
+            name: "AcmeWs".into(),
+        },
+    );
     m.load_user_json(
         json!({"version": {"major": 5, "minor": 0}, "user_configs": {
             "protocols": {"acme": {"configurations": [{"identifier": ["U1"], "name": "Acme User", "id": U[9],
@@ -588,11 +868,21 @@ fn user_config_written_back_loads_to_the_same_state() {
     ] {
         assert_eq!(fresh.user_device(&id), m.user_device(&id), "{id:?}");
     }
-    assert_eq!(fresh.resolve(&ident("d2", "acme", Some("U1"))).unwrap(), derived);
+    assert_eq!(
+        fresh.resolve(&ident("d2", "acme", Some("U1"))).unwrap(),
+        derived
+    );
     assert_eq!(fresh.resolve(&ident("d3", "other", None)).unwrap(), auto);
     // indexes persist: a new device gets the next free one
-    assert_eq!(fresh.resolve(&ident("d4", "other", None)).unwrap().user.index, Some(2));
-    assert_eq!(fresh.user_config_json().len() > text.len(), true);
+    assert_eq!(
+        fresh
+            .resolve(&ident("d4", "other", None))
+            .unwrap()
+            .user
+            .index,
+        Some(2)
+    );
+    assert!(fresh.user_config_json().len() > text.len());
 }
 
 #[test]
@@ -613,7 +903,8 @@ fn malformed_input_never_panics() {
         b"{\"version\": {\"major\": 4.5}}".to_vec(),
         b"{\"version\": {\"major\": 99999999999999}}".to_vec(),
         b"{\"version\": {\"major\": 4}, \"protocols\": []}".to_vec(),
-        b"{\"version\": {\"major\": 4}, \"protocols\": {\"p\": {\"communication\": [{}]}}}".to_vec(),
+        b"{\"version\": {\"major\": 4}, \"protocols\": {\"p\": {\"communication\": [{}]}}}"
+            .to_vec(),
     ];
     for text in [&valid, &user] {
         let bytes = text.as_bytes();

@@ -77,7 +77,11 @@ pub(crate) fn parse_user(
 ) -> Result<UserFile, ConfigError> {
     let root = official::parse_root(bytes)?;
     official::parse_version(&root)?;
-    check_keys(&root, &["version", "user_configs", "protocols"], "top level")?;
+    check_keys(
+        &root,
+        &["version", "user_configs", "protocols"],
+        "top level",
+    )?;
     if root.contains_key("protocols") {
         tracing::warn!("user configuration: top-level `protocols` ignored (base protocols cannot be replaced by a user file)");
     }
@@ -98,7 +102,9 @@ pub(crate) fn parse_user(
         for (name, entry) in as_obj(p, "user_configs.protocols")? {
             let path = format!("user_configs.protocols.{name}");
             if !known_protocol(name) {
-                tracing::warn!("{path}: unknown protocol `{name}`; entry dropped (a protocol needs code)");
+                tracing::warn!(
+                    "{path}: unknown protocol `{name}`; entry dropped (a protocol needs code)"
+                );
                 continue;
             }
             let o = as_obj(entry, &path)?;
@@ -139,7 +145,10 @@ fn parse_user_protocol(name: &str, o: &Obj, path: &str) -> UserProtocol {
             tracing::warn!("{path}: unknown field `{key}` ignored");
         }
     }
-    match o.get("communication").map(|c| as_array(c, &format!("{path}.communication"))) {
+    match o
+        .get("communication")
+        .map(|c| as_array(c, &format!("{path}.communication")))
+    {
         None => {}
         Some(Err(e)) => tracing::warn!("user configuration: {e}; ignored"),
         Some(Ok(list)) => {
@@ -234,9 +243,14 @@ fn parse_device_entry(v: &Value, path: &str) -> Result<UserDeviceEntry, ConfigEr
             .ok_or_else(|| invalid(path, "missing `config`"))?,
         &cpath,
     )?;
-    check_keys(co, &["name", "id", "base_id", "features", "user_config"], &cpath)?;
+    check_keys(
+        co,
+        &["name", "id", "base_id", "features", "user_config"],
+        &cpath,
+    )?;
     let id = parse_uuid(
-        co.get("id").ok_or_else(|| invalid(&cpath, "missing `id`"))?,
+        co.get("id")
+            .ok_or_else(|| invalid(&cpath, "missing `id`"))?,
         &format!("{cpath}.id"),
     )?;
     let base_id = parse_uuid(
@@ -289,7 +303,11 @@ fn parse_device_entry(v: &Value, path: &str) -> Result<UserDeviceEntry, ConfigEr
 
 fn parse_user_feature(v: &Value, path: &str) -> Result<UserFeature, ConfigError> {
     let o = as_obj(v, path)?;
-    check_keys(o, &["id", "base_id", "description", "output", "index"], path)?;
+    check_keys(
+        o,
+        &["id", "base_id", "description", "output", "index"],
+        path,
+    )?;
     let id = parse_uuid(
         o.get("id").ok_or_else(|| invalid(path, "missing `id`"))?,
         &format!("{path}.id"),

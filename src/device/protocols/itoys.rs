@@ -25,13 +25,20 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
             vec![0xa0, 0x06, on, 0x00, on, v]
         }
         OutputType::Rotate => {
-            let v = byte(NAME, i32::try_from(a.value.unsigned_abs()).unwrap_or(i32::MAX))?;
+            let v = byte(
+                NAME,
+                i32::try_from(a.value.unsigned_abs()).unwrap_or(i32::MAX),
+            )?;
             let on = u8::from(v > 0);
             vec![0xa0, 0x08, on, 0x00, v, if v > 0 { 0xff } else { 0x00 }]
         }
         _ => return Err(unsupported(NAME, a)),
     };
-    Ok(vec![HwCommand::write(Endpoint::Tx, packet, mask(a.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        packet,
+        mask(a.feature),
+    )])
 }
 
 #[cfg(test)]
@@ -46,13 +53,25 @@ mod tests {
             (1, &[(OutputType::Oscillate, 0, 255)], false),
         ]);
         let e = |f, k, v| bytes(&encode(&act(f, k, v), &d).unwrap());
-        assert_eq!(e(0, OutputType::Vibrate, 2), [vec![0xa0, 0x01, 0, 0, 0x02, 0xff]]);
-        assert_eq!(e(0, OutputType::Vibrate, 0), [vec![0xa0, 0x01, 0, 0, 0x00, 0xff]]);
+        assert_eq!(
+            e(0, OutputType::Vibrate, 2),
+            [vec![0xa0, 0x01, 0, 0, 0x02, 0xff]]
+        );
+        assert_eq!(
+            e(0, OutputType::Vibrate, 0),
+            [vec![0xa0, 0x01, 0, 0, 0x00, 0xff]]
+        );
         assert_eq!(
             e(1, OutputType::Oscillate, 230),
             [vec![0xa0, 0x06, 0x01, 0, 0x01, 0xe6]]
         );
-        assert_eq!(e(1, OutputType::Oscillate, 0), [vec![0xa0, 0x06, 0, 0, 0, 0]]);
-        assert_eq!(e(1, OutputType::Rotate, 3), [vec![0xa0, 0x08, 1, 0, 3, 0xff]]);
+        assert_eq!(
+            e(1, OutputType::Oscillate, 0),
+            [vec![0xa0, 0x06, 0, 0, 0, 0]]
+        );
+        assert_eq!(
+            e(1, OutputType::Rotate, 3),
+            [vec![0xa0, 0x08, 1, 0, 3, 0xff]]
+        );
     }
 }

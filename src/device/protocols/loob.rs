@@ -37,7 +37,11 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
     let duration = u16::try_from(a.duration.unwrap_or(0).max(1)).unwrap_or(u16::MAX);
     let mut packet = position.to_be_bytes().to_vec();
     packet.extend(duration.to_be_bytes());
-    Ok(vec![HwCommand::write(Endpoint::Tx, packet, mask(a.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        packet,
+        mask(a.feature),
+    )])
 }
 
 #[cfg(test)]
@@ -55,8 +59,17 @@ mod tests {
             Some(w(Endpoint::Tx, &[0x00, 0x01, 0x01, 0xf4], true))
         );
         let e = |v, t| writes(&h.outputs(&[mv(0, v, t)]).unwrap());
-        assert_eq!(e(510, 200), [(Endpoint::Tx, vec![0x01, 0xfe, 0x00, 0xc8], false)]);
-        assert_eq!(e(1000, 50), [(Endpoint::Tx, vec![0x03, 0xe8, 0x00, 0x32], false)]);
-        assert_eq!(e(0, 500), [(Endpoint::Tx, vec![0x00, 0x01, 0x01, 0xf4], false)]);
+        assert_eq!(
+            e(510, 200),
+            [(Endpoint::Tx, vec![0x01, 0xfe, 0x00, 0xc8], false)]
+        );
+        assert_eq!(
+            e(1000, 50),
+            [(Endpoint::Tx, vec![0x03, 0xe8, 0x00, 0x32], false)]
+        );
+        assert_eq!(
+            e(0, 500),
+            [(Endpoint::Tx, vec![0x00, 0x01, 0x01, 0xf4], false)]
+        );
     }
 }

@@ -25,7 +25,11 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
         }
         _ => return Err(unsupported(NAME, action)),
     };
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 /// The protocol factories of this module.
@@ -36,11 +40,19 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::{act, bytes_of, def};
+    use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors, def};
+
+    #[test]
+    fn vectors() {
+        check_vectors(&["luvmazer_protocol"]);
+    }
 
     #[test]
     fn packets_match_vector() {
-        let d = def(&[(0, OutputType::Vibrate, 0, 255), (1, OutputType::Rotate, 0, 255)]);
+        let d = def(&[
+            (0, OutputType::Vibrate, 0, 255),
+            (1, OutputType::Rotate, 0, 255),
+        ]);
         let p = encode(&act(0, OutputType::Vibrate, 128), &d).unwrap();
         assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80]]);
         let p = encode(&act(1, OutputType::Rotate, 0), &d).unwrap();

@@ -21,7 +21,11 @@ fn single_motor(
     let data = vec![
         0x0b, 0xff, 0x04, 0x0a, intensity, intensity, 0x00, 0x04, 0x08, v, 0x64, 0x00,
     ];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 fn v1(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

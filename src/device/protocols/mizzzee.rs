@@ -17,7 +17,11 @@ fn v1(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
     }
     let v = byte(NAME, action.value)?;
     let data = vec![0x69, 0x96, 0x03, 0x01, u8::from(v != 0), v];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 fn v2(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
@@ -27,7 +31,11 @@ fn v2(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
     }
     let v = byte(NAME, action.value)?;
     let data = vec![0x69, 0x96, 0x04, 0x02, v, 0x2c, v];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 /// The v3 packet: a zero packet for 0, else the intensity mapped onto 30–100 % of a 10-bit

@@ -14,6 +14,34 @@ use crate::device::protocol::ProtocolFactory;
 pub mod kit;
 
 // ---- protocol modules, set A (activejoy .. lovense) ----
+pub mod activejoy;
+pub mod adrienlastic;
+pub mod amorelie_joy;
+pub mod aneros;
+pub mod bananasome;
+pub mod cachito;
+pub mod cowgirl;
+pub mod cupido;
+pub mod deepsire;
+pub mod feelingso;
+pub mod fleshy_thrust;
+pub mod fox;
+pub mod itoys;
+pub mod jejoue;
+pub mod kiiroo_powershot;
+pub mod kiiroo_prowand;
+pub mod kiiroo_spot;
+pub mod leten;
+pub mod loob;
+pub mod ankni;
+pub mod fluffer;
+pub mod foreo;
+pub mod galaku;
+pub mod hgod;
+pub mod hismith;
+pub mod joyhub;
+pub mod lelo;
+pub mod lovehoney_desire;
 pub mod lovense;
 #[cfg(test)]
 mod testkit_a;
@@ -47,6 +75,38 @@ impl ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
         let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
         // ---- registrations, set A ----
+        list.push(activejoy::factory());
+        list.push(adrienlastic::factory());
+        list.push(amorelie_joy::factory());
+        list.push(aneros::factory());
+        list.push(bananasome::factory());
+        list.push(cachito::factory());
+        list.push(cowgirl::factory());
+        list.push(cupido::factory());
+        list.push(deepsire::factory());
+        list.push(feelingso::factory());
+        list.push(fleshy_thrust::factory());
+        list.push(fox::factory());
+        list.push(itoys::factory());
+        list.push(jejoue::factory());
+        list.push(kiiroo_powershot::factory());
+        list.push(kiiroo_prowand::factory());
+        list.push(kiiroo_spot::factory());
+        list.push(leten::factory());
+        list.push(loob::factory());
+        list.push(ankni::factory());
+        list.push(fluffer::factory());
+        list.push(foreo::factory());
+        list.push(galaku::factory());
+        list.push(galaku::pump_factory());
+        list.push(hgod::factory());
+        list.push(hismith::factory());
+        list.push(hismith::mini_factory());
+        list.push(joyhub::factory());
+        list.push(lelo::f1s_factory());
+        list.push(lelo::f1sv2_factory());
+        list.push(lelo::harmony_factory());
+        list.push(lovehoney_desire::factory());
         list.push(lovense::factory());
         // ---- end of registrations, set A ----
         // ---- registrations, set B ----

@@ -43,7 +43,11 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
         }
         _ => return Err(unsupported(NAME, action)),
     };
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 /// The protocol factories of this module.

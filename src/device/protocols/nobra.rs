@@ -28,7 +28,11 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
             .filter(|b| *b < 0x70)
             .ok_or_else(|| DeviceError::protocol(NAME, "level too high"))?
     };
-    Ok(vec![HwCommand::write(Endpoint::Tx, vec![out], mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        vec![out],
+        mask(action.feature),
+    )])
 }
 
 /// The protocol factories of this module.

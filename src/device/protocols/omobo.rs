@@ -14,7 +14,15 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
     if action.kind != OutputType::Vibrate {
         return Err(unsupported(NAME, action));
     }
-    let data = vec![0xa1, 0x04, 0x04, 0x01, byte(NAME, action.value)?, 0xff, 0x55];
+    let data = vec![
+        0xa1,
+        0x04,
+        0x04,
+        0x01,
+        byte(NAME, action.value)?,
+        0xff,
+        0x55,
+    ];
     Ok(vec![HwCommand::write_with_response(
         Endpoint::Tx,
         data,

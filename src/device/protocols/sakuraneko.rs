@@ -20,7 +20,11 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
     let data = vec![
         command, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, v, 0x00, tail, 0xdf, 0x55,
     ];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 /// The protocol factories of this module.

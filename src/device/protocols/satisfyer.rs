@@ -19,7 +19,11 @@ use crate::hwmgr::Hardware;
 const NAME: &str = "satisfyer";
 
 fn init(_def: &DeviceDefinition) -> Vec<HwCommand> {
-    vec![HwCommand::write_with_response(Endpoint::Command, vec![0x01], 0)]
+    vec![HwCommand::write_with_response(
+        Endpoint::Command,
+        vec![0x01],
+        0,
+    )]
 }
 
 fn encode(values: &[i32], _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
@@ -94,7 +98,10 @@ mod tests {
 
     #[test]
     fn model_numbers() {
-        assert_eq!(model_identifier(&[0, 0, 0x27, 0xb0]).as_deref(), Some("10160"));
+        assert_eq!(
+            model_identifier(&[0, 0, 0x27, 0xb0]).as_deref(),
+            Some("10160")
+        );
         assert_eq!(model_identifier(&[0x27, 0xb0]), None);
     }
 }

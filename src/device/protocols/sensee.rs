@@ -35,7 +35,11 @@ fn v1(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
         0x01,
         byte(NAME, action.value)?,
     ];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 const V2: &str = "sensee-v2";
@@ -186,8 +190,8 @@ mod tests {
         assert_eq!(
             p,
             vec![
-                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x07,
-                0x01, 0x01, 0x01, 0x09, 0x00, 0x00
+                0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x07, 0x01,
+                0x01, 0x01, 0x09, 0x00, 0x00
             ]
         );
     }

@@ -16,7 +16,10 @@ use crate::error::DeviceError;
 
 /// The output kind of each state slot (features with a non-position output, by index).
 fn slot_kinds(def: &DeviceDefinition) -> Vec<OutputType> {
-    def.features.iter().filter_map(|f| f.stop_output()).collect()
+    def.features
+        .iter()
+        .filter_map(|f| f.stop_output())
+        .collect()
 }
 
 fn v1(values: &[i32], def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
@@ -102,8 +105,20 @@ fn v5(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
     if action.kind != OutputType::Vibrate {
         return Err(unsupported(NAME, action));
     }
-    let data = vec![0xaa, 0x03, 0x03, byte(NAME, action.value)?, 0x00, 0x00, 0x00];
-    Ok(vec![HwCommand::write(Endpoint::Tx, data, mask(action.feature))])
+    let data = vec![
+        0xaa,
+        0x03,
+        0x03,
+        byte(NAME, action.value)?,
+        0x00,
+        0x00,
+        0x00,
+    ];
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
 }
 
 /// The protocol factories of this module.

@@ -32,7 +32,7 @@ fn tx_r(data: Vec<u8>, feature: u32) -> Vec<HwCommand> {
     )]
 }
 
-fn vibrate_only<'a>(name: &str, action: &'a OutputAction) -> Result<u8, DeviceError> {
+fn vibrate_only(name: &str, action: &OutputAction) -> Result<u8, DeviceError> {
     if action.kind != OutputType::Vibrate {
         return Err(unsupported(name, action));
     }
@@ -143,7 +143,11 @@ fn pair_mode(first: u8, second: u8) -> u8 {
 }
 
 impl Shared {
-    fn encode(&self, levels: &mut [u8; 3], a: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+    fn encode(
+        &self,
+        levels: &mut [u8; 3],
+        a: &OutputAction,
+    ) -> Result<Vec<HwCommand>, DeviceError> {
         let v = byte(self.name, a.value)?;
         let pair_mask = feature_bit(0) | feature_bit(1);
         match (self.model, a.kind) {
@@ -192,7 +196,9 @@ impl Shared {
                 Ok(vec![HwCommand::write(Endpoint::Tx, data, pair_mask)])
             }
             (Model::V6, OutputType::Vibrate) if a.feature == 2 => {
-                levels[2] = v;
+                if let Some(slot) = levels.get_mut(2) {
+                    *slot = v;
+                }
                 Ok(tx(vec![0x55, 0x07, 0x00, 0x00, on(v), v, 0x00], a.feature))
             }
             (Model::V5, OutputType::Oscillate) => {
@@ -316,16 +322,28 @@ mod tests {
             levels: Mutex::new([0; 3]),
         };
         let out = h
-            .outputs(&[act(0, OutputType::Vibrate, 8), act(1, OutputType::Vibrate, 3)])
+            .outputs(&[
+                act(0, OutputType::Vibrate, 8),
+                act(1, OutputType::Vibrate, 3),
+            ])
             .unwrap();
         assert_eq!(
             bytes_of(&out),
-            vec![vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08], vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00]]
+            vec![
+                vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08],
+                vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00]
+            ]
         );
         let out = h
-            .outputs(&[act(0, OutputType::Vibrate, 0), act(1, OutputType::Vibrate, 0)])
+            .outputs(&[
+                act(0, OutputType::Vibrate, 0),
+                act(1, OutputType::Vibrate, 0),
+            ])
             .unwrap();
-        assert_eq!(bytes_of(&out), vec![vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(
+            bytes_of(&out),
+            vec![vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00]]
+        );
     }
 
     #[test]
@@ -337,7 +355,10 @@ mod tests {
             levels: Mutex::new([0; 3]),
         };
         let out = h
-            .outputs(&[act(1, OutputType::Vibrate, 4), act(2, OutputType::Vibrate, 5)])
+            .outputs(&[
+                act(1, OutputType::Vibrate, 4),
+                act(2, OutputType::Vibrate, 5),
+            ])
             .unwrap();
         assert_eq!(
             bytes_of(&out),

@@ -38,7 +38,9 @@ pub(crate) fn def(outputs: &[(u32, OutputType, i32, i32)]) -> DeviceDefinition {
                 features.len() - 1
             }
         };
-        features[pos].outputs.push(OutputSettings::new(*kind, (*lo, *hi)));
+        features[pos]
+            .outputs
+            .push(OutputSettings::new(*kind, (*lo, *hi)));
     }
     for f in &mut features {
         f.outputs
@@ -168,7 +170,9 @@ impl Hardware for MockHw {
         self.check(endpoint)?;
         let mut reads = self.reads.lock();
         match reads.front() {
-            Some((ep, _)) if *ep == endpoint => Ok(reads.pop_front().map(|r| r.1).unwrap_or_default()),
+            Some((ep, _)) if *ep == endpoint => {
+                Ok(reads.pop_front().map(|r| r.1).unwrap_or_default())
+            }
             _ => Err(DeviceError::Timeout("no queued read".to_string())),
         }
     }
@@ -214,7 +218,12 @@ fn features_from_json(list: &Value) -> Vec<(u32, OutputType, i32, i32)> {
 
 /// Resolves `(protocol, identifier)` like the server: a configuration listing the identifier
 /// (user protocols first), else the protocol defaults.
-fn resolve(db: &Value, user: Option<&Value>, protocol: &str, identifier: Option<&str>) -> DeviceDefinition {
+fn resolve(
+    db: &Value,
+    user: Option<&Value>,
+    protocol: &str,
+    identifier: Option<&str>,
+) -> DeviceDefinition {
     let base = &db["protocols"][protocol];
     let defaults = &base["defaults"];
     let mut sources: Vec<&Value> = Vec::new();
@@ -258,7 +267,10 @@ fn resolve(db: &Value, user: Option<&Value>, protocol: &str, identifier: Option<
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn overlaps(a: &HwCommand, b: &HwCommand) -> bool {
@@ -495,5 +507,9 @@ pub(crate) fn check_vectors(names: &[&str]) {
             failures.push(format!("{n}: {e}"));
         }
     }
-    assert!(failures.is_empty(), "vector failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "vector failures:\n{}",
+        failures.join("\n")
+    );
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
+# integration and conformance tests, and the Python interop suite against the real PyPI
+# `buttplug` client. Installs what it needs (idempotently): a Python venv under .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    echo "installing python3-venv"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets -- -D warnings
+echo "== cargo build"
+cargo build --bins
+echo "== cargo test"
+cargo test --all-targets
+echo "== conformance vectors"
+cargo test --quiet --test vectors -- --nocapture 2>&1 | grep -E '^(vectors:|FAIL|skipping)'
+
+echo "== python interop (PyPI buttplug client against haptix serve)"
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+HAPTIX_BIN="$PWD/target/debug/haptix" .venv/bin/python -m pytest -q tests/interop

@@ -1,0 +1,56 @@
+//! WeToy: `b2 <level − 1>` to run, `80 03` to stop (also sent when connecting); all writes
+//! with response.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, KeepAlive, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "wetoy";
+
+fn init(_def: &DeviceDefinition) -> Vec<HwCommand> {
+    vec![HwCommand::write_with_response(
+        Endpoint::Tx,
+        vec![0x80, 0x03],
+        0,
+    )]
+}
+
+fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    if action.kind != OutputType::Vibrate {
+        return Err(unsupported(NAME, action));
+    }
+    let v = byte(NAME, action.value)?;
+    let data = match v.checked_sub(1) {
+        None => vec![0x80, 0x03],
+        Some(level) => vec![0xb2, level],
+    };
+    Ok(vec![HwCommand::write_with_response(
+        Endpoint::Tx,
+        data,
+        mask(action.feature),
+    )])
+}
+
+/// The protocol factories of this module.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![Arc::new(PerFeature {
+        name: NAME,
+        encode,
+        init: Some(init),
+        keepalive: KeepAlive::RepeatLastIfRequired,
+    })]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::device::protocols::vectors_b::check_vectors;
+
+    #[test]
+    fn vectors() {
+        check_vectors(&["wetoy_protocol"]);
+    }
+}
