@@ -83,7 +83,8 @@ impl Peer {
         loop {
             let m = self.next().await;
             if m.get("DeviceAdded").is_some()
-                || m.get("DeviceList").is_some_and(|d| d["Id"] == 0 && d["Devices"] != json!({}))
+                || m.get("DeviceList")
+                    .is_some_and(|d| d["Id"] == 0 && d["Devices"] != json!({}))
             {
                 return m;
             }
@@ -102,7 +103,9 @@ fn handshake_msg(version: u32) -> Value {
 
 async fn connect_with_toy(version: u32, max_ping: u32) -> (Server, Peer, Arc<SimHardware>, Value) {
     let server = server(max_ping);
-    let hw = server.simulator().add_device(SimDeviceSpec::ble("LVS-Hush"));
+    let hw = server
+        .simulator()
+        .add_device(SimDeviceSpec::ble("LVS-Hush"));
     let mut peer = Peer::new(&server);
     peer.send(handshake_msg(version));
     peer.reply().await;
@@ -127,7 +130,9 @@ async fn writes_until(hw: &SimHardware, want: &[u8]) -> Vec<Vec<u8>> {
     panic!(
         "device never received {:?}; got {:?}",
         String::from_utf8_lossy(want),
-        seen.iter().map(|d| String::from_utf8_lossy(d).into_owned()).collect::<Vec<_>>()
+        seen.iter()
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .collect::<Vec<_>>()
     );
 }
 
@@ -163,8 +168,10 @@ async fn server_info_per_version() {
 async fn too_new_version_is_refused_and_closed() {
     let server = server(0);
     let mut peer = Peer::new(&server);
-    peer.send(json!({"RequestServerInfo": {"Id": 3, "ClientName": "future",
-        "ProtocolVersionMajor": 9, "ProtocolVersionMinor": 0}}));
+    peer.send(
+        json!({"RequestServerInfo": {"Id": 3, "ClientName": "future",
+        "ProtocolVersionMajor": 9, "ProtocolVersionMinor": 0}}),
+    );
     let r = peer.reply().await;
     assert_eq!(r["Error"]["Id"], 3);
     assert_eq!(r["Error"]["ErrorCode"], 1);
@@ -189,7 +196,10 @@ async fn bad_frames_get_errors_and_the_session_survives() {
     // before the handshake
     peer.send(json!({"Ping": {"Id": 7}}));
     let r = peer.reply().await;
-    assert_eq!((r["Error"]["Id"].clone(), r["Error"]["ErrorCode"].clone()), (json!(7), json!(1)));
+    assert_eq!(
+        (r["Error"]["Id"].clone(), r["Error"]["ErrorCode"].clone()),
+        (json!(7), json!(1))
+    );
     peer.send(handshake_msg(4));
     peer.reply().await;
     let cases: Vec<(&str, u64, u64)> = vec![
@@ -211,7 +221,9 @@ async fn bad_frames_get_errors_and_the_session_survives() {
         assert_eq!(r["Error"]["ErrorCode"], code, "frame {frame}: {r}");
     }
     // two messages in one frame are handled independently, in order
-    peer.send_raw("[{\"Ping\": {\"Id\": 20}}, {\"Bogus\": {\"Id\": 21}}, {\"Ping\": {\"Id\": 22}}]");
+    peer.send_raw(
+        "[{\"Ping\": {\"Id\": 20}}, {\"Bogus\": {\"Id\": 21}}, {\"Ping\": {\"Id\": 22}}]",
+    );
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 20}}));
     assert_eq!(peer.reply().await["Error"]["Id"], 21);
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 22}}));
@@ -226,7 +238,10 @@ async fn device_views_per_version() {
         if v == 4 {
             let dev = &added["DeviceList"]["Devices"]["0"];
             assert_eq!(dev["DeviceName"], "Lovense Hush");
-            assert_eq!(dev["DeviceFeatures"]["0"]["Output"]["Vibrate"]["Value"], json!([0, 20]));
+            assert_eq!(
+                dev["DeviceFeatures"]["0"]["Output"]["Vibrate"]["Value"],
+                json!([0, 20])
+            );
         } else {
             let dev = &added["DeviceAdded"];
             assert_eq!(dev["DeviceName"], "Lovense Hush", "v{v}");
@@ -234,7 +249,10 @@ async fn device_views_per_version() {
             match v {
                 0 => assert_eq!(msgs, &json!(["SingleMotorVibrateCmd", "StopDeviceCmd"])),
                 1 => assert_eq!(msgs["VibrateCmd"], json!({"FeatureCount": 1})),
-                2 => assert_eq!(msgs["VibrateCmd"], json!({"FeatureCount": 1, "StepCount": [20]})),
+                2 => assert_eq!(
+                    msgs["VibrateCmd"],
+                    json!({"FeatureCount": 1, "StepCount": [20]})
+                ),
                 _ => assert_eq!(msgs["ScalarCmd"][0]["ActuatorType"], "Vibrate"),
             }
         }
@@ -251,11 +269,15 @@ async fn device_views_per_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_commands_reach_the_device() {
     let (_s, mut peer, hw, _) = connect_with_toy(1, 0).await;
-    peer.send(json!({"VibrateCmd": {"Id": 4, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5}]}}));
+    peer.send(
+        json!({"VibrateCmd": {"Id": 4, "DeviceIndex": 0, "Speeds": [{"Index": 0, "Speed": 0.5}]}}),
+    );
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 4}}));
     writes_until(&hw, b"Vibrate:10;").await;
     // the reference crashes on Index == count; we answer an error
-    peer.send(json!({"VibrateCmd": {"Id": 5, "DeviceIndex": 0, "Speeds": [{"Index": 1, "Speed": 0.5}]}}));
+    peer.send(
+        json!({"VibrateCmd": {"Id": 5, "DeviceIndex": 0, "Speeds": [{"Index": 1, "Speed": 0.5}]}}),
+    );
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
     peer.send(json!({"FleshlightLaunchFW12Cmd": {"Id": 6, "DeviceIndex": 0, "Position": 10, "Speed": 10}}));
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 3);
@@ -285,29 +307,41 @@ async fn v4_output_range_checks() {
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
     peer.send(out(5, -1));
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
-    peer.send(json!({"OutputCmd": {"Id": 6, "DeviceIndex": 0, "FeatureIndex": 0,
-                                   "Command": {"Rotate": {"Value": 3}}}}));
+    peer.send(
+        json!({"OutputCmd": {"Id": 6, "DeviceIndex": 0, "FeatureIndex": 0,
+                                   "Command": {"Rotate": {"Value": 3}}}}),
+    );
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
-    peer.send(json!({"OutputCmd": {"Id": 7, "DeviceIndex": 0, "FeatureIndex": 42,
-                                   "Command": {"Vibrate": {"Value": 3}}}}));
+    peer.send(
+        json!({"OutputCmd": {"Id": 7, "DeviceIndex": 0, "FeatureIndex": 42,
+                                   "Command": {"Vibrate": {"Value": 3}}}}),
+    );
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
     peer.send(out(8, 20));
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 8}}));
     writes_until(&hw, b"Vibrate:20;").await;
-    peer.send(json!({"InputCmd": {"Id": 9, "DeviceIndex": 0, "FeatureIndex": 1,
-                                  "Type": "Battery", "Command": "Read"}}));
+    peer.send(
+        json!({"InputCmd": {"Id": 9, "DeviceIndex": 0, "FeatureIndex": 1,
+                                  "Type": "Battery", "Command": "Read"}}),
+    );
     let r = peer.reply().await;
     assert_eq!(r["InputReading"]["Reading"]["Battery"]["Value"], 85, "{r}");
-    peer.send(json!({"InputCmd": {"Id": 10, "DeviceIndex": 0, "FeatureIndex": 1,
-                                  "Type": "Battery", "Command": "Subscribe"}}));
+    peer.send(
+        json!({"InputCmd": {"Id": 10, "DeviceIndex": 0, "FeatureIndex": 1,
+                                  "Type": "Battery", "Command": "Subscribe"}}),
+    );
     assert_eq!(peer.reply().await["Error"]["ErrorCode"], 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_device_stops_only_that_device() {
     let server = server(0);
-    let a = server.simulator().add_device(SimDeviceSpec::ble("LVS-Hush"));
-    let b = server.simulator().add_device(SimDeviceSpec::ble("LVS-Edge"));
+    let a = server
+        .simulator()
+        .add_device(SimDeviceSpec::ble("LVS-Hush"));
+    let b = server
+        .simulator()
+        .add_device(SimDeviceSpec::ble("LVS-Edge"));
     let mut peer = Peer::new(&server);
     peer.send(handshake_msg(4));
     peer.reply().await;
@@ -333,8 +367,10 @@ async fn stop_device_stops_only_that_device() {
     a.take_ops();
     b.take_ops();
     for (id, idx) in [(3, ia), (4, ib)] {
-        peer.send(json!({"OutputCmd": {"Id": id, "DeviceIndex": idx, "FeatureIndex": 0,
-                                       "Command": {"Vibrate": {"Value": 10}}}}));
+        peer.send(
+            json!({"OutputCmd": {"Id": id, "DeviceIndex": idx, "FeatureIndex": 0,
+                                       "Command": {"Vibrate": {"Value": 10}}}}),
+        );
         assert_eq!(peer.reply().await, json!({"Ok": {"Id": id}}));
     }
     writes_until(&a, b"Vibrate:10;").await;
@@ -343,7 +379,10 @@ async fn stop_device_stops_only_that_device() {
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 5}}));
     writes_until(&a, b"Vibrate:0;").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(b.take_writes().is_empty(), "the other device must keep running");
+    assert!(
+        b.take_writes().is_empty(),
+        "the other device must keep running"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,13 +390,18 @@ async fn ping_timeout_stops_devices_and_ends_the_session() {
     let (_s, mut peer, hw, _) = connect_with_toy(4, 300).await;
     peer.send(json!({"Ping": {"Id": 3}}));
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 3}}));
-    peer.send(json!({"OutputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 0,
-                                   "Command": {"Vibrate": {"Value": 10}}}}));
+    peer.send(
+        json!({"OutputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 0,
+                                   "Command": {"Vibrate": {"Value": 10}}}}),
+    );
     assert_eq!(peer.reply().await, json!({"Ok": {"Id": 4}}));
     writes_until(&hw, b"Vibrate:10;").await;
     // no more pings: the watchdog fires
     let r = peer.reply().await;
-    assert_eq!(r, json!({"Error": {"Id": 0, "ErrorCode": 2, "ErrorMessage": r["Error"]["ErrorMessage"]}}));
+    assert_eq!(
+        r,
+        json!({"Error": {"Id": 0, "ErrorCode": 2, "ErrorMessage": r["Error"]["ErrorMessage"]}})
+    );
     writes_until(&hw, b"Vibrate:0;").await;
     tokio::time::timeout(WAIT, async {
         while let Some(o) = peer.rx.recv().await {
@@ -375,8 +419,10 @@ async fn ping_timeout_stops_devices_and_ends_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_stops_devices_and_keeps_indexes() {
     let (server, peer, hw, _) = connect_with_toy(4, 0).await;
-    peer.send(json!({"OutputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 0,
-                                   "Command": {"Vibrate": {"Value": 12}}}}));
+    peer.send(
+        json!({"OutputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 0,
+                                   "Command": {"Vibrate": {"Value": 12}}}}),
+    );
     writes_until(&hw, b"Vibrate:12;").await;
     peer.handle.send(Incoming::Closed);
     writes_until(&hw, b"Vibrate:0;").await;
@@ -386,7 +432,10 @@ async fn disconnect_stops_devices_and_keeps_indexes() {
     next.reply().await;
     next.send(json!({"RequestDeviceList": {"Id": 2}}));
     let list = next.reply().await;
-    assert_eq!(list["DeviceList"]["Devices"]["0"]["DeviceName"], "Lovense Hush");
+    assert_eq!(
+        list["DeviceList"]["Devices"]["0"]["DeviceName"],
+        "Lovense Hush"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,18 +451,24 @@ async fn device_disconnect_is_announced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_server_serves_one_client_at_a_time() {
     let server = server(0);
-    let hw = server.simulator().add_device(SimDeviceSpec::ble("LVS-Hush"));
+    let hw = server
+        .simulator()
+        .add_device(SimDeviceSpec::ble("LVS-Hush"));
     let ws = WebsocketServer::start(server.clone(), "127.0.0.1:0".parse().unwrap(), 4096)
         .await
         .expect("listen");
     let url = format!("ws://{}", ws.local_addr());
-    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut first, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     let send = |m: Value| Message::text(Value::Array(vec![m]).to_string());
     first.send(send(handshake_msg(4))).await.unwrap();
     let info = first.next().await.unwrap().unwrap();
     assert!(info.to_text().unwrap().contains("ServerInfo"));
 
-    let (mut second, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut second, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     match second.next().await {
         Some(Ok(Message::Close(Some(frame)))) => {
             assert!(frame.reason.contains("another client"), "{}", frame.reason)
@@ -421,14 +476,19 @@ async fn websocket_server_serves_one_client_at_a_time() {
         other => panic!("second client should be refused, got {other:?}"),
     }
 
-    first.send(send(json!({"StartScanning": {"Id": 2}}))).await.unwrap();
+    first
+        .send(send(json!({"StartScanning": {"Id": 2}})))
+        .await
+        .unwrap();
     let mut vibrating = false;
     while let Some(Ok(m)) = first.next().await {
         let t = m.to_text().unwrap_or_default().to_string();
         if t.contains("\"DeviceList\"") && t.contains("Lovense Hush") && !vibrating {
             first
-                .send(send(json!({"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0,
-                    "Command": {"Vibrate": {"Value": 7}}}})))
+                .send(send(
+                    json!({"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0,
+                    "Command": {"Vibrate": {"Value": 7}}}}),
+                ))
                 .await
                 .unwrap();
             vibrating = true;
@@ -445,7 +505,9 @@ async fn websocket_server_serves_one_client_at_a_time() {
     drop(first);
     let mut ok = false;
     for _ in 0..50 {
-        let (mut third, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+        let (mut third, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("connect");
         third.send(send(handshake_msg(3))).await.unwrap();
         if let Some(Ok(m)) = third.next().await {
             if m.to_text().unwrap_or_default().contains("ServerInfo") {

@@ -163,7 +163,10 @@ impl OutputType {
 
     /// True for the two position types, which have no stop value.
     pub fn is_position(self) -> bool {
-        matches!(self, OutputType::Position | OutputType::HwPositionWithDuration)
+        matches!(
+            self,
+            OutputType::Position | OutputType::HwPositionWithDuration
+        )
     }
 
     /// True for the types whose device values may be negative.
@@ -396,7 +399,14 @@ mod tests {
 
     #[test]
     fn endpoint_names_round_trip() {
-        for name in ["tx", "rx", "rxblebattery", "whitelist", "generic0", "generic31"] {
+        for name in [
+            "tx",
+            "rx",
+            "rxblebattery",
+            "whitelist",
+            "generic0",
+            "generic31",
+        ] {
             let e: Endpoint = name.parse().unwrap();
             assert_eq!(e.to_string(), name);
         }

@@ -28,6 +28,9 @@ enum TaskMsg {
     Flush(oneshot::Sender<()>),
 }
 
+/// The last output sent to a feature: type, device value, duration.
+type LastOutput = (OutputType, i32, Option<u32>);
+
 /// How long an input read may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -40,7 +43,7 @@ pub struct Device {
     legacy: LegacyView,
     hardware: Arc<dyn Hardware>,
     handler: Arc<dyn ProtocolHandler>,
-    last: Mutex<HashMap<u32, (OutputType, i32, Option<u32>)>>,
+    last: Mutex<HashMap<u32, LastOutput>>,
     subscriptions: Mutex<HashSet<(u32, InputType)>>,
     task: mpsc::UnboundedSender<TaskMsg>,
     cancel: CancellationToken,
@@ -166,13 +169,13 @@ impl Device {
         feature_index: u32,
         command: &OutputCommand,
     ) -> Result<OutputAction, DeviceError> {
-        let feature =
-            self.definition
-                .feature(feature_index)
-                .ok_or(DeviceError::NoFeature {
-                    device: self.index,
-                    feature: feature_index,
-                })?;
+        let feature = self
+            .definition
+            .feature(feature_index)
+            .ok_or(DeviceError::NoFeature {
+                device: self.index,
+                feature: feature_index,
+            })?;
         if feature.outputs.is_empty() {
             return Err(DeviceError::NotSupported(format!(
                 "feature {feature_index} of device {} has no outputs",
@@ -306,13 +309,13 @@ impl Device {
         kind: InputType,
         command: InputCommand,
     ) -> Result<Option<InputReadingValue>, DeviceError> {
-        let feature =
-            self.definition
-                .feature(feature_index)
-                .ok_or(DeviceError::NoFeature {
-                    device: self.index,
-                    feature: feature_index,
-                })?;
+        let feature = self
+            .definition
+            .feature(feature_index)
+            .ok_or(DeviceError::NoFeature {
+                device: self.index,
+                feature: feature_index,
+            })?;
         let input = feature.input(kind).ok_or_else(|| {
             DeviceError::NotSupported(format!(
                 "feature {feature_index} of device {} has no {kind} input",
@@ -412,14 +415,12 @@ fn merge(pending: &mut Vec<HwCommand>, batch: Vec<HwCommand>) {
                 HwCommand::Write { features: f, .. } => f & features == 0,
                 _ => true,
             }),
-            HwCommand::Subscribe { endpoint } | HwCommand::Unsubscribe { endpoint } => {
-                pending.retain(|p| match p {
-                    HwCommand::Subscribe { endpoint: e } | HwCommand::Unsubscribe { endpoint: e } => {
-                        e != endpoint
-                    }
+            HwCommand::Subscribe { endpoint } | HwCommand::Unsubscribe { endpoint } => pending
+                .retain(|p| match p {
+                    HwCommand::Subscribe { endpoint: e }
+                    | HwCommand::Unsubscribe { endpoint: e } => e != endpoint,
                     HwCommand::Write { .. } => true,
-                })
-            }
+                }),
         }
         incoming.push(c);
     }

@@ -225,9 +225,10 @@ pub async fn default_input(
             let data = hardware
                 .read(Endpoint::RxBleBattery, 1, Duration::from_secs(2))
                 .await?;
-            let level = data.first().copied().ok_or_else(|| {
-                DeviceError::Hardware("empty battery reading".to_string())
-            })?;
+            let level = data
+                .first()
+                .copied()
+                .ok_or_else(|| DeviceError::Hardware("empty battery reading".to_string()))?;
             Ok(Some(InputReadingValue::Battery(level.min(100))))
         }
         _ => Err(DeviceError::NotSupported(format!(

@@ -254,7 +254,10 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
         .find(|(product, _)| rest.starts_with(product))
         .map(|(_, l)| (*l).to_string())
         .or_else(|| {
-            let letters: String = rest.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+            let letters: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase())
+                .collect();
             (!letters.is_empty()).then_some(letters)
         })?;
     Some(Arc::new(move |endpoint: Endpoint, data: &[u8]| {
@@ -267,7 +270,9 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
                 format!("{letter}:11:0082059AD3BD;").into_bytes(),
             )],
             b"Battery;" => vec![(Endpoint::Rx, b"85;".to_vec())],
-            _ if data.ends_with(b";") && data != b"Battery;" => vec![(Endpoint::Rx, b"OK;".to_vec())],
+            _ if data.ends_with(b";") && data != b"Battery;" => {
+                vec![(Endpoint::Rx, b"OK;".to_vec())]
+            }
             _ => Vec::new(),
         }
     }))
@@ -305,9 +310,10 @@ impl std::fmt::Debug for SimHardware {
 impl SimHardware {
     /// Creates a simulated device from its description.
     pub fn new(spec: SimDeviceSpec) -> Arc<SimHardware> {
-        let address = spec.address.clone().unwrap_or_else(|| {
-            format!("sim-{:04}", NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed))
-        });
+        let address = spec
+            .address
+            .clone()
+            .unwrap_or_else(|| format!("sim-{:04}", NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed)));
         let (events, _) = broadcast::channel(256);
         let (log, _) = broadcast::channel(1024);
         Arc::new(SimHardware {
@@ -625,9 +631,11 @@ impl SimCommManager {
         if hw.is_connected() || hw.offered.swap(true, Ordering::SeqCst) {
             return;
         }
-        let _ = self.events.send(CommEvent::DeviceFound(Box::new(SimConnector {
-            hardware: hw.clone(),
-        })));
+        let _ = self
+            .events
+            .send(CommEvent::DeviceFound(Box::new(SimConnector {
+                hardware: hw.clone(),
+            })));
     }
 }
 
@@ -673,7 +681,10 @@ mod tests {
         let dynhw = conn.connect(&[]).await.unwrap();
         let mut events = dynhw.events();
         dynhw.subscribe(Endpoint::Rx).await.unwrap();
-        dynhw.write(Endpoint::Tx, b"DeviceType;", false).await.unwrap();
+        dynhw
+            .write(Endpoint::Tx, b"DeviceType;", false)
+            .await
+            .unwrap();
         match events.recv().await.unwrap() {
             HardwareEvent::Notification { endpoint, data } => {
                 assert_eq!(endpoint, Endpoint::Rx);
@@ -720,7 +731,10 @@ mod tests {
         ));
         assert!(matches!(
             SimDeviceSpec::parse("hid:0x1234:abcd").unwrap().bus,
-            SimBus::Hid(VidPid { vendor_id: 0x1234, product_id: 0xabcd })
+            SimBus::Hid(VidPid {
+                vendor_id: 0x1234,
+                product_id: 0xabcd
+            })
         ));
         assert!(SimDeviceSpec::parse("hid:zz").is_err());
         assert!(SimDeviceSpec::parse("").is_err());

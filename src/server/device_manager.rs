@@ -270,10 +270,7 @@ impl DeviceManager {
         }
         {
             let devices = self.inner.devices.read();
-            if devices
-                .values()
-                .any(|d| d.hardware().address() == address)
-            {
+            if devices.values().any(|d| d.hardware().address() == address) {
                 return;
             }
             if !self.inner.connecting.lock().insert(address.clone()) {
@@ -379,8 +376,7 @@ impl DeviceManager {
             };
             match ev {
                 Ok(HardwareEvent::Notification { endpoint, data }) => {
-                    for (feature_index, reading) in device.handler().notification(endpoint, &data)
-                    {
+                    for (feature_index, reading) in device.handler().notification(endpoint, &data) {
                         if device.is_subscribed(feature_index, reading.input_type()) {
                             self.broadcast(DeviceEvent::Reading {
                                 device_index: index,

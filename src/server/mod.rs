@@ -71,7 +71,12 @@ impl Server {
     }
 
     /// Starts a new client session.
-    pub fn connect(&self) -> (SessionHandle, tokio::sync::mpsc::UnboundedReceiver<Outgoing>) {
+    pub fn connect(
+        &self,
+    ) -> (
+        SessionHandle,
+        tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+    ) {
         start_session(self.dm.clone(), self.options.clone())
     }
 

@@ -202,7 +202,11 @@ impl Session {
         let id = message.id();
         match self.state {
             State::PingedOut => {
-                self.send(ServerMessage::error(id, ErrorCode::Ping, "the session pinged out"));
+                self.send(ServerMessage::error(
+                    id,
+                    ErrorCode::Ping,
+                    "the session pinged out",
+                ));
                 return;
             }
             State::Disconnected => {
@@ -265,9 +269,8 @@ impl Session {
         self.state = State::Connected(version);
         self.events = Some(self.dm.subscribe());
         if self.options.max_ping_time > 0 {
-            self.ping_deadline = Some(
-                Instant::now() + Duration::from_millis(u64::from(self.options.max_ping_time)),
-            );
+            self.ping_deadline =
+                Some(Instant::now() + Duration::from_millis(u64::from(self.options.max_ping_time)));
         }
         self.send(ServerMessage::ServerInfo {
             id,
@@ -284,7 +287,11 @@ impl Session {
         let _ = self.dm.stop_scanning().await;
         self.dm.stop_all(true, true).await;
         let _ = self.out.send(Outgoing::Message {
-            message: ServerMessage::error(0, ErrorCode::Ping, "ping timeout: no Ping within MaxPingTime"),
+            message: ServerMessage::error(
+                0,
+                ErrorCode::Ping,
+                "ping timeout: no Ping within MaxPingTime",
+            ),
             version: SpecVersion::V4,
         });
         let _ = self.out.send(Outgoing::Close("ping timeout".to_string()));
@@ -354,11 +361,9 @@ impl Session {
         let id = message.id();
         let ok = ServerMessage::Ok { id };
         let reply = match message {
-            ClientMessage::RequestServerInfo { .. } => ServerMessage::error(
-                id,
-                ErrorCode::Handshake,
-                "handshake already happened",
-            ),
+            ClientMessage::RequestServerInfo { .. } => {
+                ServerMessage::error(id, ErrorCode::Handshake, "handshake already happened")
+            }
             ClientMessage::Ping { .. } => {
                 if let Some(d) = self.ping_deadline.as_mut() {
                     *d = Instant::now()
@@ -384,7 +389,9 @@ impl Session {
             ClientMessage::Disconnect { .. } => {
                 self.send(ok);
                 self.disconnect().await;
-                let _ = self.out.send(Outgoing::Close("client asked to disconnect".into()));
+                let _ = self
+                    .out
+                    .send(Outgoing::Close("client asked to disconnect".into()));
                 self.close = true;
                 return None;
             }
@@ -410,13 +417,12 @@ impl Session {
                 ErrorCode::Message,
                 format!("{} is no longer supported", message.name()),
             ),
-            ClientMessage::SensorSubscribeCmd { .. } | ClientMessage::SensorUnsubscribeCmd { .. } => {
-                ServerMessage::error(
-                    id,
-                    ErrorCode::Device,
-                    format!("{} is not supported; use spec v4 InputCmd", message.name()),
-                )
-            }
+            ClientMessage::SensorSubscribeCmd { .. }
+            | ClientMessage::SensorUnsubscribeCmd { .. } => ServerMessage::error(
+                id,
+                ErrorCode::Device,
+                format!("{} is not supported; use spec v4 InputCmd", message.name()),
+            ),
             ClientMessage::StopAllDevices { .. } => {
                 self.dm.stop_all(true, true).await;
                 ok
@@ -509,7 +515,17 @@ impl Session {
                 }
                 vibrators
                     .iter()
-                    .map(|e| action(d, e.feature_index, OutputType::Vibrate, speed, FloatRule::Value, None, true))
+                    .map(|e| {
+                        action(
+                            d,
+                            e.feature_index,
+                            OutputType::Vibrate,
+                            speed,
+                            FloatRule::Value,
+                            None,
+                            true,
+                        )
+                    })
                     .collect()
             }),
             ClientMessage::VibrateCmd {
@@ -525,7 +541,15 @@ impl Session {
                     .iter()
                     .map(|s| {
                         let e = index_into(&vibrators, s.index, d, "vibrator")?;
-                        action(d, e.feature_index, OutputType::Vibrate, s.speed, FloatRule::Value, None, true)
+                        action(
+                            d,
+                            e.feature_index,
+                            OutputType::Vibrate,
+                            s.speed,
+                            FloatRule::Value,
+                            None,
+                            true,
+                        )
                     })
                     .collect()
             }),
@@ -535,7 +559,9 @@ impl Session {
                 ..
             } => self.legacy_output(id, device_index, |d| {
                 if scalars.is_empty() {
-                    return Err(DeviceError::OutOfRange("ScalarCmd needs at least one scalar".into()));
+                    return Err(DeviceError::OutOfRange(
+                        "ScalarCmd needs at least one scalar".into(),
+                    ));
                 }
                 let list = &d.legacy().scalar;
                 if list.is_empty() {
@@ -582,7 +608,15 @@ impl Session {
                     .iter()
                     .map(|r| {
                         let e = index_into(&list, r.index, d, "rotator")?;
-                        action(d, e.feature_index, OutputType::Rotate, r.speed, FloatRule::Value, None, r.clockwise)
+                        action(
+                            d,
+                            e.feature_index,
+                            OutputType::Rotate,
+                            r.speed,
+                            FloatRule::Value,
+                            None,
+                            r.clockwise,
+                        )
                     })
                     .collect()
             }),
@@ -759,7 +793,9 @@ fn action(
     d.check_output(feature_index, &command)
 }
 
-async fn recv_event(events: &mut Option<mpsc::UnboundedReceiver<DeviceEvent>>) -> Option<DeviceEvent> {
+async fn recv_event(
+    events: &mut Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+) -> Option<DeviceEvent> {
     match events {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -117,9 +117,11 @@ async fn serve(
     max_frame: usize,
     cancel: CancellationToken,
 ) -> Result<(), TransportError> {
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(max_frame);
-    config.max_frame_size = Some(max_frame);
+    let config = WebSocketConfig {
+        max_message_size: Some(max_frame),
+        max_frame_size: Some(max_frame),
+        ..WebSocketConfig::default()
+    };
     let ws = tokio::time::timeout(
         Duration::from_secs(10),
         tokio_tungstenite::accept_async_with_config(stream, Some(config)),

@@ -192,9 +192,10 @@ async fn read_battery(hardware: &Arc<dyn Hardware>) -> Result<u8, DeviceError> {
                     "galaku battery query got no reply".to_string(),
                 ))
             }
-            Ok(Ok(HardwareEvent::Notification { endpoint, data }))
-                if endpoint == Endpoint::RxBleBattery =>
-            {
+            Ok(Ok(HardwareEvent::Notification {
+                endpoint: Endpoint::RxBleBattery,
+                data,
+            })) => {
                 if let Some(level) = data.first() {
                     return Ok((*level).min(100));
                 }

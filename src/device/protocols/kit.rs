@@ -16,8 +16,7 @@ use parking_lot::Mutex;
 use crate::core::types::OutputType;
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    all_features, feature_bit, HwCommand, KeepAlive, OutputAction, ProtocolFactory,
-    ProtocolHandler,
+    all_features, feature_bit, HwCommand, KeepAlive, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
@@ -209,7 +208,10 @@ impl AllFeaturesHandler {
             .ok_or_else(|| {
                 DeviceError::protocol(
                     self.name,
-                    format!("feature {} has no output this protocol drives", action.feature),
+                    format!(
+                        "feature {} has no output this protocol drives",
+                        action.feature
+                    ),
                 )
             })?;
         if let Some(v) = values.get_mut(slot) {

@@ -18,6 +18,7 @@ pub mod activejoy;
 pub mod adrienlastic;
 pub mod amorelie_joy;
 pub mod aneros;
+pub mod ankni;
 pub mod bananasome;
 pub mod cachito;
 pub mod cowgirl;
@@ -25,22 +26,21 @@ pub mod cupido;
 pub mod deepsire;
 pub mod feelingso;
 pub mod fleshy_thrust;
-pub mod fox;
-pub mod itoys;
-pub mod jejoue;
-pub mod kiiroo_powershot;
-pub mod kiiroo_prowand;
-pub mod kiiroo_spot;
-pub mod leten;
-pub mod loob;
-pub mod ankni;
 pub mod fluffer;
 pub mod foreo;
+pub mod fox;
 pub mod galaku;
 pub mod hgod;
 pub mod hismith;
+pub mod itoys;
+pub mod jejoue;
 pub mod joyhub;
+pub mod kiiroo_powershot;
+pub mod kiiroo_prowand;
+pub mod kiiroo_spot;
 pub mod lelo;
+pub mod leten;
+pub mod loob;
 pub mod lovehoney_desire;
 pub mod lovense;
 #[cfg(test)]
@@ -48,6 +48,33 @@ mod testkit_a;
 // ---- end of set A ----
 
 // ---- protocol modules, set B (luvmazer .. xuanhuan) ----
+mod luvmazer;
+mod magic_motion;
+mod meese;
+mod mizzzee;
+mod motorbunny;
+mod mysteryvibe;
+mod nexus_revo;
+mod nobra;
+mod omobo;
+mod pink_punch;
+mod sakuraneko;
+mod satisfyer;
+mod sensee;
+mod serveu;
+mod sexverse;
+mod svakom;
+mod synchro;
+mod tcode_v03;
+mod tryfun;
+#[cfg(test)]
+mod vectors_b;
+mod vorze_sa;
+mod wetoy;
+mod wevibe;
+mod xibao;
+mod xiuxiuda;
+mod xuanhuan;
 // ---- end of set B ----
 
 /// Maps protocol names to implementations.
@@ -75,41 +102,68 @@ impl ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
         let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
         // ---- registrations, set A ----
-        list.push(activejoy::factory());
-        list.push(adrienlastic::factory());
-        list.push(amorelie_joy::factory());
-        list.push(aneros::factory());
-        list.push(bananasome::factory());
-        list.push(cachito::factory());
-        list.push(cowgirl::factory());
-        list.push(cupido::factory());
-        list.push(deepsire::factory());
-        list.push(feelingso::factory());
-        list.push(fleshy_thrust::factory());
-        list.push(fox::factory());
-        list.push(itoys::factory());
-        list.push(jejoue::factory());
-        list.push(kiiroo_powershot::factory());
-        list.push(kiiroo_prowand::factory());
-        list.push(kiiroo_spot::factory());
-        list.push(leten::factory());
-        list.push(loob::factory());
-        list.push(ankni::factory());
-        list.push(fluffer::factory());
-        list.push(foreo::factory());
-        list.push(galaku::factory());
-        list.push(galaku::pump_factory());
-        list.push(hgod::factory());
-        list.push(hismith::factory());
-        list.push(hismith::mini_factory());
-        list.push(joyhub::factory());
-        list.push(lelo::f1s_factory());
-        list.push(lelo::f1sv2_factory());
-        list.push(lelo::harmony_factory());
-        list.push(lovehoney_desire::factory());
-        list.push(lovense::factory());
+        list.extend([
+            activejoy::factory(),
+            adrienlastic::factory(),
+            amorelie_joy::factory(),
+            aneros::factory(),
+            bananasome::factory(),
+            cachito::factory(),
+            cowgirl::factory(),
+            cupido::factory(),
+            deepsire::factory(),
+            feelingso::factory(),
+            fleshy_thrust::factory(),
+            fox::factory(),
+            itoys::factory(),
+            jejoue::factory(),
+            kiiroo_powershot::factory(),
+            kiiroo_prowand::factory(),
+            kiiroo_spot::factory(),
+            leten::factory(),
+            loob::factory(),
+            ankni::factory(),
+            fluffer::factory(),
+            foreo::factory(),
+            galaku::factory(),
+            galaku::pump_factory(),
+            hgod::factory(),
+            hismith::factory(),
+            hismith::mini_factory(),
+            joyhub::factory(),
+            lelo::f1s_factory(),
+            lelo::f1sv2_factory(),
+            lelo::harmony_factory(),
+            lovehoney_desire::factory(),
+            lovense::factory(),
+        ]);
         // ---- end of registrations, set A ----
         // ---- registrations, set B ----
+        list.extend(luvmazer::factories());
+        list.extend(magic_motion::factories());
+        list.extend(meese::factories());
+        list.extend(mizzzee::factories());
+        list.extend(motorbunny::factories());
+        list.extend(mysteryvibe::factories());
+        list.extend(nexus_revo::factories());
+        list.extend(nobra::factories());
+        list.extend(omobo::factories());
+        list.extend(pink_punch::factories());
+        list.extend(sakuraneko::factories());
+        list.extend(satisfyer::factories());
+        list.extend(sensee::factories());
+        list.extend(serveu::factories());
+        list.extend(sexverse::factories());
+        list.extend(svakom::factories());
+        list.extend(synchro::factories());
+        list.extend(tcode_v03::factories());
+        list.extend(tryfun::factories());
+        list.extend(vorze_sa::factories());
+        list.extend(wetoy::factories());
+        list.extend(wevibe::factories());
+        list.extend(xibao::factories());
+        list.extend(xiuxiuda::factories());
+        list.extend(xuanhuan::factories());
         // ---- end of registrations, set B ----
         for p in list {
             r.add(p);
