@@ -368,8 +368,13 @@ impl Peer {
 
     /// Receives one frame holding one message; returns (name, body).
     async fn recv(&mut self) -> Result<(String, Value)> {
+        self.recv_within(WAIT).await
+    }
+
+    /// Like [`Peer::recv`], waiting up to `limit`.
+    async fn recv_within(&mut self, limit: Duration) -> Result<(String, Value)> {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next())
+            let frame = tokio::time::timeout(limit, self.ws.next())
                 .await
                 .context("no frame from the client")?
                 .ok_or_else(|| anyhow!("client closed"))??;
@@ -658,6 +663,43 @@ async fn websocket_v4_scripted_multi_message_frames() -> Result<()> {
     client.ping().await?;
     client.disconnect().await?;
     wait_event(&mut events, |e| matches!(e, ClientEvent::Disconnected)).await?;
+    script.await??;
+    Ok(())
+}
+
+#[tokio::test]
+async fn unanswered_request_times_out() -> Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("ws://{}", listener.local_addr()?);
+    let script = tokio::spawn(async move {
+        let mut peer = Peer::accept(&listener).await?;
+        let id = id_of(&peer.expect("RequestServerInfo").await?)?;
+        peer.send(json!([{"ServerInfo": {"Id": id, "ServerName": "Silent",
+            "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0, "MaxPingTime": 0}}]))
+            .await?;
+        let id = id_of(&peer.expect("RequestDeviceList").await?)?;
+        peer.send(json!([{"DeviceList": {"Id": id, "Devices": {}}}]))
+            .await?;
+        // Ignore the first Ping, answer it late (after the client gave up), then answer the
+        // second one normally.
+        let late = id_of(&peer.expect("Ping").await?)?;
+        let next = peer.recv_within(Duration::from_secs(15)).await?;
+        peer.send(json!([{"Ok": {"Id": late}}])).await?;
+        peer.send(json!([{"Ok": {"Id": id_of(&next.1)?}}])).await?;
+        let _ = tokio::time::timeout(WAIT, peer.ws.next()).await;
+        Ok::<_, anyhow::Error>(())
+    });
+    let client = Client::connect_websocket(&url, "timeout test").await?;
+    let started = tokio::time::Instant::now();
+    match client.ping().await {
+        Err(Error::Runtime(haptix::error::RuntimeError::Timeout(_))) => {}
+        other => bail!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() >= Duration::from_secs(9));
+    // The late reply to the abandoned Id is ignored; the connection still works.
+    client.ping().await?;
+    assert!(client.is_connected());
+    client.disconnect().await?;
     script.await??;
     Ok(())
 }

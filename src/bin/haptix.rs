@@ -1,1 +1,271 @@
-fn main() {}
+//! The `haptix` command: `haptix serve` (a Buttplug WebSocket server that accepts Intiface
+//! Engine's flags, so it can replace the engine where a program launches it) and `haptix demo`
+//! (an embedded client and server driving a simulated toy).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use haptix::client::{Client, ClientEvent};
+use haptix::device::config::DeviceConfigManager;
+use haptix::hwmgr::sim::{describe_bytes, SimDeviceSpec, SimHardware, SimOp};
+use haptix::hwmgr::websocket::WebsocketDeviceManager;
+use haptix::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
+use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "haptix",
+    version,
+    about = "Buttplug intimate-hardware server, client and simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a Buttplug WebSocket server (accepts Intiface Engine's command-line flags).
+    Serve(ServeArgs),
+    /// Run an embedded client and server with a simulated toy and show what the toy receives.
+    Demo {
+        /// Simulated toy to drive (a BLE name from the device database).
+        #[arg(long, default_value = "LVS-Hush")]
+        toy: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Port of the Buttplug WebSocket server for clients.
+    #[arg(long, value_name = "PORT", default_value_t = 12345)]
+    websocket_port: u16,
+    /// Listen on all network interfaces instead of loopback only.
+    #[arg(long)]
+    websocket_use_all_interfaces: bool,
+    /// Name reported to clients in ServerInfo.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVER_NAME)]
+    server_name: String,
+    /// Ping watchdog interval in milliseconds (0 = off). A client that does not ping in time has
+    /// its devices stopped and is disconnected.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    max_ping_time: u32,
+    /// Device configuration file (official format, major version 4 or 5) replacing the built-in
+    /// database.
+    #[arg(long, value_name = "PATH")]
+    device_config_file: Option<PathBuf>,
+    /// User device configuration file (extra specifiers, per-device settings) applied on top.
+    #[arg(long, value_name = "PATH")]
+    user_device_config_file: Option<PathBuf>,
+    /// Accept devices connecting over WebSocket (Intiface Engine's device WebSocket server).
+    #[arg(long)]
+    use_device_websocket_server: bool,
+    /// Port of the device WebSocket server.
+    #[arg(long, value_name = "PORT", default_value_t = 54817)]
+    device_websocket_server_port: u16,
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    log: String,
+    /// Add a simulated toy: a BLE name (`LVS-Hush`), `serial:PORT`, `hid:VID:PID` or
+    /// `usb:VID:PID` (hex). Repeatable. What each toy receives is printed. Serial toys match a
+    /// protocol only once the user configuration names their port, as real ones do.
+    #[arg(long, value_name = "IDENTIFIER")]
+    simulate: Vec<String>,
+    /// Largest frame a client may send, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME)]
+    max_frame_size: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match haptix::runtime::build(2) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("haptix: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Demo { toy } => runtime.block_on(demo(&toy)),
+    };
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("haptix: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(args: &ServeArgs) -> Result<DeviceConfigManager, String> {
+    let config = match &args.device_config_file {
+        Some(p) => DeviceConfigManager::from_path(p).map_err(|e| e.to_string())?,
+        None => DeviceConfigManager::builtin().map_err(|e| e.to_string())?,
+    };
+    if let Some(p) = &args.user_device_config_file {
+        config.load_user_path(p).map_err(|e| e.to_string())?;
+    }
+    Ok(config)
+}
+
+/// Prints every operation a simulated toy receives, in plain words.
+fn print_toy_operations(label: String, hw: &SimHardware) {
+    let mut feed = hw.watch();
+    tokio::spawn(async move {
+        loop {
+            match feed.recv().await {
+                Ok(SimOp::Write { endpoint, data, .. }) => {
+                    println!("[{label}] received on {endpoint}: {}", describe_bytes(&data));
+                }
+                Ok(op) => println!("[{label}] {op}"),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    println!("[{label}] ({n} operations not shown)");
+                }
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    haptix::logging::init_stderr(&args.log)?;
+    let config = load_config(&args)?;
+    let specs: Vec<SimDeviceSpec> = args
+        .simulate
+        .iter()
+        .map(|s| SimDeviceSpec::parse(s))
+        .collect::<Result<_, _>>()?;
+    let server = Server::new(
+        config,
+        SessionOptions {
+            server_name: args.server_name.clone(),
+            max_ping_time: args.max_ping_time,
+        },
+    );
+    for (spec, text) in specs.into_iter().zip(&args.simulate) {
+        let hw = server.simulator().add_device(spec);
+        print_toy_operations(text.clone(), &hw);
+    }
+    let ip: IpAddr = if args.websocket_use_all_interfaces {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    };
+    let mut device_ws = None;
+    if args.use_device_websocket_server {
+        let addr = SocketAddr::new(ip, args.device_websocket_server_port);
+        let manager = WebsocketDeviceManager::start(addr, server.comm_sender())
+            .await
+            .map_err(|e| e.to_string())?;
+        server
+            .add_comm_manager(manager.clone())
+            .map_err(|e| e.to_string())?;
+        println!("device websocket server on ws://{}", manager.local_addr());
+        device_ws = Some(manager);
+    }
+    let ws = WebsocketServer::start(
+        server.clone(),
+        SocketAddr::new(ip, args.websocket_port),
+        args.max_frame_size,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!("haptix serving Buttplug clients on ws://{}", ws.local_addr());
+    wait_for_shutdown_signal().await;
+    println!("shutting down: stopping every device");
+    ws.shutdown().await;
+    if let Some(m) = device_ws {
+        use haptix::hwmgr::CommManager;
+        m.shutdown().await;
+    }
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn demo(toy: &str) -> Result<(), String> {
+    let config = DeviceConfigManager::builtin().map_err(|e| e.to_string())?;
+    let server = Server::new(
+        config,
+        SessionOptions {
+            server_name: DEFAULT_SERVER_NAME.into(),
+            max_ping_time: 0,
+        },
+    );
+    let hw = server
+        .simulator()
+        .add_device(SimDeviceSpec::parse(toy)?);
+    println!("Haptix demo: an embedded server with a simulated toy ({toy}), driven by a client.");
+    let client = Client::connect_in_process(&server, "haptix demo")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut events = client.events();
+    client.start_scanning().await.map_err(|e| e.to_string())?;
+    let device = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = events.recv().await {
+            if let ClientEvent::DeviceAdded(d) = ev {
+                return Some(d);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("the simulated toy was not found")?;
+    client.stop_scanning().await.map_err(|e| e.to_string())?;
+    println!("found device {}: {}", device.index(), device.name());
+    hw.take_ops();
+    let show = |what: &str| {
+        let writes = hw.take_writes();
+        let text: Vec<String> = writes
+            .iter()
+            .map(|(ep, b)| format!("{} on {ep}", describe_bytes(b)))
+            .collect();
+        if text.is_empty() {
+            println!("  {what:<22} -> the toy received nothing (unchanged)");
+        } else {
+            println!("  {what:<22} -> the toy received {}", text.join(", "));
+        }
+    };
+    let settle = || tokio::time::sleep(Duration::from_millis(50));
+    for level in [0.25, 0.5, 1.0, 0.5] {
+        device.vibrate(level).await.map_err(|e| e.to_string())?;
+        settle().await;
+        show(&format!("vibrate {:.0}%", level * 100.0));
+    }
+    match device.battery().await {
+        Ok(b) => {
+            settle().await;
+            show(&format!("battery read: {:.0}%", b * 100.0));
+        }
+        Err(e) => println!("  battery read failed: {e}"),
+    }
+    device.stop().await.map_err(|e| e.to_string())?;
+    settle().await;
+    show("stop");
+    client.disconnect().await.map_err(|e| e.to_string())?;
+    server.shutdown().await;
+    println!("done.");
+    Ok(())
+}

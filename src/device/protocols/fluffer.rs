@@ -96,7 +96,7 @@ fn encrypt(data: &[u8]) -> Vec<u8> {
     let keys = expand_key(&KEY);
     let pad = 16 - data.len() % 16;
     let mut padded = data.to_vec();
-    padded.extend(std::iter::repeat(u8::try_from(pad).unwrap_or(16)).take(pad));
+    padded.resize(data.len() + pad, u8::try_from(pad).unwrap_or(16));
     let mut out = Vec::with_capacity(padded.len());
     for chunk in padded.chunks(16) {
         let mut block = [0u8; 16];

@@ -129,6 +129,7 @@ impl ProtocolFactory for Hismith {
     async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
         let model = read_model(hardware).await?;
         let protocol = if LEGACY.contains(&model.as_str()) {
+            self.minis.lock().remove(hardware.address());
             NAME
         } else {
             self.minis.lock().insert(hardware.address().to_string());

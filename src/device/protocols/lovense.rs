@@ -155,11 +155,12 @@ impl ProtocolFactory for Lovense {
                 type_from_name(hardware.name())
             }
         };
-        if let Some(id) = &identifier {
-            self.identified
-                .lock()
-                .insert(hardware.address().to_string(), id.clone());
-        }
+        let mut identified = self.identified.lock();
+        match &identifier {
+            Some(id) => identified.insert(hardware.address().to_string(), id.clone()),
+            None => identified.remove(hardware.address()),
+        };
+        drop(identified);
         Ok(Identification {
             protocol: NAME.to_string(),
             identifier,

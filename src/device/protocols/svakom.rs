@@ -204,6 +204,13 @@ impl Shared {
             (Model::V5, OutputType::Oscillate) => {
                 Ok(tx(vec![0x55, 0x09, 0x00, 0x00, v, 0x00], a.feature))
             }
+            // Klitty-style extra motors: suction level and a rotating head.
+            (Model::V6, OutputType::Constrict) => {
+                Ok(tx(vec![0x55, 0x09, 0x00, 0x00, v, 0x00, 0x00], a.feature))
+            }
+            (Model::V6, OutputType::Rotate) => {
+                Ok(tx(vec![0x55, 0x14, 0x00, 0x00, on(v), v, 0x00], a.feature))
+            }
             _ => Err(unsupported(self.name, a)),
         }
     }

@@ -513,3 +513,156 @@ pub(crate) fn check_vectors(names: &[&str]) {
         failures.join("\n")
     );
 }
+
+/// The set-B protocol names.
+pub(crate) const SET_B: &[&str] = &[
+    "luvmazer",
+    "magic-motion-1",
+    "magic-motion-2",
+    "magic-motion-3",
+    "magic-motion-4",
+    "meese",
+    "mizzzee",
+    "mizzzee-v2",
+    "mizzzee-v3",
+    "motorbunny",
+    "mysteryvibe",
+    "nexus-revo",
+    "nobra",
+    "omobo",
+    "pink_punch",
+    "sakuraneko",
+    "satisfyer",
+    "sensee",
+    "sensee-v2",
+    "serveu",
+    "sexverse-lg389",
+    "sexverse-v1",
+    "sexverse-v2",
+    "sexverse-v4",
+    "sexverse-v5",
+    "svakom-alex",
+    "svakom-alex-v2",
+    "svakom-barnard",
+    "svakom-iker",
+    "svakom-pulse",
+    "svakom-sam2",
+    "svakom-v1",
+    "svakom-v2",
+    "svakom-v3",
+    "svakom-v5",
+    "svakom-v6",
+    "synchro",
+    "tcode-v03",
+    "tryfun",
+    "tryfun-blackhole",
+    "tryfun-meta2",
+    "vorze-sa",
+    "wetoy",
+    "wevibe",
+    "wevibe-8bit",
+    "wevibe-chorus",
+    "xibao",
+    "xiuxiuda",
+    "xuanhuan",
+];
+
+/// Initialises every configuration of `protocol` in a database file and drives each output at
+/// its maximum (and its negative maximum when signed), then stops the device.
+async fn sweep(db: &Value, protocol: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    let registry = ProtocolRegistry::builtin();
+    let Some(factory) = registry.get(protocol) else {
+        return vec![format!("{protocol}: not registered")];
+    };
+    let p = &db["protocols"][protocol];
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    for c in p["communication"].as_array().into_iter().flatten() {
+        for s in c["btle"]["services"].as_object().into_iter().flatten() {
+            for e in s.1.as_object().into_iter().flatten() {
+                if let Ok(ep) = Endpoint::from_str(e.0) {
+                    endpoints.push(ep);
+                }
+            }
+        }
+    }
+    if endpoints.is_empty() {
+        endpoints.push(Endpoint::Tx);
+    }
+    let mut identifiers: Vec<Option<String>> = vec![None];
+    for c in p["configurations"].as_array().into_iter().flatten() {
+        if let Some(id) = c["identifier"][0].as_str() {
+            identifiers.push(Some(id.to_string()));
+        }
+    }
+    for id in identifiers {
+        let definition = resolve(db, None, protocol, id.as_deref());
+        if definition.features.is_empty() {
+            continue;
+        }
+        let label = format!("{protocol}/{}", definition.name);
+        let hw = MockHw::new(id.as_deref().unwrap_or("device"), &endpoints);
+        hw.queue_read(
+            Endpoint::Tx,
+            &[0x55, 0xaa, 0xf0, 0x02, 0x01, 0x0a, 0x66, 0xfa, 0x01],
+        );
+        let dyn_hw: Arc<dyn Hardware> = hw.clone();
+        let handler = match factory.initialize(&dyn_hw, &definition).await {
+            Ok(h) => h,
+            Err(e) => {
+                failures.push(format!("{label}: initialize: {e}"));
+                continue;
+            }
+        };
+        for f in &definition.features {
+            for o in &f.outputs {
+                let hi = i32::try_from(o.base_max()).unwrap_or(i32::MAX);
+                let mut values = vec![hi, 0];
+                if o.signed() {
+                    values.push(-hi);
+                }
+                for v in values {
+                    let a = OutputAction {
+                        feature: f.index,
+                        kind: o.kind,
+                        value: v,
+                        duration: o.kind.is_position().then_some(500),
+                    };
+                    match handler.outputs(&[a]) {
+                        Ok(c) if !c.is_empty() => {}
+                        Ok(_) => failures.push(format!("{label}: {a:?} produced nothing")),
+                        Err(e) => failures.push(format!("{label}: {a:?}: {e}")),
+                    }
+                }
+            }
+        }
+        let stop: Vec<OutputAction> = definition
+            .features
+            .iter()
+            .filter_map(|f| f.stop_output().map(|k| act(f.index, k, 0)))
+            .collect();
+        if let Err(e) = handler.outputs(&stop) {
+            failures.push(format!("{label}: stop: {e}"));
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_database_configuration_encodes() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+    for file in [
+        DB_FILE,
+        "/work/shared/device-config/buttplug-device-config-v5.json",
+    ] {
+        let Some(db) = load(file) else { continue };
+        for protocol in SET_B {
+            failures.extend(rt.block_on(sweep(&db, protocol)));
+        }
+    }
+    assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
+}
