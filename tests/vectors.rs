@@ -210,8 +210,9 @@ async fn drive(
                             }
                             break;
                         }
-                        if superseded.first() == Some(&got) {
-                            superseded.remove(0);
+                        // superseded writes are optional, but keep their order
+                        if let Some(k) = superseded.iter().position(|s| *s == got) {
+                            superseded.drain(..=k);
                             continue;
                         }
                         if self_timed && last_write.as_ref() == Some(&got) {
@@ -278,9 +279,9 @@ async fn drive(
                 let deferred_step = step["reply_deferred"].as_bool().unwrap_or(false);
                 let pipelined = step["dispatch"].as_str() == Some("pipelined");
                 if pipelined || deferred_step {
-                    for m in messages {
-                        conn.send(m);
-                    }
+                    // sent back to back in one frame, as the wire format allows
+                    let frame = Value::Array(messages.clone()).to_string();
+                    assert!(conn.handle.send(Incoming::Frame(frame)), "session closed");
                 }
                 for (m, want) in messages.iter().zip(expected) {
                     if !pipelined && !deferred_step {

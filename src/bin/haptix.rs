@@ -121,7 +121,10 @@ fn print_toy_operations(label: String, hw: &SimHardware) {
         loop {
             match feed.recv().await {
                 Ok(SimOp::Write { endpoint, data, .. }) => {
-                    println!("[{label}] received on {endpoint}: {}", describe_bytes(&data));
+                    println!(
+                        "[{label}] received on {endpoint}: {}",
+                        describe_bytes(&data)
+                    );
                 }
                 Ok(op) => println!("[{label}] {op}"),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -176,7 +179,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())?;
-    println!("haptix serving Buttplug clients on ws://{}", ws.local_addr());
+    println!(
+        "haptix serving Buttplug clients on ws://{}",
+        ws.local_addr()
+    );
     wait_for_shutdown_signal().await;
     println!("shutting down: stopping every device");
     ws.shutdown().await;
@@ -212,9 +218,7 @@ async fn demo(toy: &str) -> Result<(), String> {
             max_ping_time: 0,
         },
     );
-    let hw = server
-        .simulator()
-        .add_device(SimDeviceSpec::parse(toy)?);
+    let hw = server.simulator().add_device(SimDeviceSpec::parse(toy)?);
     println!("Haptix demo: an embedded server with a simulated toy ({toy}), driven by a client.");
     let client = Client::connect_in_process(&server, "haptix demo")
         .await

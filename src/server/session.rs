@@ -90,6 +90,10 @@ struct Session {
     ping_deadline: Option<Instant>,
     events: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
     close: bool,
+    /// While a multi-message frame is handled: validated v4 outputs per device, sent as one
+    /// batch per device when the frame ends (latest value per feature wins, as the client sent
+    /// them together).
+    frame_outputs: Option<Vec<(Arc<Device>, OutputAction)>>,
 }
 
 /// Starts a session on the current runtime. Returns the handle to feed it and the receiver of
@@ -110,6 +114,7 @@ pub fn start_session(
         ping_deadline: None,
         events: None,
         close: false,
+        frame_outputs: None,
     };
     tokio::spawn(session.run(in_rx));
     (SessionHandle { tx: in_tx }, out_rx)
@@ -169,6 +174,9 @@ impl Session {
         match decode_client_frame(text, version) {
             Err(e) => self.send_decode_error(&e),
             Ok(messages) => {
+                if messages.len() > 1 {
+                    self.frame_outputs = Some(Vec::new());
+                }
                 for m in messages {
                     match m {
                         Ok(m) => self.on_message(m).await,
@@ -178,6 +186,30 @@ impl Session {
                         break;
                     }
                 }
+                self.flush_frame_outputs();
+            }
+        }
+    }
+
+    /// Sends the outputs collected from one frame, one batch per device, in arrival order.
+    fn flush_frame_outputs(&mut self) {
+        let Some(pending) = self.frame_outputs.take() else {
+            return;
+        };
+        let mut batches: Vec<(Arc<Device>, Vec<OutputAction>)> = Vec::new();
+        for (device, action) in pending {
+            match batches.iter_mut().find(|(d, _)| Arc::ptr_eq(d, &device)) {
+                Some((_, actions)) => {
+                    // a later command to the same feature replaces an earlier one
+                    actions.retain(|a| a.feature != action.feature);
+                    actions.push(action);
+                }
+                None => batches.push((device, vec![action])),
+            }
+        }
+        for (device, actions) in batches {
+            if let Err(e) = device.output(actions) {
+                tracing::warn!(device = device.index(), error = %e, "output failed after it was accepted");
             }
         }
     }
@@ -458,14 +490,23 @@ impl Session {
                 feature_index,
                 command,
                 ..
-            } => match self
-                .device(device_index)
-                .and_then(|d| d.check_output(feature_index, &command).map(|a| (d, a)))
-                .and_then(|(d, a)| d.output(vec![a]))
-            {
-                Ok(()) => ok,
-                Err(e) => device_error(id, &e),
-            },
+            } => {
+                let checked = self
+                    .device(device_index)
+                    .and_then(|d| d.check_output(feature_index, &command).map(|a| (d, a)));
+                let result = match (checked, self.frame_outputs.as_mut()) {
+                    (Ok(pair), Some(pending)) => {
+                        pending.push(pair);
+                        Ok(())
+                    }
+                    (Ok((d, a)), None) => d.output(vec![a]),
+                    (Err(e), _) => Err(e),
+                };
+                match result {
+                    Ok(()) => ok,
+                    Err(e) => device_error(id, &e),
+                }
+            }
             ClientMessage::InputCmd {
                 device_index,
                 feature_index,
