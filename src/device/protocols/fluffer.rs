@@ -93,111 +93,15 @@ impl ProtocolHandler for FlufferHandler {
 
 /// AES-128-ECB with PKCS#7 padding under the Fluffer key.
 fn encrypt(data: &[u8]) -> Vec<u8> {
-    let keys = expand_key(&KEY);
+    use aes::cipher::{BlockEncrypt, KeyInit};
+    let cipher = aes::Aes128::new(&KEY.into());
     let pad = 16 - data.len() % 16;
     let mut padded = data.to_vec();
     padded.resize(data.len() + pad, u8::try_from(pad).unwrap_or(16));
-    let mut out = Vec::with_capacity(padded.len());
-    for chunk in padded.chunks(16) {
-        let mut block = [0u8; 16];
-        block.copy_from_slice(chunk);
-        encrypt_block(&mut block, &keys);
-        out.extend_from_slice(&block);
+    for chunk in padded.chunks_exact_mut(16) {
+        cipher.encrypt_block(aes::Block::from_mut_slice(chunk));
     }
-    out
-}
-
-/// The AES S-box, computed from the field inverse and the affine map.
-const SBOX: [u8; 256] = {
-    let mut sbox = [0u8; 256];
-    let mut p: u8 = 1;
-    let mut q: u8 = 1;
-    loop {
-        // p := p · 3
-        p = p ^ (p << 1) ^ if p & 0x80 != 0 { 0x1b } else { 0 };
-        // q := q / 3
-        q ^= q << 1;
-        q ^= q << 2;
-        q ^= q << 4;
-        if q & 0x80 != 0 {
-            q ^= 0x09;
-        }
-        let x = q ^ q.rotate_left(1) ^ q.rotate_left(2) ^ q.rotate_left(3) ^ q.rotate_left(4);
-        sbox[p as usize] = x ^ 0x63;
-        if p == 1 {
-            break;
-        }
-    }
-    sbox[0] = 0x63;
-    sbox
-};
-
-fn sub(b: u8) -> u8 {
-    SBOX[usize::from(b)]
-}
-
-fn xtime(b: u8) -> u8 {
-    (b << 1) ^ if b & 0x80 != 0 { 0x1b } else { 0 }
-}
-
-fn expand_key(key: &[u8; 16]) -> [[u8; 16]; 11] {
-    let mut words = [[0u8; 4]; 44];
-    for (i, w) in words.iter_mut().take(4).enumerate() {
-        for (j, b) in w.iter_mut().enumerate() {
-            *b = key.get(4 * i + j).copied().unwrap_or(0);
-        }
-    }
-    let mut rcon: u8 = 1;
-    for i in 4..44 {
-        let mut t = words[i - 1];
-        if i % 4 == 0 {
-            t = [sub(t[1]) ^ rcon, sub(t[2]), sub(t[3]), sub(t[0])];
-            rcon = xtime(rcon);
-        }
-        let prev = words[i - 4];
-        words[i] = [
-            prev[0] ^ t[0],
-            prev[1] ^ t[1],
-            prev[2] ^ t[2],
-            prev[3] ^ t[3],
-        ];
-    }
-    let mut keys = [[0u8; 16]; 11];
-    for (r, k) in keys.iter_mut().enumerate() {
-        for c in 0..4 {
-            k[4 * c..4 * c + 4].copy_from_slice(&words[4 * r + c]);
-        }
-    }
-    keys
-}
-
-fn encrypt_block(state: &mut [u8; 16], keys: &[[u8; 16]; 11]) {
-    let add = |s: &mut [u8; 16], k: &[u8; 16]| s.iter_mut().zip(k).for_each(|(a, b)| *a ^= b);
-    add(state, &keys[0]);
-    for (round, key) in keys.iter().enumerate().skip(1) {
-        // SubBytes and ShiftRows (state is column-major: byte r + 4c is row r, column c)
-        let old = *state;
-        for c in 0..4 {
-            for r in 0..4 {
-                state[r + 4 * c] = sub(old[r + 4 * ((c + r) % 4)]);
-            }
-        }
-        if round < 10 {
-            for c in 0..4 {
-                let col = [
-                    state[4 * c],
-                    state[4 * c + 1],
-                    state[4 * c + 2],
-                    state[4 * c + 3],
-                ];
-                let all = col[0] ^ col[1] ^ col[2] ^ col[3];
-                for r in 0..4 {
-                    state[4 * c + r] = col[r] ^ all ^ xtime(col[r] ^ col[(r + 1) % 4]);
-                }
-            }
-        }
-        add(state, key);
-    }
+    padded
 }
 
 #[cfg(test)]
@@ -208,10 +112,11 @@ mod tests {
 
     #[test]
     fn aes_known_answer() {
-        // FIPS-197 appendix C.1
+        // FIPS-197 appendix C.1, through the same cipher the protocol uses
+        use aes::cipher::{BlockEncrypt, KeyInit};
         let key: [u8; 16] = core::array::from_fn(|i| i as u8);
         let mut block: [u8; 16] = core::array::from_fn(|i| (i as u8) * 0x11);
-        encrypt_block(&mut block, &expand_key(&key));
+        aes::Aes128::new(&key.into()).encrypt_block(aes::Block::from_mut_slice(&mut block));
         assert_eq!(
             block,
             [
