@@ -384,24 +384,27 @@ impl ClientDevice {
         Ok(())
     }
 
-    /// Sends output commands: one `OutputCmd` each (concurrently) on v4, grouped into at most
-    /// one `ScalarCmd`, `RotateCmd` and `LinearCmd` on v3.
-    async fn send_outputs(&self, commands: &[(u32, OutputCommand)]) -> Result<(), Error> {
+    /// Builds the messages for output commands after checking them: one `OutputCmd` each on
+    /// v4, at most one `ScalarCmd`, `RotateCmd` and `LinearCmd` on v3.
+    fn output_messages(
+        &self,
+        commands: &[(u32, OutputCommand)],
+    ) -> Result<Vec<MessageBuilder>, Error> {
         for (feature_index, command) in commands {
             self.check_output(*feature_index, command)?;
         }
         let device_index = self.info.index;
+        let mut messages: Vec<MessageBuilder> = Vec::new();
         if self.shared.version >= SpecVersion::V4 {
-            let requests = commands.iter().map(|&(feature_index, command)| {
-                self.shared.request_ok(move |id| ClientMessage::OutputCmd {
+            for &(feature_index, command) in commands {
+                messages.push(Box::new(move |id| ClientMessage::OutputCmd {
                     id,
                     device_index,
                     feature_index,
                     command,
-                })
-            });
-            futures::future::try_join_all(requests).await?;
-            return Ok(());
+                }));
+            }
+            return Ok(messages);
         }
         let view = LegacyView::from_features(&self.info.features);
         let mut scalars = Vec::new();
@@ -414,7 +417,6 @@ impl ClientDevice {
                 LegacyOutput::Linear(l) => vectors.push(l),
             }
         }
-        let mut messages: Vec<Box<dyn FnOnce(u32) -> ClientMessage + Send>> = Vec::new();
         if !scalars.is_empty() {
             messages.push(Box::new(move |id| ClientMessage::ScalarCmd {
                 id,
@@ -436,12 +438,127 @@ impl ClientDevice {
                 vectors,
             }));
         }
-        let requests = messages
+        Ok(messages)
+    }
+
+    /// Sends output commands and waits until the server acknowledged all of them.
+    async fn send_outputs(&self, commands: &[(u32, OutputCommand)]) -> Result<(), Error> {
+        let requests = self
+            .output_messages(commands)?
             .into_iter()
             .map(|build| self.shared.request_ok(build));
         futures::future::try_join_all(requests).await?;
         Ok(())
     }
+
+    /// Resolves an output request into checked per-feature commands: one feature, or (with
+    /// `feature_index` `None`) every feature offering `kind`. A level is mapped onto each
+    /// feature's step range; steps are used as given.
+    pub fn output_commands(
+        &self,
+        feature_index: Option<u32>,
+        kind: OutputType,
+        value: OutputValue,
+        duration_ms: Option<u32>,
+    ) -> Result<Vec<(u32, OutputCommand)>, Error> {
+        let features: Vec<(u32, (i32, i32))> = match feature_index {
+            Some(index) => {
+                let feature = self.feature(index)?;
+                let output = feature.output(kind).ok_or_else(|| {
+                    not_supported(&self.info, &format!("a {kind} output on feature {index}"))
+                })?;
+                vec![(index, output.value)]
+            }
+            None => {
+                let all = self.features_with(kind);
+                if all.is_empty() {
+                    return Err(not_supported(&self.info, &format!("{kind} outputs")));
+                }
+                all
+            }
+        };
+        let duration = if kind == OutputType::HwPositionWithDuration {
+            Some(duration_ms.unwrap_or(0))
+        } else {
+            None
+        };
+        let mut commands = Vec::with_capacity(features.len());
+        for (index, range) in features {
+            let value = match value {
+                OutputValue::Level(level) => float_to_steps(level, range, kind)?,
+                OutputValue::Steps(steps) => steps,
+            };
+            let command = OutputCommand {
+                kind,
+                value,
+                duration,
+            };
+            self.check_output(index, &command)?;
+            commands.push((index, command));
+        }
+        Ok(commands)
+    }
+
+    /// Sends checked output commands (from [`ClientDevice::output_commands`]) without waiting.
+    /// `done` runs exactly once: with `Ok` when the server acknowledged every message, or with
+    /// the first error. Never blocks; the messages are queued to the server in order before
+    /// this returns.
+    pub fn start_output(&self, commands: &[(u32, OutputCommand)], done: OutputDone) {
+        let messages = match self.output_messages(commands) {
+            Ok(m) if !m.is_empty() => m,
+            Ok(_) => return done(Ok(())),
+            Err(e) => return done(Err(e)),
+        };
+        struct Join {
+            remaining: usize,
+            done: Option<OutputDone>,
+        }
+        let join = Arc::new(parking_lot::Mutex::new(Join {
+            remaining: messages.len(),
+            done: Some(done),
+        }));
+        let name = "output command";
+        for build in messages {
+            let join = Arc::clone(&join);
+            self.shared.request_with(
+                build,
+                Box::new(move |reply| {
+                    let outcome = match reply {
+                        Ok(ServerMessage::Ok { .. }) => Ok(()),
+                        Ok(other) => Err(unexpected_reply(name, &other)),
+                        Err(e) => Err(e),
+                    };
+                    let finish = {
+                        let mut j = join.lock();
+                        j.remaining = j.remaining.saturating_sub(1);
+                        if outcome.is_err() || j.remaining == 0 {
+                            j.done.take().map(|d| (d, outcome))
+                        } else {
+                            None
+                        }
+                    };
+                    if let Some((done, outcome)) = finish {
+                        done(outcome);
+                    }
+                }),
+            );
+        }
+    }
+}
+
+/// Called once with the outcome of [`ClientDevice::start_output`].
+pub type OutputDone = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+/// Builds a client message for a fresh request Id.
+type MessageBuilder = Box<dyn FnOnce(u32) -> ClientMessage + Send>;
+
+/// How an output value is given to [`ClientDevice::output_commands`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OutputValue {
+    /// A level from 0.0 to 1.0 (-1.0 to 1.0 on signed ranges), mapped onto the step range.
+    Level(f64),
+    /// A step value used as is (checked against the range).
+    Steps(i32),
 }
 
 fn not_supported(info: &DeviceInfo, what: &str) -> Error {

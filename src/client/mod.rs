@@ -58,7 +58,7 @@ use crate::error::{Error, ProtocolError, RuntimeError, TransportError};
 use crate::server::Server;
 
 use connector::{Connection, Inbound, Transport};
-pub use device::ClientDevice;
+pub use device::{ClientDevice, OutputDone, OutputValue};
 
 /// How long a request waits for its reply.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -126,11 +126,36 @@ impl Drop for ClientHandle {
     }
 }
 
+/// Called exactly once with the outcome of a request started without waiting
+/// ([`ClientDevice::start_output`]); runs on a connection task, or inline when the request is
+/// refused before it is sent. It must not block.
+pub type Completion = Box<dyn FnOnce(Result<ServerMessage, Error>) + Send>;
+
+/// Who waits for a reply: an async request, or a completion callback with its deadline.
+enum Waiter {
+    Channel(oneshot::Sender<Result<ServerMessage, Error>>),
+    Callback {
+        done: Completion,
+        deadline: tokio::time::Instant,
+    },
+}
+
+impl Waiter {
+    fn complete(self, result: Result<ServerMessage, Error>) {
+        match self {
+            Waiter::Channel(tx) => {
+                let _ = tx.send(result);
+            }
+            Waiter::Callback { done, .. } => done(result),
+        }
+    }
+}
+
 /// Requests waiting for their reply.
 struct Pending {
     /// Set once the connection ended; no request may register after that.
     closed: bool,
-    waiters: HashMap<MessageId, oneshot::Sender<Result<ServerMessage, Error>>>,
+    waiters: HashMap<MessageId, Waiter>,
 }
 
 /// State shared by the client, its devices and its connection tasks.
@@ -186,7 +211,7 @@ impl Shared {
             if pending.closed {
                 return Err(TransportError::Closed.into());
             }
-            pending.waiters.insert(id, tx);
+            pending.waiters.insert(id, Waiter::Channel(tx));
         }
         let _guard = WaiterGuard { shared: self, id };
         let message = build(id);
@@ -201,6 +226,63 @@ impl Shared {
                 REQUEST_TIMEOUT.as_secs()
             ))
             .into()),
+        }
+    }
+
+    /// Sends a request built for a fresh Id without waiting; `done` runs exactly once with the
+    /// reply (an `Error` reply becomes [`Error::Server`]), with [`TransportError::Closed`]
+    /// when the connection ends first, or with [`RuntimeError::Timeout`] after
+    /// [`REQUEST_TIMEOUT`].
+    pub(crate) fn request_with<F>(&self, build: F, done: Completion)
+    where
+        F: FnOnce(MessageId) -> ClientMessage,
+    {
+        let id = self.next_id();
+        {
+            let mut pending = self.pending.lock();
+            if pending.closed {
+                drop(pending);
+                done(Err(TransportError::Closed.into()));
+                return;
+            }
+            pending.waiters.insert(
+                id,
+                Waiter::Callback {
+                    done,
+                    deadline: tokio::time::Instant::now() + REQUEST_TIMEOUT,
+                },
+            );
+        }
+        let message = build(id);
+        tracing::trace!(id, message = message.name(), "request");
+        if let Err(e) = self.transport.send(message) {
+            if let Some(waiter) = self.take_waiter(id) {
+                waiter.complete(Err(e));
+            }
+        }
+    }
+
+    /// Completes callback requests whose deadline passed.
+    fn expire_callbacks(&self) {
+        let now = tokio::time::Instant::now();
+        let expired: Vec<(MessageId, Waiter)> = {
+            let mut pending = self.pending.lock();
+            let ids: Vec<MessageId> = pending
+                .waiters
+                .iter()
+                .filter(|(_, w)| matches!(w, Waiter::Callback { deadline, .. } if *deadline <= now))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| pending.waiters.remove(&id).map(|w| (id, w)))
+                .collect()
+        };
+        for (id, waiter) in expired {
+            waiter.complete(Err(RuntimeError::Timeout(format!(
+                "no reply to request Id {id} within {} s",
+                REQUEST_TIMEOUT.as_secs()
+            ))
+            .into()));
         }
     }
 
@@ -237,8 +319,8 @@ impl Shared {
             pending.closed = true;
             std::mem::take(&mut pending.waiters)
         };
-        for (_, tx) in waiters {
-            let _ = tx.send(Err(TransportError::Closed.into()));
+        for (_, waiter) in waiters {
+            waiter.complete(Err(TransportError::Closed.into()));
         }
         if self.connected.swap(false, Ordering::SeqCst) {
             tracing::info!(%reason, "client connection ended");
@@ -248,7 +330,7 @@ impl Shared {
         self.cancel.cancel();
     }
 
-    fn take_waiter(&self, id: MessageId) -> Option<oneshot::Sender<Result<ServerMessage, Error>>> {
+    fn take_waiter(&self, id: MessageId) -> Option<Waiter> {
         self.pending.lock().waiters.remove(&id)
     }
 
@@ -288,8 +370,8 @@ impl Shared {
             Inbound::Message(message) => message,
             Inbound::Undecodable { id, message } => {
                 tracing::warn!(id, error = %message, "undecodable server message");
-                if let Some(tx) = (id != 0).then(|| self.take_waiter(id)).flatten() {
-                    let _ = tx.send(Err(ProtocolError::Message(format!(
+                if let Some(waiter) = (id != 0).then(|| self.take_waiter(id)).flatten() {
+                    waiter.complete(Err(ProtocolError::Message(format!(
                         "undecodable reply: {message}"
                     ))
                     .into()));
@@ -308,14 +390,14 @@ impl Shared {
         }
         let id = message.id();
         if id != 0 {
-            if let Some(tx) = self.take_waiter(id) {
+            if let Some(waiter) = self.take_waiter(id) {
                 let result = match message {
                     ServerMessage::Error { code, message, .. } => {
                         Err(Error::Server { code, message })
                     }
                     other => Ok(other),
                 };
-                let _ = tx.send(result);
+                waiter.complete(result);
                 return;
             }
         }
@@ -411,6 +493,18 @@ async fn run_connection(shared: Arc<Shared>, mut inbound: mpsc::UnboundedReceive
     }
 }
 
+/// The sweeper: completes callback requests that outlived [`REQUEST_TIMEOUT`].
+async fn run_sweeper(shared: Arc<Shared>) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => break,
+            _ = ticks.tick() => shared.expire_callbacks(),
+        }
+    }
+}
+
 /// The ping task: one `Ping` every half `MaxPingTime`.
 async fn run_pings(shared: Arc<Shared>, max_ping_time: u32) {
     let period = Duration::from_millis(u64::from((max_ping_time / 2).max(1)));
@@ -495,7 +589,8 @@ impl Client {
             tasks: Mutex::new(tasks),
         });
         let reader = tokio::spawn(run_connection(Arc::clone(&shared), inbound));
-        shared.tasks.lock().push(reader);
+        let sweeper = tokio::spawn(run_sweeper(Arc::clone(&shared)));
+        shared.tasks.lock().extend([reader, sweeper]);
         // From here on, an early return drops the handle, which closes the connection.
         let client = Client {
             handle: Arc::new(ClientHandle {

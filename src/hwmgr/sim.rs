@@ -296,7 +296,15 @@ pub struct SimHardware {
     events: broadcast::Sender<HardwareEvent>,
     connected: AtomicBool,
     offered: AtomicBool,
+    write_hook: parking_lot::RwLock<Option<WriteHook>>,
 }
+
+/// Observes the writes of a simulated device ([`SimHardware::set_write_hook`]).
+pub type WriteHook = Box<dyn Fn(&Endpoint, &[u8]) + Send + Sync>;
+
+/// How many operations a simulated device keeps for [`SimHardware::take_ops`]; older ones are
+/// dropped, so a long-running virtual toy does not grow without bound.
+pub const MAX_RECORDED_OPS: usize = 4096;
 
 impl std::fmt::Debug for SimHardware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -331,7 +339,13 @@ impl SimHardware {
             events,
             connected: AtomicBool::new(false),
             offered: AtomicBool::new(false),
+            write_hook: parking_lot::RwLock::new(None),
         })
+    }
+
+    /// The device's address (given in its description, or generated).
+    pub fn address(&self) -> &str {
+        &self.address
     }
 
     /// True while the server holds the device connected.
@@ -400,9 +414,28 @@ impl SimHardware {
 
     fn record(&self, op: SimOp) {
         tracing::trace!(address = %self.address, %op, "simulated device operation");
-        let _ = self.log.send(op.clone());
-        self.ops.lock().push_back(op);
+        if let SimOp::Write { endpoint, data, .. } = &op {
+            if let Some(hook) = &*self.write_hook.read() {
+                hook(endpoint, data);
+            }
+        }
+        if self.log.receiver_count() > 0 {
+            let _ = self.log.send(op.clone());
+        }
+        {
+            let mut ops = self.ops.lock();
+            if ops.len() >= MAX_RECORDED_OPS {
+                ops.pop_front();
+            }
+            ops.push_back(op);
+        }
         self.ops_notify.notify_waiters();
+    }
+
+    /// Sets (or clears) a function called synchronously with every write, on the task that
+    /// performs it, before the write is recorded. Meant for measurements; it must be quick.
+    pub fn set_write_hook(&self, hook: Option<WriteHook>) {
+        *self.write_hook.write() = hook;
     }
 
     fn check(&self, endpoint: Endpoint) -> Result<(), DeviceError> {

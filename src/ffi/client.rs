@@ -1,0 +1,815 @@
+//! `haptix_client`: a Buttplug client (on the context's embedded server or a remote WebSocket
+//! server) driven by protobuf requests, reporting protobuf events.
+//!
+//! Requests never block the caller. Output commands are checked and queued to the server on
+//! the calling thread, with a completion that turns the server's reply into the response
+//! event, so the common path spawns no task. Other requests run as tasks on the context's
+//! runtime, each completing exactly once (a panic inside one becomes an `ERROR_INTERNAL`
+//! response). Requests sent while the connection is still being made are queued and run in
+//! order once it is ready.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures::FutureExt;
+use parking_lot::Mutex;
+use prost::Message as _;
+
+use super::boundary;
+use super::buffer::{self, haptix_buffer};
+use super::context::ContextInner;
+use super::convert;
+use super::events::{
+    haptix_event_callback, haptix_user_data_free, haptix_wakeup_callback, Callback, EventSink,
+    Registration,
+};
+use super::handles::{self, HandleKind, Object};
+use super::proto;
+use super::proto::request::Kind;
+use super::proto::response::Result as Payload;
+use super::status::{fail, haptix_status, Failure};
+use crate::client::{Client, ClientEvent, OutputValue};
+use crate::core::types::{Endpoint, InputCommand};
+use crate::hwmgr::sim::{SimDeviceSpec, SimOp};
+
+/// Opaque client handle. Create with `haptix_client_new`, release with `haptix_client_free`.
+#[allow(non_camel_case_types)]
+pub struct haptix_client {
+    _private: [u8; 0],
+}
+
+/// First id the library assigns when a request carries id 0.
+const AUTO_ID_BASE: u64 = 1 << 63;
+
+/// Default name sent in the handshake.
+const DEFAULT_CLIENT_NAME: &str = "Haptix client";
+
+enum Connection {
+    /// Connecting; requests wait here in order.
+    Connecting(VecDeque<(u64, Kind)>),
+    Connected(Client),
+    Ended,
+}
+
+/// What a finished request answers: an optional payload, or a failure.
+type Outcome = Result<Option<Payload>, Failure>;
+
+/// The object behind a client handle.
+pub(crate) struct ClientInner {
+    context: Arc<ContextInner>,
+    sink: Arc<EventSink>,
+    embedded: bool,
+    connection: Mutex<Connection>,
+    /// Ids of accepted requests not yet answered.
+    pending: Mutex<HashSet<u64>>,
+    next_auto_id: AtomicU64,
+    /// Devices announced to the host, so each is announced once.
+    announced: Mutex<BTreeSet<u32>>,
+}
+
+impl HandleKind for ClientInner {
+    type C = haptix_client;
+    const TAG: usize = 2;
+    const NAME: &'static str = "client";
+    fn wrap(object: Arc<Self>) -> Object {
+        Object::Client(object)
+    }
+    fn unwrap(object: &Object) -> Option<&Arc<Self>> {
+        match object {
+            Object::Client(c) => Some(c),
+            Object::Context(_) | Object::Server(_) => None,
+        }
+    }
+}
+
+fn encode(request_id: u64, kind: proto::event::Kind) -> Box<[u8]> {
+    proto::Event {
+        request_id,
+        kind: Some(kind),
+    }
+    .encode_to_vec()
+    .into_boxed_slice()
+}
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Failure::new(haptix_status::ErrorInvalidArgument, message)
+}
+
+impl ClientInner {
+    fn emit(&self, kind: proto::event::Kind) {
+        self.sink.push(encode(0, kind));
+    }
+
+    /// Answers request `id`, once: later answers for the same id are ignored.
+    fn respond(&self, id: u64, outcome: Outcome) {
+        if !self.pending.lock().remove(&id) {
+            return;
+        }
+        let response = match outcome {
+            Ok(result) => proto::Response {
+                status: haptix_status::Ok.code(),
+                message: String::new(),
+                result,
+            },
+            Err(f) => proto::Response {
+                status: f.status.code(),
+                message: f.message,
+                result: None,
+            },
+        };
+        self.sink
+            .push(encode(id, proto::event::Kind::Response(response)));
+    }
+
+    /// Ends the connection's event stream: cancels every unanswered request, reports
+    /// `Disconnected`, and closes the queue. Runs once.
+    fn finish(&self, reason: &str, status: haptix_status) {
+        let previous = std::mem::replace(&mut *self.connection.lock(), Connection::Ended);
+        if matches!(previous, Connection::Ended) {
+            return;
+        }
+        drop(previous);
+        let ids: Vec<u64> = {
+            let pending = self.pending.lock();
+            let mut ids: Vec<u64> = pending.iter().copied().collect();
+            ids.sort_unstable();
+            ids
+        };
+        for id in ids {
+            self.respond(
+                id,
+                Err(Failure::new(
+                    haptix_status::ErrorCancelled,
+                    format!("the connection ended before the request completed: {reason}"),
+                )),
+            );
+        }
+        self.emit(proto::event::Kind::Disconnected(proto::Disconnected {
+            reason: reason.to_string(),
+            status: status.code(),
+        }));
+        self.sink.close();
+    }
+
+    /// Context shutdown: end the connection (the server stops the devices).
+    pub(crate) fn close_for_shutdown(&self) {
+        self.finish("the context was shut down", haptix_status::ErrorShutDown);
+    }
+
+    /// The handle was freed: drop the connection and stop delivering events.
+    pub(crate) fn release(&self) {
+        *self.connection.lock() = Connection::Ended;
+        self.pending.lock().clear();
+        self.sink.free();
+    }
+
+    fn announce(&self, device: &crate::client::ClientDevice) {
+        if self.announced.lock().insert(device.index()) {
+            self.emit(proto::event::Kind::DeviceAdded(proto::DeviceAdded {
+                device: Some(convert::device_out(device.info())),
+            }));
+        }
+    }
+
+    fn on_client_event(&self, event: ClientEvent) -> bool {
+        match event {
+            ClientEvent::DeviceAdded(device) => self.announce(&device),
+            ClientEvent::DeviceRemoved(index) => {
+                if self.announced.lock().remove(&index) {
+                    self.emit(proto::event::Kind::DeviceRemoved(proto::DeviceRemoved {
+                        device_index: index,
+                    }));
+                }
+            }
+            ClientEvent::ScanningFinished => {
+                self.emit(proto::event::Kind::ScanningFinished(
+                    proto::ScanningFinished {},
+                ));
+            }
+            ClientEvent::InputReading {
+                device_index,
+                feature_index,
+                reading,
+            } => self.emit(proto::event::Kind::InputReading(convert::reading_out(
+                device_index,
+                feature_index,
+                &reading,
+            ))),
+            ClientEvent::ServerError(message) => {
+                self.emit(proto::event::Kind::Error(proto::ErrorReport {
+                    status: haptix_status::ErrorServer.code(),
+                    message,
+                }));
+            }
+            ClientEvent::Disconnected => {
+                self.finish(
+                    "the server closed the connection",
+                    haptix_status::ErrorNotConnected,
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Connection established: report it, announce known devices, run queued requests.
+    fn connected(self: &Arc<Self>, client: Client) {
+        let mut events = client.events();
+        self.emit(proto::event::Kind::Connected(proto::Connected {
+            server_name: client.server_name(),
+            spec_version: client.spec_version().number(),
+        }));
+        for device in client.devices() {
+            self.announce(&device);
+        }
+        let inner = Arc::clone(self);
+        self.context.handle.spawn(async move {
+            while let Some(event) = events.recv().await {
+                if !inner.on_client_event(event) {
+                    return;
+                }
+            }
+            inner.finish("the connection ended", haptix_status::ErrorNotConnected);
+        });
+        let mut connection = self.connection.lock();
+        let queued =
+            match std::mem::replace(&mut *connection, Connection::Connected(client.clone())) {
+                Connection::Connecting(q) => q,
+                Connection::Connected(_) | Connection::Ended => {
+                    // freed or shut down while connecting
+                    *connection = Connection::Ended;
+                    return;
+                }
+            };
+        for (id, kind) in queued {
+            self.execute(&client, id, kind);
+        }
+    }
+
+    /// Runs `future` on the runtime and answers `id` with its outcome; a panic becomes
+    /// `ERROR_INTERNAL`.
+    fn spawn_request<F>(self: &Arc<Self>, id: u64, future: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        let inner = Arc::clone(self);
+        self.context.handle.spawn(async move {
+            let outcome = std::panic::AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Failure::new(
+                        haptix_status::ErrorInternal,
+                        format!("request {id} failed inside the library (a task panicked)"),
+                    ))
+                });
+            inner.respond(id, outcome);
+        });
+    }
+
+    fn device(client: &Client, index: u32) -> Result<crate::client::ClientDevice, Failure> {
+        client.device(index).ok_or_else(|| {
+            Failure::new(
+                haptix_status::ErrorDeviceNotFound,
+                format!("device index {index} is not connected"),
+            )
+        })
+    }
+
+    /// Runs one request on a connected client.
+    fn execute(self: &Arc<Self>, client: &Client, id: u64, kind: Kind) {
+        if let Err(f) = self.try_execute(client, id, kind) {
+            self.respond(id, Err(f));
+        }
+    }
+
+    fn try_execute(self: &Arc<Self>, client: &Client, id: u64, kind: Kind) -> Result<(), Failure> {
+        let c = client.clone();
+        match kind {
+            Kind::StartScanning(_) => self.spawn_request(id, async move {
+                c.start_scanning()
+                    .await
+                    .map(|()| None)
+                    .map_err(Failure::from)
+            }),
+            Kind::StopScanning(_) => self.spawn_request(id, async move {
+                c.stop_scanning()
+                    .await
+                    .map(|()| None)
+                    .map_err(Failure::from)
+            }),
+            Kind::RequestDeviceList(_) => self.spawn_request(id, async move {
+                let devices = c.request_device_list().await.map_err(Failure::from)?;
+                Ok(Some(Payload::DeviceList(proto::DeviceList {
+                    devices: devices.iter().map(convert::device_out).collect(),
+                })))
+            }),
+            Kind::StopAll(_) => self.spawn_request(id, async move {
+                c.stop_all().await.map(|()| None).map_err(Failure::from)
+            }),
+            Kind::Ping(_) => self.spawn_request(id, async move {
+                c.ping().await.map(|()| None).map_err(Failure::from)
+            }),
+            Kind::Disconnect(_) => {
+                self.respond(id, Ok(None));
+                let inner = Arc::clone(self);
+                self.context.handle.spawn(async move {
+                    let _ = c.disconnect().await;
+                    inner.finish("disconnected by the application", haptix_status::Ok);
+                });
+            }
+            Kind::StopDevice(s) => {
+                let device = Self::device(client, s.device_index)?;
+                self.spawn_request(id, async move {
+                    device.stop().await.map(|()| None).map_err(Failure::from)
+                });
+            }
+            Kind::Output(o) => {
+                let device = Self::device(client, o.device_index)?;
+                let kind = convert::output_type_in(o.output_type)?;
+                let value = match o.value {
+                    Some(proto::output::Value::Level(l)) => OutputValue::Level(l),
+                    Some(proto::output::Value::Steps(s)) => OutputValue::Steps(s),
+                    None => return Err(invalid("an Output request needs a level or steps")),
+                };
+                let commands = device
+                    .output_commands(o.feature_index, kind, value, Some(o.duration_ms))
+                    .map_err(Failure::from)?;
+                let inner = Arc::clone(self);
+                device.start_output(
+                    &commands,
+                    Box::new(move |r| inner.respond(id, r.map(|()| None).map_err(Failure::from))),
+                );
+            }
+            Kind::Input(i) => {
+                let device = Self::device(client, i.device_index)?;
+                let input_type = convert::input_type_in(i.input_type)?;
+                let command = convert::input_command_in(i.command)?;
+                let feature_index = match i.feature_index {
+                    Some(f) => f,
+                    None => device
+                        .info()
+                        .features
+                        .iter()
+                        .find(|f| f.input(input_type).is_some())
+                        .map(|f| f.index)
+                        .ok_or_else(|| {
+                            Failure::new(
+                                haptix_status::ErrorNotSupported,
+                                format!("device {} has no {input_type} input", device.index()),
+                            )
+                        })?,
+                };
+                let device_index = device.index();
+                self.spawn_request(id, async move {
+                    match command {
+                        InputCommand::Read => {
+                            let reading = device
+                                .read_input(feature_index, input_type)
+                                .await
+                                .map_err(Failure::from)?;
+                            Ok(Some(Payload::Reading(convert::reading_out(
+                                device_index,
+                                feature_index,
+                                &reading,
+                            ))))
+                        }
+                        InputCommand::Subscribe => device
+                            .subscribe(feature_index, input_type)
+                            .await
+                            .map(|()| None)
+                            .map_err(Failure::from),
+                        InputCommand::Unsubscribe => device
+                            .unsubscribe(feature_index, input_type)
+                            .await
+                            .map(|()| None)
+                            .map_err(Failure::from),
+                    }
+                });
+            }
+            kind @ (Kind::AddSimulatedDevice(_)
+            | Kind::RemoveSimulatedDevice(_)
+            | Kind::InjectNotification(_)
+            | Kind::TakeWrites(_)) => {
+                let outcome = self.simulated(kind);
+                self.respond(id, outcome);
+            }
+        }
+        Ok(())
+    }
+
+    /// Simulated-device control, answered at once.
+    fn simulated(&self, kind: Kind) -> Outcome {
+        if !self.embedded {
+            return Err(Failure::new(
+                haptix_status::ErrorNotSupported,
+                "simulated devices exist only on the embedded server",
+            ));
+        }
+        let sim = self.context.server.simulator();
+        let find = |address: &str| {
+            sim.device(address)
+                .ok_or_else(|| invalid(format!("no simulated device has the address {address:?}")))
+        };
+        match kind {
+            Kind::AddSimulatedDevice(add) => {
+                let device = add
+                    .device
+                    .ok_or_else(|| invalid("AddSimulatedDevice needs a device"))?;
+                let mut spec = SimDeviceSpec::parse(&device.identifier).map_err(|e| {
+                    invalid(format!("simulated device {:?}: {e}", device.identifier))
+                })?;
+                if !device.address.is_empty() {
+                    if sim.device(&device.address).is_some() {
+                        return Err(invalid(format!(
+                            "a simulated device with the address {:?} exists already",
+                            device.address
+                        )));
+                    }
+                    spec.address = Some(device.address.clone());
+                }
+                let hw = sim.add_device(spec);
+                Ok(Some(Payload::SimulatedDevice(proto::SimulatedDeviceInfo {
+                    address: hw.address().to_string(),
+                    identifier: device.identifier,
+                })))
+            }
+            Kind::RemoveSimulatedDevice(r) => {
+                if sim.remove_device(&r.address) {
+                    Ok(None)
+                } else {
+                    Err(invalid(format!(
+                        "no simulated device has the address {:?}",
+                        r.address
+                    )))
+                }
+            }
+            Kind::InjectNotification(n) => {
+                let hw = find(&n.address)?;
+                let endpoint = Endpoint::from_str(&n.endpoint)
+                    .map_err(|_| invalid(format!("{:?} is not an endpoint name", n.endpoint)))?;
+                hw.notify(endpoint, &n.data);
+                Ok(None)
+            }
+            Kind::TakeWrites(t) => {
+                let hw = find(&t.address)?;
+                let writes = hw
+                    .take_ops()
+                    .into_iter()
+                    .filter_map(|op| match op {
+                        SimOp::Write {
+                            endpoint,
+                            data,
+                            with_response,
+                        } => Some(proto::Write {
+                            endpoint: endpoint.name(),
+                            data,
+                            with_response,
+                        }),
+                        SimOp::Subscribe { .. } | SimOp::Unsubscribe { .. } => None,
+                    })
+                    .collect();
+                Ok(Some(Payload::Writes(proto::Writes { writes })))
+            }
+            other => Err(Failure::new(
+                haptix_status::ErrorInternal,
+                format!("not a simulated-device request: {other:?}"),
+            )),
+        }
+    }
+
+    /// Accepts one decoded request.
+    fn submit(self: &Arc<Self>, id: u64, kind: Kind) -> Result<(), Failure> {
+        let client = {
+            let mut connection = self.connection.lock();
+            match &mut *connection {
+                Connection::Ended => {
+                    return Err(Failure::new(
+                        haptix_status::Closed,
+                        "the client is disconnected",
+                    ))
+                }
+                Connection::Connecting(queue) => {
+                    if !self.pending.lock().insert(id) {
+                        return Err(invalid(format!("request id {id} is still in flight")));
+                    }
+                    queue.push_back((id, kind));
+                    return Ok(());
+                }
+                Connection::Connected(client) => client.clone(),
+            }
+        };
+        if !self.pending.lock().insert(id) {
+            return Err(invalid(format!("request id {id} is still in flight")));
+        }
+        self.execute(&client, id, kind);
+        Ok(())
+    }
+}
+
+fn decode_request(bytes: &[u8]) -> Result<proto::Request, Failure> {
+    proto::Request::decode(bytes).map_err(|e| {
+        Failure::new(
+            haptix_status::ErrorInvalidProtobuf,
+            format!("invalid Request: {e}"),
+        )
+    })
+}
+
+/// Creates a client and starts connecting it, without blocking on I/O.
+///
+/// - `context`: the context whose runtime (and, for the embedded server, devices) it uses.
+/// - `options`/`options_len`: a serialized `haptix.v1.ClientOptions`, borrowed for the call;
+///   NULL with length 0 connects to the embedded server as "Haptix client".
+/// - `out_client`: receives the handle on success; release it with `haptix_client_free`.
+///
+/// The first event is `connected` (or `disconnected` when the connection fails). Requests
+/// sent before that are queued and run in order once connected.
+///
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`;
+/// `ERROR_INVALID_PROTOBUF`; `ERROR_INVALID_ARGUMENT` (a URL that is not `ws://` or
+/// `wss://`). Never blocks. Any thread.
+///
+/// # Safety
+/// `context` must be NULL or a value from `haptix_context_new`; `options` valid for
+/// `options_len` bytes; `out_client` valid for one write.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_new(
+    context: *mut super::context::haptix_context,
+    options: *const u8,
+    options_len: usize,
+    out_client: *mut *mut haptix_client,
+) -> haptix_status {
+    boundary::catch(|| {
+        let result = (|| {
+            let ctx = handles::get::<ContextInner>(context)?;
+            ctx.check_live()?;
+            if out_client.is_null() {
+                return Err(Failure::new(
+                    haptix_status::ErrorNullPointer,
+                    "out_client is NULL",
+                ));
+            }
+            // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
+            let bytes = unsafe { buffer::input(options, options_len) }?;
+            let options = proto::ClientOptions::decode(bytes).map_err(|e| {
+                Failure::new(
+                    haptix_status::ErrorInvalidProtobuf,
+                    format!("invalid ClientOptions: {e}"),
+                )
+            })?;
+            let name = if options.client_name.is_empty() {
+                DEFAULT_CLIENT_NAME.to_string()
+            } else {
+                options.client_name
+            };
+            let url = match options.server {
+                None | Some(proto::client_options::Server::Embedded(_)) => None,
+                Some(proto::client_options::Server::WebsocketUrl(url)) => {
+                    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+                        return Err(invalid(format!(
+                            "websocket_url {url:?} must start with ws:// or wss://"
+                        )));
+                    }
+                    Some(url)
+                }
+            };
+            let inner = Arc::new(ClientInner {
+                sink: EventSink::new(Arc::clone(&ctx.dispatcher), None),
+                embedded: url.is_none(),
+                context: Arc::clone(&ctx),
+                connection: Mutex::new(Connection::Connecting(VecDeque::new())),
+                pending: Mutex::new(HashSet::new()),
+                next_auto_id: AtomicU64::new(AUTO_ID_BASE),
+                announced: Mutex::new(BTreeSet::new()),
+            });
+            let handle = handles::insert(Arc::clone(&inner))?;
+            ctx.adopt(handle as usize);
+            let task_inner = Arc::clone(&inner);
+            let server = Arc::clone(&ctx.server);
+            ctx.handle.spawn(async move {
+                let result = match url {
+                    None => Client::connect_in_process(&server, &name).await,
+                    Some(url) => Client::connect_websocket(&url, &name).await,
+                };
+                match result {
+                    Ok(client) => task_inner.connected(client),
+                    Err(e) => {
+                        let f = Failure::from(e);
+                        task_inner.finish(&format!("cannot connect: {}", f.message), f.status);
+                    }
+                }
+            });
+            // SAFETY: checked non-null above; writable per the caller's contract.
+            unsafe { out_client.write(handle) };
+            Ok(())
+        })();
+        match result {
+            Ok(()) => haptix_status::Ok,
+            Err(f) => fail(f),
+        }
+    })
+}
+
+/// Sends a request (a serialized `haptix.v1.Request`). Never blocks.
+///
+/// `OK` means the request was accepted: exactly one event with `request_id` equal to the id
+/// written to `out_request_id` and kind `response` follows, carrying status 0 or an error
+/// code and message (device not found, out of range, cancelled...). A request id of 0 lets the
+/// library choose one (at or above 2^63); ids chosen by the caller must be below 2^63 and not
+/// in flight.
+///
+/// - `request`/`len`: borrowed for the call.
+/// - `out_request_id`: optional (may be NULL); receives the id used.
+///
+/// Statuses: `OK`; `CLOSED` (the client is disconnected); `ERROR_NULL_POINTER`;
+/// `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`; `ERROR_INVALID_PROTOBUF`;
+/// `ERROR_INVALID_ARGUMENT` (no request kind, an id at or above 2^63, an id in flight).
+/// Any thread, concurrently with other calls on the same client.
+///
+/// # Safety
+/// `client` must be NULL or a value from `haptix_client_new`; `request` valid for `len`
+/// bytes; `out_request_id`, when not NULL, valid for one write.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_send(
+    client: *mut haptix_client,
+    request: *const u8,
+    len: usize,
+    out_request_id: *mut u64,
+) -> haptix_status {
+    boundary::catch(|| {
+        let result = (|| {
+            let inner = handles::get::<ClientInner>(client)?;
+            inner.context.check_live()?;
+            // SAFETY: the caller guarantees `request` is valid for `len` bytes.
+            let bytes = unsafe { buffer::input(request, len) }?;
+            let request = decode_request(bytes)?;
+            let kind = request
+                .kind
+                .ok_or_else(|| invalid("the Request has no kind (empty or unknown request)"))?;
+            let id = match request.id {
+                0 => inner.next_auto_id.fetch_add(1, Ordering::Relaxed),
+                id if id >= AUTO_ID_BASE => {
+                    return Err(invalid(format!(
+                        "request id {id} is reserved: ids chosen by the caller must be below 2^63"
+                    )))
+                }
+                id => id,
+            };
+            inner.submit(id, kind)?;
+            if !out_request_id.is_null() {
+                // SAFETY: non-null and writable per the caller's contract.
+                unsafe { out_request_id.write(id) };
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => haptix_status::Ok,
+            Err(f) => fail(f),
+        }
+    })
+}
+
+/// Takes the client's next event (a serialized `haptix.v1.Event`).
+///
+/// - `timeout_ms`: 0 returns at once (for a game loop); `UINT32_MAX` waits without limit;
+///   otherwise waits up to that many milliseconds.
+/// - `out_event`: receives the event on `OK`; release it with `haptix_buffer_free`.
+///   Untouched on any other status.
+///
+/// Statuses: `OK`; `TIMEOUT`; `CLOSED` (disconnected and every event taken);
+/// `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_INVALID_ARGUMENT` while an event
+/// callback is set; `ERROR_WOULD_DEADLOCK` for a waiting call from inside a callback. Blocks
+/// up to the timeout; may be called from several threads (each event goes to one of them).
+///
+/// # Safety
+/// `client` must be NULL or a value from `haptix_client_new`; `out_event` valid for one
+/// write.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_next_event(
+    client: *mut haptix_client,
+    timeout_ms: u32,
+    out_event: *mut haptix_buffer,
+) -> haptix_status {
+    boundary::catch(|| {
+        let inner = match handles::get::<ClientInner>(client) {
+            Ok(c) => c,
+            Err(f) => return fail(f),
+        };
+        if out_event.is_null() {
+            return fail(Failure::new(
+                haptix_status::ErrorNullPointer,
+                "out_event is NULL",
+            ));
+        }
+        match inner.sink.next(timeout_ms) {
+            Ok(bytes) => {
+                // SAFETY: checked non-null; writable per the caller's contract.
+                unsafe { out_event.write(haptix_buffer::from_boxed(bytes)) };
+                haptix_status::Ok
+            }
+            Err(status) => status,
+        }
+    })
+}
+
+/// Delivers the client's events to `callback` on the context's dispatcher thread, in order,
+/// instead of queueing them; events already queued move to the callback. NULL `callback`
+/// returns to polling (and releases the previous registration).
+///
+/// `user_data` is passed to every call; `user_data_free` (optional) runs exactly once, when
+/// the registration is replaced or the client is freed, after any running call returned.
+/// With a NULL `callback` it runs at once.
+///
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+///
+/// # Safety
+/// `client` must be NULL or a value from `haptix_client_new`; the functions must stay valid
+/// while registered.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_set_event_callback(
+    client: *mut haptix_client,
+    callback: haptix_event_callback,
+    user_data: *mut std::ffi::c_void,
+    user_data_free: haptix_user_data_free,
+) -> haptix_status {
+    boundary::catch(|| {
+        let inner = match handles::get::<ClientInner>(client) {
+            Ok(c) => c,
+            Err(f) => return fail(f),
+        };
+        let registration =
+            callback.map(|f| Registration::new(Callback::Event(f), user_data, user_data_free));
+        if registration.is_none() {
+            if let Some(free) = user_data_free {
+                // SAFETY: nothing was registered; released at once as documented.
+                unsafe { free(user_data) };
+            }
+        }
+        inner.sink.set_callback(registration);
+        haptix_status::Ok
+    })
+}
+
+/// Registers a notifier called on the dispatcher thread when the client's event queue goes
+/// from empty to non-empty (poll mode): a game can wake its loop and then drain with
+/// `haptix_client_next_event`. NULL `callback` removes it. `user_data_free` as for
+/// `haptix_client_set_event_callback`.
+///
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+///
+/// # Safety
+/// As for `haptix_client_set_event_callback`.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_set_wakeup_callback(
+    client: *mut haptix_client,
+    callback: haptix_wakeup_callback,
+    user_data: *mut std::ffi::c_void,
+    user_data_free: haptix_user_data_free,
+) -> haptix_status {
+    boundary::catch(|| {
+        let inner = match handles::get::<ClientInner>(client) {
+            Ok(c) => c,
+            Err(f) => return fail(f),
+        };
+        let registration =
+            callback.map(|f| Registration::new(Callback::Wakeup(f), user_data, user_data_free));
+        if registration.is_none() {
+            if let Some(free) = user_data_free {
+                // SAFETY: nothing was registered; released at once as documented.
+                unsafe { free(user_data) };
+            }
+        }
+        inner.sink.set_wakeup(registration);
+        haptix_status::Ok
+    })
+}
+
+/// Frees a client: closes its connection (the server stops the devices it drove), drops its
+/// queued events and unanswered requests, waits for a callback of this client running on
+/// another thread, and releases the callback user data. No callback of this client starts
+/// after it returns.
+///
+/// NULL, freed and foreign values are ignored. Must not race with other calls on the same
+/// client. May be called from inside the client's own callback (it takes effect when the
+/// callback returns). Does not wait for the network.
+///
+/// # Safety
+/// `client` must be NULL or a value from `haptix_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_free(client: *mut haptix_client) {
+    boundary::catch_or((), || {
+        if let Some(inner) = handles::remove::<ClientInner>(client) {
+            inner.context.disown(client as usize);
+            inner.release();
+        }
+    })
+}

@@ -1,0 +1,424 @@
+//! Event delivery: per-handle event sinks, callback registrations and the dispatcher thread.
+//!
+//! Each client (and each context, for log records) has an [`EventSink`]. Events are encoded
+//! protobuf `haptix.v1.Event` bytes, pushed by library tasks. A sink either queues them for
+//! `*_next_event` (poll mode, with an optional wake-up notifier) or hands them to an event
+//! callback. Callbacks and notifiers only ever run on the context's dispatcher thread, a plain
+//! thread owned by the library (never a tokio worker), one job at a time, in push order.
+//! Freeing a sink waits for a callback of that sink that is running on another thread, and
+//! guarantees none starts afterwards.
+
+use std::collections::VecDeque;
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::status::{haptix_status, Failure};
+
+/// Receives one event: `user_data` as registered, and the encoded `haptix.v1.Event`.
+///
+/// Called on the context's dispatcher thread, never re-entrantly and never after the handle's
+/// `_free` returned. `event` is borrowed until the callback returns: copy it to keep it. The
+/// callback must not unwind or throw. It may call any library function, including `_free` of
+/// its own handle (which takes effect when it returns); blocking waits on the dispatcher
+/// thread return `HAPTIX_STATUS_ERROR_WOULD_DEADLOCK`.
+#[allow(non_camel_case_types)]
+pub type haptix_event_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const u8, len: usize)>;
+
+/// Told that events are waiting in a handle's queue (poll mode). Called on the dispatcher
+/// thread when the queue goes from empty to non-empty; drain it with `*_next_event`. Must not
+/// unwind or throw.
+#[allow(non_camel_case_types)]
+pub type haptix_wakeup_callback = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// Releases registered user data. Called exactly once per registration, when it is replaced or
+/// its handle is freed, after any running callback of that registration returned. Must not
+/// unwind or throw.
+#[allow(non_camel_case_types)]
+pub type haptix_user_data_free = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// What a registration calls.
+#[derive(Clone, Copy)]
+pub(crate) enum Callback {
+    Event(unsafe extern "C" fn(*mut c_void, *const u8, usize)),
+    Wakeup(unsafe extern "C" fn(*mut c_void)),
+}
+
+/// A callback with its user data; releases the user data when the last reference goes.
+pub(crate) struct Registration {
+    callback: Callback,
+    user_data: *mut c_void,
+    free: haptix_user_data_free,
+}
+
+// SAFETY: the C contract says callbacks are called from the dispatcher thread and user data
+// is released from whichever thread drops the last reference; the host accepts both by
+// registering.
+unsafe impl Send for Registration {}
+// SAFETY: as above; the registration is never mutated after creation.
+unsafe impl Sync for Registration {}
+
+impl Registration {
+    pub(crate) fn new(
+        callback: Callback,
+        user_data: *mut c_void,
+        free: haptix_user_data_free,
+    ) -> Arc<Registration> {
+        Arc::new(Registration {
+            callback,
+            user_data,
+            free,
+        })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(free) = self.free {
+            // SAFETY: registered by the host for exactly this user data; called once.
+            unsafe { free(self.user_data) };
+        }
+    }
+}
+
+#[derive(Default)]
+struct SinkState {
+    queue: VecDeque<Box<[u8]>>,
+    /// Events counted but dropped (bounded sinks only).
+    dropped: u64,
+    /// No event will be pushed any more.
+    closed: bool,
+    /// The handle was freed: drop everything, call nothing.
+    freed: bool,
+    callback: Option<Arc<Registration>>,
+    wakeup: Option<Arc<Registration>>,
+    /// Jobs of this sink waiting in the dispatcher.
+    in_dispatch: usize,
+    /// The dispatcher is running a callback of this sink.
+    in_callback: bool,
+}
+
+/// Where one handle's events go.
+pub(crate) struct EventSink {
+    state: Mutex<SinkState>,
+    cond: Condvar,
+    dispatcher: Arc<Dispatcher>,
+    /// Largest queue length, for log sinks; `None` for unbounded.
+    bound: Option<usize>,
+}
+
+impl EventSink {
+    pub(crate) fn new(dispatcher: Arc<Dispatcher>, bound: Option<usize>) -> Arc<EventSink> {
+        Arc::new(EventSink {
+            state: Mutex::new(SinkState::default()),
+            cond: Condvar::new(),
+            dispatcher,
+            bound,
+        })
+    }
+
+    /// Queues (or dispatches) one encoded event. Never blocks on the host.
+    pub(crate) fn push(self: &Arc<Self>, event: Box<[u8]>) {
+        let mut st = self.state.lock();
+        if st.freed || st.closed {
+            return;
+        }
+        if st.callback.is_some() || st.in_dispatch > 0 {
+            st.in_dispatch += 1;
+            drop(st);
+            self.dispatcher.submit(Job::Event(Arc::clone(self), event));
+            return;
+        }
+        if let Some(bound) = self.bound {
+            if st.queue.len() >= bound {
+                st.dropped += 1;
+                return;
+            }
+        }
+        let was_empty = st.queue.is_empty();
+        st.queue.push_back(event);
+        let wake = was_empty && st.wakeup.is_some();
+        if wake {
+            st.in_dispatch += 1;
+        }
+        drop(st);
+        self.cond.notify_one();
+        if wake {
+            self.dispatcher.submit(Job::Wake(Arc::clone(self)));
+        }
+    }
+
+    /// Number of events dropped so far because a bounded queue was full; resets the count.
+    pub(crate) fn take_dropped(&self) -> u64 {
+        std::mem::take(&mut self.state.lock().dropped)
+    }
+
+    /// Ends the stream: no more events are accepted; waiting readers get `CLOSED` once the
+    /// queue is drained.
+    pub(crate) fn close(&self) {
+        self.state.lock().closed = true;
+        self.cond.notify_all();
+    }
+
+    /// Takes the next event, waiting up to `timeout_ms` (0 = do not wait, `u32::MAX` = no
+    /// limit).
+    pub(crate) fn next(&self, timeout_ms: u32) -> Result<Box<[u8]>, haptix_status> {
+        if timeout_ms > 0 && self.dispatcher.is_current_thread() {
+            super::status::set_last_error(
+                "a blocking wait on the dispatcher thread (inside a callback) would deadlock; \
+                 use a timeout of 0",
+            );
+            return Err(haptix_status::ErrorWouldDeadlock);
+        }
+        let deadline = (timeout_ms != u32::MAX)
+            .then(|| Instant::now() + Duration::from_millis(u64::from(timeout_ms)));
+        let mut st = self.state.lock();
+        loop {
+            if st.callback.is_some() {
+                super::status::set_last_error(
+                    "events of this handle go to its event callback; remove the callback to poll",
+                );
+                return Err(haptix_status::ErrorInvalidArgument);
+            }
+            if let Some(event) = st.queue.pop_front() {
+                return Ok(event);
+            }
+            if st.closed || st.freed {
+                return Err(haptix_status::Closed);
+            }
+            match deadline {
+                None => self.cond.wait(&mut st),
+                Some(d) => {
+                    if Instant::now() >= d || self.cond.wait_until(&mut st, d).timed_out() {
+                        if let Some(event) = st.queue.pop_front() {
+                            return Ok(event);
+                        }
+                        return Err(if st.closed {
+                            haptix_status::Closed
+                        } else {
+                            haptix_status::Timeout
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets (or, with `None`, removes) the event callback. Queued events move to the callback
+    /// in order. The replaced registration is released after any running call of it.
+    pub(crate) fn set_callback(self: &Arc<Self>, registration: Option<Arc<Registration>>) {
+        let (old, moved) = {
+            let mut st = self.state.lock();
+            if st.freed {
+                return;
+            }
+            let moved: Vec<Box<[u8]>> = if registration.is_some() {
+                st.queue.drain(..).collect()
+            } else {
+                Vec::new()
+            };
+            st.in_dispatch += moved.len();
+            let old = std::mem::replace(&mut st.callback, registration);
+            (old, moved)
+        };
+        for event in moved {
+            self.dispatcher.submit(Job::Event(Arc::clone(self), event));
+        }
+        drop(old);
+    }
+
+    /// Sets (or removes) the wake-up notifier.
+    pub(crate) fn set_wakeup(self: &Arc<Self>, registration: Option<Arc<Registration>>) {
+        let old = {
+            let mut st = self.state.lock();
+            if st.freed {
+                return;
+            }
+            std::mem::replace(&mut st.wakeup, registration)
+        };
+        drop(old);
+    }
+
+    /// The handle is being freed: drops queued events and registrations, waits for a callback
+    /// of this sink running on another thread, and guarantees no callback starts afterwards.
+    /// On the dispatcher thread itself (free from inside a callback) it does not wait; the
+    /// running callback's registration is released when it returns.
+    pub(crate) fn free(&self) {
+        let on_dispatcher = self.dispatcher.is_current_thread();
+        let (callback, wakeup, queue) = {
+            let mut st = self.state.lock();
+            st.freed = true;
+            st.closed = true;
+            let taken = (
+                st.callback.take(),
+                st.wakeup.take(),
+                std::mem::take(&mut st.queue),
+            );
+            if !on_dispatcher {
+                while st.in_callback {
+                    self.cond.wait(&mut st);
+                }
+            }
+            taken
+        };
+        self.cond.notify_all();
+        drop(queue);
+        drop(callback);
+        drop(wakeup);
+    }
+
+    /// Dispatcher side: delivers one event.
+    fn deliver(&self, event: Box<[u8]>) {
+        let registration = {
+            let mut st = self.state.lock();
+            st.in_dispatch = st.in_dispatch.saturating_sub(1);
+            if st.freed {
+                return;
+            }
+            match st.callback.clone() {
+                Some(r) => {
+                    st.in_callback = true;
+                    r
+                }
+                None => {
+                    // the callback was removed after this event was routed here: keep order
+                    // by queueing it for polling
+                    st.queue.push_back(event);
+                    drop(st);
+                    self.cond.notify_one();
+                    return;
+                }
+            }
+        };
+        if let Callback::Event(f) = registration.callback {
+            // SAFETY: the host registered `f` with this user data; the event bytes live until
+            // the call returns, as documented.
+            unsafe { f(registration.user_data, event.as_ptr(), event.len()) };
+        }
+        drop(registration);
+        self.state.lock().in_callback = false;
+        self.cond.notify_all();
+    }
+
+    /// Dispatcher side: runs the wake-up notifier.
+    fn wake(&self) {
+        let registration = {
+            let mut st = self.state.lock();
+            st.in_dispatch = st.in_dispatch.saturating_sub(1);
+            if st.freed || st.queue.is_empty() {
+                return;
+            }
+            match st.wakeup.clone() {
+                Some(r) => {
+                    st.in_callback = true;
+                    r
+                }
+                None => return,
+            }
+        };
+        if let Callback::Wakeup(f) = registration.callback {
+            // SAFETY: registered by the host with this user data.
+            unsafe { f(registration.user_data) };
+        }
+        drop(registration);
+        self.state.lock().in_callback = false;
+        self.cond.notify_all();
+    }
+}
+
+enum Job {
+    Event(Arc<EventSink>, Box<[u8]>),
+    Wake(Arc<EventSink>),
+    Stop,
+}
+
+/// One thread per context that runs every callback of the context's handles.
+pub(crate) struct Dispatcher {
+    jobs: Mutex<VecDeque<Job>>,
+    cond: Condvar,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    thread_id: Mutex<Option<std::thread::ThreadId>>,
+}
+
+impl Dispatcher {
+    /// Starts the dispatcher thread.
+    pub(crate) fn start() -> Result<Arc<Dispatcher>, Failure> {
+        let dispatcher = Arc::new(Dispatcher {
+            jobs: Mutex::new(VecDeque::new()),
+            cond: Condvar::new(),
+            thread: Mutex::new(None),
+            thread_id: Mutex::new(None),
+        });
+        let worker = Arc::clone(&dispatcher);
+        let handle = std::thread::Builder::new()
+            .name("haptix-dispatch".into())
+            .spawn(move || worker.run())
+            .map_err(|e| {
+                Failure::new(
+                    haptix_status::ErrorRuntime,
+                    format!("cannot start the dispatcher thread: {e}"),
+                )
+            })?;
+        *dispatcher.thread_id.lock() = Some(handle.thread().id());
+        *dispatcher.thread.lock() = Some(handle);
+        Ok(dispatcher)
+    }
+
+    fn submit(&self, job: Job) {
+        self.jobs.lock().push_back(job);
+        self.cond.notify_one();
+    }
+
+    /// Whether the calling thread is this dispatcher's thread.
+    pub(crate) fn is_current_thread(&self) -> bool {
+        *self.thread_id.lock() == Some(std::thread::current().id())
+    }
+
+    fn run(&self) {
+        loop {
+            let job = {
+                let mut jobs = self.jobs.lock();
+                loop {
+                    if let Some(job) = jobs.pop_front() {
+                        break job;
+                    }
+                    self.cond.wait(&mut jobs);
+                }
+            };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
+                Job::Event(sink, event) => {
+                    sink.deliver(event);
+                    true
+                }
+                Job::Wake(sink) => {
+                    sink.wake();
+                    true
+                }
+                Job::Stop => false,
+            }));
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => tracing::error!("panic while dispatching an event; continuing"),
+            }
+        }
+    }
+
+    /// Runs the jobs already submitted, then ends the thread and waits for it (unless called
+    /// on it, in which case it ends after the current callback). Later submissions are
+    /// dropped with their sinks.
+    pub(crate) fn stop(&self) {
+        self.submit(Job::Stop);
+        if self.is_current_thread() {
+            return;
+        }
+        let handle = self.thread.lock().take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The C ABI called exactly as C would: the happy path on the embedded server with a simulated
+//! toy, and misuse (NULL, stale and wrong-typed handles, bad bytes, freeing from a callback).
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use haptix::ffi::proto::{self, event, request};
+use haptix::ffi::*;
+use prost::Message;
+
+fn context(options: &proto::ContextOptions) -> *mut haptix_context {
+    let bytes = options.encode_to_vec();
+    let mut ctx = ptr::null_mut();
+    // SAFETY: valid buffer and out-pointer.
+    let st =
+        unsafe { haptix_context_new(HAPTIX_ABI_VERSION, bytes.as_ptr(), bytes.len(), &mut ctx) };
+    assert_eq!(st, haptix_status::Ok, "{}", last_error());
+    ctx
+}
+
+fn hush_context() -> *mut haptix_context {
+    context(&proto::ContextOptions {
+        simulated_devices: vec![proto::SimulatedDevice {
+            identifier: "LVS-Hush".into(),
+            address: "hush-1".into(),
+        }],
+        ..Default::default()
+    })
+}
+
+fn client(ctx: *mut haptix_context) -> *mut haptix_client {
+    let mut c = ptr::null_mut();
+    // SAFETY: NULL options with length 0 are the defaults.
+    let st = unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) };
+    assert_eq!(st, haptix_status::Ok, "{}", last_error());
+    c
+}
+
+fn last_error() -> String {
+    let mut buf = vec![0u8; 512];
+    let mut len = 0;
+    // SAFETY: buffer of the given size.
+    unsafe { haptix_last_error_message(buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    String::from_utf8_lossy(&buf[..len.min(511)]).into_owned()
+}
+
+fn send(c: *mut haptix_client, kind: request::Kind) -> u64 {
+    let bytes = proto::Request {
+        id: 0,
+        kind: Some(kind),
+    }
+    .encode_to_vec();
+    let mut id = 0;
+    // SAFETY: valid buffer and out-pointer.
+    let st = unsafe { haptix_client_send(c, bytes.as_ptr(), bytes.len(), &mut id) };
+    assert_eq!(st, haptix_status::Ok, "{}", last_error());
+    id
+}
+
+fn next(c: *mut haptix_client, timeout_ms: u32) -> Result<proto::Event, haptix_status> {
+    let mut buf = haptix_buffer::EMPTY;
+    // SAFETY: valid out-pointer; the buffer is freed below.
+    let st = unsafe { haptix_client_next_event(c, timeout_ms, &mut buf) };
+    if st != haptix_status::Ok {
+        return Err(st);
+    }
+    // SAFETY: the library filled data/len.
+    let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
+    // SAFETY: filled by the library.
+    unsafe { haptix_buffer_free(&mut buf) };
+    Ok(proto::Event::decode(bytes.as_slice()).unwrap())
+}
+
+thread_local! {
+    /// Events taken from the queue but not yet wanted by the test.
+    static STASH: std::cell::RefCell<Vec<proto::Event>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn wait_for<T>(c: *mut haptix_client, mut pick: impl FnMut(&proto::Event) -> Option<T>) -> T {
+    let stashed = STASH.with(|s| {
+        let mut s = s.borrow_mut();
+        let found = s
+            .iter()
+            .enumerate()
+            .find_map(|(i, ev)| pick(ev).map(|t| (i, t)));
+        found.map(|(i, t)| {
+            s.remove(i);
+            t
+        })
+    });
+    if let Some(t) = stashed {
+        return t;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(ev) = next(c, 200) {
+            if let Some(t) = pick(&ev) {
+                return t;
+            }
+            STASH.with(|s| s.borrow_mut().push(ev));
+        }
+    }
+    panic!("event not received in time");
+}
+
+fn response(c: *mut haptix_client, id: u64) -> proto::Response {
+    wait_for(c, |ev| match &ev.kind {
+        Some(event::Kind::Response(r)) if ev.request_id == id => Some(r.clone()),
+        _ => None,
+    })
+}
+
+fn device_added(c: *mut haptix_client) -> proto::Device {
+    wait_for(c, |ev| match &ev.kind {
+        Some(event::Kind::DeviceAdded(d)) => d.device.clone(),
+        _ => None,
+    })
+}
+
+fn take_writes(c: *mut haptix_client, address: &str) -> Vec<proto::Write> {
+    let id = send(
+        c,
+        request::Kind::TakeWrites(proto::TakeWrites {
+            address: address.into(),
+        }),
+    );
+    match response(c, id).result {
+        Some(proto::response::Result::Writes(w)) => w.writes,
+        other => panic!("unexpected result {other:?}"),
+    }
+}
+
+#[test]
+fn vibrate_reaches_the_simulated_toy() {
+    let ctx = hush_context();
+    let c = client(ctx);
+    let scan = send(c, request::Kind::StartScanning(proto::StartScanning {}));
+    let device = device_added(c);
+    assert_eq!(device.name, "Lovense Hush");
+    assert_eq!(response(c, scan).status, 0);
+    take_writes(c, "hush-1");
+    let id = send(
+        c,
+        request::Kind::Output(proto::Output {
+            device_index: device.index,
+            feature_index: None,
+            output_type: proto::OutputType::Vibrate as i32,
+            value: Some(proto::output::Value::Level(0.5)),
+            duration_ms: 0,
+        }),
+    );
+    let r = response(c, id);
+    assert_eq!(r.status, 0, "{}", r.message);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut writes = Vec::new();
+    while writes.is_empty() && Instant::now() < deadline {
+        writes = take_writes(c, "hush-1");
+    }
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].endpoint, "tx");
+    assert_eq!(writes[0].data, b"Vibrate:10;");
+
+    // a stale device index answers with DEVICE_NOT_FOUND in the response
+    let id = send(
+        c,
+        request::Kind::Output(proto::Output {
+            device_index: 99,
+            output_type: proto::OutputType::Vibrate as i32,
+            value: Some(proto::output::Value::Level(0.5)),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(
+        response(c, id).status,
+        haptix_status::ErrorDeviceNotFound as i32
+    );
+
+    // battery read answers with a reading
+    let id = send(
+        c,
+        request::Kind::Input(proto::Input {
+            device_index: device.index,
+            feature_index: None,
+            input_type: proto::InputType::Battery as i32,
+            command: proto::InputCommand::Read as i32,
+        }),
+    );
+    let r = response(c, id);
+    match r.result {
+        Some(proto::response::Result::Reading(reading)) => assert_eq!(reading.value, 85),
+        other => panic!("unexpected battery answer {other:?} ({})", r.message),
+    }
+
+    // SAFETY: handles from this test.
+    unsafe {
+        assert_eq!(haptix_context_shutdown(ctx, 2000), haptix_status::Ok);
+        // the client's stream ends with Disconnected, then CLOSED
+        let saw = wait_for(c, |ev| match &ev.kind {
+            Some(event::Kind::Disconnected(_)) => Some(true),
+            _ => None,
+        });
+        assert!(saw);
+        assert_eq!(next(c, 0).unwrap_err(), haptix_status::Closed);
+        haptix_client_free(c);
+        haptix_context_free(ctx);
+    }
+}
+
+#[test]
+fn misuse_is_refused_with_statuses() {
+    // SAFETY: every call below passes values the contract allows (NULL, freed or made-up
+    // handles are detected by the library).
+    unsafe {
+        let mut ctx = ptr::null_mut();
+        assert_eq!(
+            haptix_context_new(HAPTIX_ABI_VERSION + 1, ptr::null(), 0, &mut ctx),
+            haptix_status::ErrorAbiMismatch
+        );
+        assert!(last_error().contains("ABI"));
+        assert_eq!(
+            haptix_context_new(HAPTIX_ABI_VERSION, ptr::null(), 0, ptr::null_mut()),
+            haptix_status::ErrorNullPointer
+        );
+        assert_eq!(
+            haptix_context_new(HAPTIX_ABI_VERSION, ptr::null(), 3, &mut ctx),
+            haptix_status::ErrorNullPointer
+        );
+        let garbage = [0xffu8, 0xff, 0xff, 0x0f];
+        assert_eq!(
+            haptix_context_new(
+                HAPTIX_ABI_VERSION,
+                garbage.as_ptr(),
+                garbage.len(),
+                &mut ctx
+            ),
+            haptix_status::ErrorInvalidProtobuf
+        );
+        let ctx = hush_context();
+        let c = client(ctx);
+        // an empty request has no kind
+        let mut id = 0;
+        assert_eq!(
+            haptix_client_send(c, ptr::null(), 0, &mut id),
+            haptix_status::ErrorInvalidArgument
+        );
+        // truncated protobuf
+        let full = proto::Request {
+            id: 5,
+            kind: Some(request::Kind::Ping(proto::Ping {})),
+        }
+        .encode_to_vec();
+        assert_eq!(
+            haptix_client_send(c, full.as_ptr(), full.len() - 1, &mut id),
+            haptix_status::ErrorInvalidProtobuf
+        );
+        // a context passed as a client, a made-up pointer
+        assert_eq!(
+            haptix_client_send(ctx.cast(), full.as_ptr(), full.len(), &mut id),
+            haptix_status::ErrorInvalidHandle
+        );
+        assert_eq!(
+            haptix_client_send(0x1234usize as *mut _, full.as_ptr(), full.len(), &mut id),
+            haptix_status::ErrorInvalidHandle
+        );
+        let mut buf = haptix_buffer::EMPTY;
+        assert_eq!(
+            haptix_client_next_event(ptr::null_mut(), 0, &mut buf),
+            haptix_status::ErrorNullPointer
+        );
+        // freed and double-freed handles
+        haptix_client_free(c);
+        haptix_client_free(c);
+        assert_eq!(
+            haptix_client_send(c, full.as_ptr(), full.len(), &mut id),
+            haptix_status::ErrorInvalidHandle
+        );
+        haptix_context_free(ctx);
+        haptix_context_free(ctx);
+        assert_eq!(
+            haptix_context_shutdown(ctx, 0),
+            haptix_status::ErrorInvalidHandle
+        );
+    }
+}
+
+static FREED: AtomicUsize = AtomicUsize::new(0);
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn free_from_callback(user_data: *mut c_void, _event: *const u8, _len: usize) {
+    CALLS.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: user_data is the client handle registered below; freeing it from its own
+    // callback is allowed.
+    unsafe { haptix_client_free(user_data.cast()) };
+}
+
+unsafe extern "C" fn count_free(_user_data: *mut c_void) {
+    FREED.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn a_client_can_free_itself_from_its_callback() {
+    let ctx = hush_context();
+    let c = client(ctx);
+    // SAFETY: valid handles and functions.
+    unsafe {
+        assert_eq!(
+            haptix_client_set_event_callback(
+                c,
+                Some(free_from_callback),
+                c.cast(),
+                Some(count_free)
+            ),
+            haptix_status::Ok
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while FREED.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(FREED.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        CALLS.load(Ordering::SeqCst),
+        1,
+        "no callback after the free"
+    );
+    let mut id = 0;
+    let ping = proto::Request {
+        id: 0,
+        kind: Some(request::Kind::Ping(proto::Ping {})),
+    }
+    .encode_to_vec();
+    // SAFETY: the freed handle is detected.
+    unsafe {
+        assert_eq!(
+            haptix_client_send(c, ping.as_ptr(), ping.len(), &mut id),
+            haptix_status::ErrorInvalidHandle
+        );
+        haptix_context_free(ctx);
+    }
+}
+
+#[test]
+fn contexts_can_be_created_again_after_shutdown() {
+    for _ in 0..20 {
+        let ctx = hush_context();
+        let c = client(ctx);
+        let id = send(c, request::Kind::Ping(proto::Ping {}));
+        assert_eq!(response(c, id).status, 0);
+        // SAFETY: handles from this loop.
+        unsafe {
+            assert_eq!(haptix_context_shutdown(ctx, 2000), haptix_status::Ok);
+            haptix_client_free(c);
+            haptix_context_free(ctx);
+        }
+    }
+}
