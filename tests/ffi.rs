@@ -356,3 +356,155 @@ fn contexts_can_be_created_again_after_shutdown() {
         }
     }
 }
+
+#[test]
+fn a_server_shares_the_context_devices_with_remote_clients() {
+    let ctx = hush_context();
+    let options = proto::ServerOptions {
+        listen_address: "127.0.0.1:0".into(),
+        max_message_size: 0,
+    }
+    .encode_to_vec();
+    let mut server = ptr::null_mut();
+    let mut port = 0u16;
+    // SAFETY: valid handles, buffers and out-pointers.
+    unsafe {
+        assert_eq!(
+            haptix_server_new(ctx, options.as_ptr(), options.len(), &mut server),
+            haptix_status::Ok,
+            "{}",
+            last_error()
+        );
+        assert_eq!(haptix_server_port(server, &mut port), haptix_status::Ok);
+        assert_eq!(
+            haptix_server_port(server, ptr::null_mut()),
+            haptix_status::ErrorNullPointer
+        );
+    }
+    assert_ne!(port, 0);
+    // a second context plays the remote application, connecting over the WebSocket
+    let remote_ctx = context(&proto::ContextOptions::default());
+    let client_options = proto::ClientOptions {
+        client_name: "remote".into(),
+        server: Some(proto::client_options::Server::WebsocketUrl(format!(
+            "ws://127.0.0.1:{port}"
+        ))),
+    }
+    .encode_to_vec();
+    let mut remote = ptr::null_mut();
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            haptix_client_new(
+                remote_ctx,
+                client_options.as_ptr(),
+                client_options.len(),
+                &mut remote
+            ),
+            haptix_status::Ok
+        );
+    }
+    let connected = wait_for(remote, |ev| match &ev.kind {
+        Some(event::Kind::Connected(c)) => Some(c.clone()),
+        _ => None,
+    });
+    assert_eq!(connected.server_name, "Haptix");
+    assert_eq!(connected.spec_version, 4);
+    send(
+        remote,
+        request::Kind::StartScanning(proto::StartScanning {}),
+    );
+    let device = device_added(remote);
+    let id = send(
+        remote,
+        request::Kind::Output(proto::Output {
+            device_index: device.index,
+            output_type: proto::OutputType::Vibrate as i32,
+            value: Some(proto::output::Value::Steps(7)),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(response(remote, id).status, 0);
+    // simulated-device control is refused on a remote connection
+    let id = send(
+        remote,
+        request::Kind::TakeWrites(proto::TakeWrites {
+            address: "hush-1".into(),
+        }),
+    );
+    assert_eq!(
+        response(remote, id).status,
+        haptix_status::ErrorNotSupported as i32
+    );
+    // the toy (in the first context) received the command
+    let sim = haptix::ffi::bench_support::simulated_device(ctx, "hush-1").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = false;
+    while !seen && Instant::now() < deadline {
+        seen = sim.take_writes().iter().any(|(_, d)| d == b"Vibrate:7;");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(seen, "the toy never received Vibrate:7;");
+    // SAFETY: handles from this test.
+    unsafe {
+        assert_eq!(haptix_server_stop(server, 2000), haptix_status::Ok);
+        let gone = wait_for(remote, |ev| match &ev.kind {
+            Some(event::Kind::Disconnected(d)) => Some(d.clone()),
+            _ => None,
+        });
+        assert_ne!(gone.status, 0);
+        haptix_server_free(server);
+        haptix_client_free(remote);
+        haptix_context_free(remote_ctx);
+        haptix_context_free(ctx);
+    }
+}
+
+#[test]
+fn log_records_reach_the_context_queue() {
+    let ctx = context(&proto::ContextOptions {
+        log_level: proto::LogLevel::Info as i32,
+        ..Default::default()
+    });
+    let c = client(ctx);
+    let id = send(c, request::Kind::Ping(proto::Ping {}));
+    assert_eq!(response(c, id).status, 0);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut record = None;
+    while record.is_none() && Instant::now() < deadline {
+        let mut buf = haptix_buffer::EMPTY;
+        // SAFETY: valid handle and out-pointer; the buffer is freed below.
+        let st = unsafe { haptix_context_next_event(ctx, 100, &mut buf) };
+        if st == haptix_status::Ok {
+            // SAFETY: filled by the library.
+            let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
+            // SAFETY: filled by the library.
+            unsafe { haptix_buffer_free(&mut buf) };
+            if let Some(event::Kind::Log(r)) = proto::Event::decode(bytes.as_slice()).unwrap().kind
+            {
+                record = Some(r);
+            }
+        }
+    }
+    let record = record.expect("no log record");
+    assert!(record.target.starts_with("haptix"));
+    assert!(record.level >= proto::LogLevel::Error as i32);
+    assert!(!record.message.is_empty());
+    // SAFETY: handles from this test.
+    unsafe {
+        assert_eq!(haptix_context_shutdown(ctx, 2000), haptix_status::Ok);
+        let mut buf = haptix_buffer::EMPTY;
+        // drain, then the stream reports CLOSED
+        let mut st = haptix_status::Ok;
+        for _ in 0..2000 {
+            st = haptix_context_next_event(ctx, 0, &mut buf);
+            haptix_buffer_free(&mut buf);
+            if st != haptix_status::Ok {
+                break;
+            }
+        }
+        assert_eq!(st, haptix_status::Closed);
+        haptix_client_free(c);
+        haptix_context_free(ctx);
+    }
+}

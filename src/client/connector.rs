@@ -50,8 +50,9 @@ pub(crate) enum Inbound {
 /// Both methods are synchronous and never block: they only queue work for the connector's
 /// tasks (or the in-process session), so they may be called from `Drop`.
 pub(crate) trait Transport: Send + Sync {
-    /// Queues one message for the server.
-    fn send(&self, message: ClientMessage) -> Result<(), Error>;
+    /// Queues one message for the server. A transport that can answer on the calling thread
+    /// (the in-process one, for output commands) returns the reply instead.
+    fn send(&self, message: ClientMessage) -> Result<Option<ServerMessage>, Error>;
 
     /// Starts closing the connection. Idempotent. The end is reported on the inbound channel.
     fn close(&self);
@@ -78,11 +79,12 @@ struct WebsocketTransport {
 }
 
 impl Transport for WebsocketTransport {
-    fn send(&self, message: ClientMessage) -> Result<(), Error> {
+    fn send(&self, message: ClientMessage) -> Result<Option<ServerMessage>, Error> {
         let text = encode_client_frame(std::slice::from_ref(&message), self.version);
         tracing::trace!(frame = %text, "client frame out");
         self.tx
             .send(WsCommand::Text(text))
+            .map(|()| None)
             .map_err(|_| Error::from(TransportError::Closed))
     }
 

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connector::{Connection, Inbound, Transport};
-use crate::core::messages::ClientMessage;
+use crate::core::messages::{ClientMessage, ServerMessage};
 use crate::error::{Error, TransportError};
 use crate::server::{Incoming, Outgoing, Server, SessionHandle};
 
@@ -18,9 +18,12 @@ struct InProcessTransport {
 }
 
 impl Transport for InProcessTransport {
-    fn send(&self, message: ClientMessage) -> Result<(), Error> {
+    fn send(&self, message: ClientMessage) -> Result<Option<ServerMessage>, Error> {
+        if let Some(reply) = self.session.try_output_inline(&message) {
+            return Ok(Some(reply));
+        }
         if self.session.send(Incoming::Message(message)) {
-            Ok(())
+            Ok(None)
         } else {
             Err(TransportError::Closed.into())
         }

@@ -217,7 +217,9 @@ impl Shared {
         let message = build(id);
         let name = message.name();
         tracing::trace!(id, message = name, "request");
-        self.transport.send(message)?;
+        if let Some(reply) = self.transport.send(message)? {
+            self.answer(reply);
+        }
         match tokio::time::timeout(REQUEST_TIMEOUT, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(TransportError::Closed.into()),
@@ -255,9 +257,17 @@ impl Shared {
         }
         let message = build(id);
         tracing::trace!(id, message = message.name(), "request");
-        if let Err(e) = self.transport.send(message) {
-            if let Some(waiter) = self.take_waiter(id) {
-                waiter.complete(Err(e));
+        match self.transport.send(message) {
+            Ok(None) => {}
+            Ok(Some(reply)) => {
+                if let Some(unclaimed) = self.answer(reply) {
+                    tracing::debug!(message = ?unclaimed, "inline reply nobody waits for");
+                }
+            }
+            Err(e) => {
+                if let Some(waiter) = self.take_waiter(id) {
+                    waiter.complete(Err(e));
+                }
             }
         }
     }
@@ -388,20 +398,27 @@ impl Shared {
         if let ServerMessage::DeviceList { devices, .. } = &message {
             self.apply_device_list(devices);
         }
-        let id = message.id();
-        if id != 0 {
-            if let Some(waiter) = self.take_waiter(id) {
-                let result = match message {
-                    ServerMessage::Error { code, message, .. } => {
-                        Err(Error::Server { code, message })
-                    }
-                    other => Ok(other),
-                };
-                waiter.complete(result);
-                return;
-            }
+        if let Some(message) = self.answer(message) {
+            self.on_event(message);
         }
-        self.on_event(message);
+    }
+
+    /// Completes the request a reply answers; gives the message back when nobody waits for
+    /// it (it is then an event).
+    fn answer(&self, message: ServerMessage) -> Option<ServerMessage> {
+        let id = message.id();
+        if id == 0 {
+            return Some(message);
+        }
+        let Some(waiter) = self.take_waiter(id) else {
+            return Some(message);
+        };
+        let result = match message {
+            ServerMessage::Error { code, message, .. } => Err(Error::Server { code, message }),
+            other => Ok(other),
+        };
+        waiter.complete(result);
+        None
     }
 
     fn on_event(self: &Arc<Self>, message: ServerMessage) {

@@ -2,6 +2,8 @@
 //! the per-device writer task (message-gap throttling with latest-wins coalescing, keep-alive).
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,10 +22,19 @@ use crate::device::protocols::kit::KEEPALIVE_IDLE;
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
 
+/// A hardware operation in progress, owned so it can move between threads.
+type Running = Pin<Box<dyn Future<Output = Result<(), DeviceError>> + Send>>;
+
 /// Commands to the writer task.
 enum TaskMsg {
     /// One batch of hardware commands (one client message).
     Batch(Vec<HwCommand>),
+    /// An inline write that did not complete at once: finish it, then write `rest`.
+    Resume {
+        running: Running,
+        command: HwCommand,
+        rest: Vec<HwCommand>,
+    },
     /// Answer once everything queued before this has been written.
     Flush(oneshot::Sender<()>),
 }
@@ -33,6 +44,26 @@ type LastOutput = (OutputType, i32, Option<u32>);
 
 /// How long an input read may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Coordination between writes made inline, on the thread that sent the command, and the
+/// writer task: at most one of them writes at a time, and inline writes happen only when the
+/// task has nothing queued, so the order of writes is the order of commands.
+struct WriterShared {
+    state: Mutex<WriterState>,
+    /// Signalled when an inline write finishes (a permit is kept if the task is not waiting).
+    idle: tokio::sync::Notify,
+}
+
+struct WriterState {
+    /// Batches sent to the task and not yet taken by it.
+    queued: usize,
+    /// Someone (inline caller or task) is writing.
+    writing: bool,
+    /// Last write, repeated by keep-alive.
+    last_write: Option<HwCommand>,
+    /// Last output activity, for keep-alive idleness.
+    last_activity: Instant,
+}
 
 /// A connected device.
 pub struct Device {
@@ -47,6 +78,10 @@ pub struct Device {
     subscriptions: Mutex<HashSet<(u32, InputType)>>,
     task: mpsc::UnboundedSender<TaskMsg>,
     cancel: CancellationToken,
+    writer: Arc<WriterShared>,
+    /// Writes may be made inline (the device has no message gap to enforce).
+    inline_writes: bool,
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Device {
@@ -95,6 +130,15 @@ impl Device {
             }
             other => Some(other),
         };
+        let writer = Arc::new(WriterShared {
+            state: Mutex::new(WriterState {
+                queued: 0,
+                writing: false,
+                last_write: None,
+                last_activity: Instant::now(),
+            }),
+            idle: tokio::sync::Notify::new(),
+        });
         tokio::spawn(writer_task(
             hardware.clone(),
             handler.clone(),
@@ -102,6 +146,7 @@ impl Device {
             gap,
             keepalive,
             cancel.clone(),
+            Arc::clone(&writer),
         ));
         Arc::new(Device {
             index,
@@ -115,6 +160,9 @@ impl Device {
             subscriptions: Mutex::new(HashSet::new()),
             task: tx,
             cancel,
+            writer,
+            inline_writes: gap.is_none(),
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 
@@ -247,9 +295,65 @@ impl Device {
         if commands.is_empty() {
             return Ok(());
         }
-        self.task
-            .send(TaskMsg::Batch(commands))
-            .map_err(|_| DeviceError::Disconnected(format!("device {}", self.index)))
+        {
+            let mut st = self.writer.state.lock();
+            if self.inline_writes && st.queued == 0 && !st.writing && !self.task.is_closed() {
+                st.writing = true;
+                drop(st);
+                self.write_inline(commands);
+                return Ok(());
+            }
+            st.queued += 1;
+        }
+        self.task.send(TaskMsg::Batch(commands)).map_err(|_| {
+            self.writer.state.lock().queued -= 1;
+            DeviceError::Disconnected(format!("device {}", self.index))
+        })
+    }
+
+    /// Writes on the calling thread while the operations complete at once (simulated devices,
+    /// buffered transports); the first one that would wait is handed to the writer task with
+    /// the rest. The caller holds the `writing` flag; it is released here or by the task.
+    fn write_inline(&self, commands: Vec<HwCommand>) {
+        let _runtime = self.runtime.enter();
+        let waker = futures::task::noop_waker_ref();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut commands = commands.into_iter();
+        while let Some(command) = commands.next() {
+            let hardware = Arc::clone(&self.hardware);
+            let c = command.clone();
+            let mut running: Running = Box::pin(async move { execute(&hardware, &c).await });
+            match running.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(result) => {
+                    if let Err(e) = result {
+                        tracing::warn!(device = self.index, error = %e, "device write failed");
+                    }
+                    if matches!(command, HwCommand::Write { .. }) {
+                        self.writer.state.lock().last_write = Some(command);
+                    }
+                }
+                std::task::Poll::Pending => {
+                    self.writer.state.lock().queued += 1;
+                    let resume = TaskMsg::Resume {
+                        running,
+                        command,
+                        rest: commands.collect(),
+                    };
+                    if self.task.send(resume).is_err() {
+                        let mut st = self.writer.state.lock();
+                        st.queued -= 1;
+                        st.writing = false;
+                    }
+                    return;
+                }
+            }
+        }
+        {
+            let mut st = self.writer.state.lock();
+            st.writing = false;
+            st.last_activity = Instant::now();
+        }
+        self.writer.idle.notify_one();
     }
 
     /// Stops outputs and/or unsubscribes inputs, for one feature or the whole device.
@@ -427,6 +531,31 @@ fn merge(pending: &mut Vec<HwCommand>, batch: Vec<HwCommand>) {
     pending.extend(incoming);
 }
 
+/// Waits until no inline write is running, then takes the `writing` flag for the task.
+/// Returns the last inline write, if one happened since the task last looked.
+async fn acquire_writer(shared: &WriterShared) -> Option<HwCommand> {
+    loop {
+        {
+            let mut st = shared.state.lock();
+            if !st.writing {
+                st.writing = true;
+                return st.last_write.take();
+            }
+        }
+        shared.idle.notified().await;
+    }
+}
+
+/// Gives the `writing` flag back after the task handled one queued batch.
+fn release_writer(shared: &WriterShared) {
+    {
+        let mut st = shared.state.lock();
+        st.writing = false;
+        st.queued = st.queued.saturating_sub(1);
+    }
+    shared.idle.notify_one();
+}
+
 async fn writer_task(
     hardware: Arc<dyn Hardware>,
     handler: Arc<dyn ProtocolHandler>,
@@ -434,6 +563,7 @@ async fn writer_task(
     gap: Option<Duration>,
     keepalive: Option<KeepAlive>,
     cancel: CancellationToken,
+    shared: Arc<WriterShared>,
 ) {
     let mut pending: Vec<HwCommand> = Vec::new();
     let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
@@ -443,6 +573,16 @@ async fn writer_task(
     let mut last_activity = Instant::now();
     let far = Duration::from_secs(3600);
     loop {
+        {
+            // writes made inline count as activity and as the last write
+            let mut st = shared.state.lock();
+            if st.last_activity > last_activity {
+                last_activity = st.last_activity;
+            }
+            if let Some(w) = st.last_write.take() {
+                last_write = Some(w);
+            }
+        }
         let flush_at = if pending.is_empty() {
             None
         } else {
@@ -474,13 +614,36 @@ async fn writer_task(
                             waiters.push(tx);
                         }
                     }
+                    Some(TaskMsg::Resume { running, command, rest }) => {
+                        // the inline writer handed over its `writing` flag with this
+                        if let Err(e) = running.await {
+                            tracing::warn!(error = %e, "device write failed");
+                        }
+                        if matches!(command, HwCommand::Write { .. }) {
+                            last_write = Some(command);
+                        }
+                        for c in &rest {
+                            if let Err(e) = execute(&hardware, c).await {
+                                tracing::warn!(error = %e, "device write failed");
+                            }
+                            if matches!(c, HwCommand::Write { .. }) {
+                                last_write = Some(c.clone());
+                            }
+                        }
+                        last_activity = Instant::now();
+                        release_writer(&shared);
+                    }
                     Some(TaskMsg::Batch(batch)) => {
                         last_activity = Instant::now();
                         match gap {
                             Some(_) if Instant::now() < next_slot || !pending.is_empty() => {
                                 merge(&mut pending, batch);
+                                shared.state.lock().queued -= 1;
                             }
                             _ => {
+                                if let Some(w) = acquire_writer(&shared).await {
+                                    last_write = Some(w);
+                                }
                                 for c in &batch {
                                     if let Err(e) = execute(&hardware, c).await {
                                         tracing::warn!(error = %e, "device write failed");
@@ -489,6 +652,7 @@ async fn writer_task(
                                         last_write = Some(c.clone());
                                     }
                                 }
+                                release_writer(&shared);
                                 if let Some(g) = gap {
                                     next_slot = Instant::now() + g;
                                 }

@@ -422,3 +422,85 @@ impl Dispatcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn ev(n: u8) -> Box<[u8]> {
+        vec![n].into_boxed_slice()
+    }
+
+    #[test]
+    fn polling_keeps_order_and_reports_timeout_and_closed() {
+        let d = Dispatcher::start().unwrap();
+        let sink = EventSink::new(Arc::clone(&d), None);
+        assert_eq!(sink.next(0).unwrap_err(), haptix_status::Timeout);
+        for n in 0..5 {
+            sink.push(ev(n));
+        }
+        for n in 0..5 {
+            assert_eq!(&*sink.next(0).unwrap(), &[n]);
+        }
+        sink.push(ev(9));
+        sink.close();
+        sink.push(ev(10)); // ignored after close
+        assert_eq!(&*sink.next(10).unwrap(), &[9]);
+        assert_eq!(sink.next(10).unwrap_err(), haptix_status::Closed);
+        d.stop();
+    }
+
+    #[test]
+    fn bounded_sinks_count_what_they_drop() {
+        let d = Dispatcher::start().unwrap();
+        let sink = EventSink::new(Arc::clone(&d), Some(2));
+        for n in 0..5 {
+            sink.push(ev(n));
+        }
+        assert_eq!(sink.take_dropped(), 3);
+        assert_eq!(sink.take_dropped(), 0);
+        d.stop();
+    }
+
+    static SEEN: parking_lot::Mutex<Vec<u8>> = parking_lot::Mutex::new(Vec::new());
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" fn record(_: *mut c_void, event: *const u8, len: usize) {
+        // SAFETY: the dispatcher passes a valid slice for the duration of the call.
+        let bytes = unsafe { std::slice::from_raw_parts(event, len) };
+        SEEN.lock().extend_from_slice(bytes);
+    }
+
+    unsafe extern "C" fn release(_: *mut c_void) {
+        RELEASED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn callbacks_get_queued_and_new_events_in_order_and_release_once() {
+        let d = Dispatcher::start().unwrap();
+        let sink = EventSink::new(Arc::clone(&d), None);
+        sink.push(ev(1));
+        sink.push(ev(2));
+        let reg = Registration::new(Callback::Event(record), std::ptr::null_mut(), Some(release));
+        sink.set_callback(Some(reg));
+        for n in 3..=50 {
+            sink.push(ev(n));
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while SEEN.lock().len() < 50 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(*SEEN.lock(), (1..=50).collect::<Vec<u8>>());
+        assert_eq!(
+            sink.next(0).unwrap_err(),
+            haptix_status::ErrorInvalidArgument
+        );
+        sink.free();
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 1);
+        sink.push(ev(99));
+        d.stop();
+        assert_eq!(SEEN.lock().len(), 50);
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 1);
+    }
+}

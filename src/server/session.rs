@@ -6,6 +6,7 @@
 //! arrival order. Input reads run as separate tasks so a slow device does not hold up others.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,16 +56,66 @@ pub struct SessionOptions {
     pub max_ping_time: u32,
 }
 
+/// What a transport in the same process needs to answer output commands on its own thread.
+#[derive(Debug)]
+struct Inline {
+    dm: DeviceManager,
+    /// The session is connected with spec v4 and accepts commands.
+    open: AtomicBool,
+    /// Items passed to the session task and not yet handled by it.
+    queued: AtomicUsize,
+}
+
 /// The handle a transport uses to feed a session.
 #[derive(Debug, Clone)]
 pub struct SessionHandle {
     tx: mpsc::UnboundedSender<Incoming>,
+    inline: Arc<Inline>,
 }
 
 impl SessionHandle {
     /// Passes something to the session. Returns false when the session has ended.
     pub fn send(&self, incoming: Incoming) -> bool {
-        self.tx.send(incoming).is_ok()
+        self.inline.queued.fetch_add(1, Ordering::SeqCst);
+        if self.tx.send(incoming).is_ok() {
+            true
+        } else {
+            self.inline.queued.fetch_sub(1, Ordering::SeqCst);
+            false
+        }
+    }
+
+    /// Handles a v4 `OutputCmd` on the calling thread and returns its reply, exactly as the
+    /// session task would, when that cannot reorder it: the session is connected with spec v4
+    /// and has nothing of this connection still to handle. Otherwise (or for another message)
+    /// returns `None`, and the message must go through [`SessionHandle::send`].
+    ///
+    /// This spares in-process clients (the C ABI's embedded server) a thread hop per command.
+    pub fn try_output_inline(&self, message: &ClientMessage) -> Option<ServerMessage> {
+        let ClientMessage::OutputCmd {
+            id,
+            device_index,
+            feature_index,
+            command,
+        } = message
+        else {
+            return None;
+        };
+        if !self.inline.open.load(Ordering::SeqCst)
+            || self.inline.queued.load(Ordering::SeqCst) != 0
+        {
+            return None;
+        }
+        let result = self
+            .inline
+            .dm
+            .device(*device_index)
+            .and_then(|d| d.check_output(*feature_index, command).map(|a| (d, a)))
+            .and_then(|(d, a)| d.output(vec![a]));
+        Some(match result {
+            Ok(()) => ServerMessage::Ok { id: *id },
+            Err(e) => device_error(*id, &e),
+        })
     }
 
     /// True when the session has ended.
@@ -83,6 +134,7 @@ enum State {
 
 struct Session {
     dm: DeviceManager,
+    inline: Arc<Inline>,
     options: SessionOptions,
     out: mpsc::UnboundedSender<Outgoing>,
     state: State,
@@ -105,7 +157,13 @@ pub fn start_session(
 ) -> (SessionHandle, mpsc::UnboundedReceiver<Outgoing>) {
     let (in_tx, in_rx) = mpsc::unbounded_channel();
     let (out_tx, out_rx) = mpsc::unbounded_channel();
+    let inline = Arc::new(Inline {
+        dm: dm.clone(),
+        open: AtomicBool::new(false),
+        queued: AtomicUsize::new(0),
+    });
     let session = Session {
+        inline: Arc::clone(&inline),
         dm,
         options,
         out: out_tx,
@@ -117,7 +175,7 @@ pub fn start_session(
         frame_outputs: None,
     };
     tokio::spawn(session.run(in_rx));
-    (SessionHandle { tx: in_tx }, out_rx)
+    (SessionHandle { tx: in_tx, inline }, out_rx)
 }
 
 fn device_error(id: MessageId, e: &DeviceError) -> ServerMessage {
@@ -149,8 +207,14 @@ impl Session {
                         self.disconnect().await;
                         break;
                     }
-                    Some(Incoming::Frame(text)) => self.on_frame(&text).await,
-                    Some(Incoming::Message(m)) => self.on_message(m).await,
+                    Some(Incoming::Frame(text)) => {
+                        self.on_frame(&text).await;
+                        self.inline.queued.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    Some(Incoming::Message(m)) => {
+                        self.on_message(m).await;
+                        self.inline.queued.fetch_sub(1, Ordering::SeqCst);
+                    }
                 },
                 ev = recv_event(&mut self.events) => match ev {
                     Some(ev) => self.on_device_event(ev),
@@ -162,6 +226,7 @@ impl Session {
                 break;
             }
         }
+        self.inline.open.store(false, Ordering::SeqCst);
     }
 
     async fn on_frame(&mut self, text: &str) {
@@ -299,6 +364,9 @@ impl Session {
         tracing::info!(version = %version, "client connected");
         tracing::debug!(client = %client_name, "client name");
         self.state = State::Connected(version);
+        self.inline
+            .open
+            .store(version == SpecVersion::V4, Ordering::SeqCst);
         self.events = Some(self.dm.subscribe());
         if self.options.max_ping_time > 0 {
             self.ping_deadline =
@@ -315,6 +383,7 @@ impl Session {
         tracing::warn!("client ping timed out; stopping every device");
         self.ping_deadline = None;
         self.state = State::PingedOut;
+        self.inline.open.store(false, Ordering::SeqCst);
         self.events = None;
         let _ = self.dm.stop_scanning().await;
         self.dm.stop_all(true, true).await;
@@ -331,6 +400,7 @@ impl Session {
     }
 
     async fn disconnect(&mut self) {
+        self.inline.open.store(false, Ordering::SeqCst);
         if matches!(self.state, State::Connected(_)) {
             tracing::info!("client disconnected; stopping scanning and every device");
             let _ = self.dm.stop_scanning().await;
