@@ -508,3 +508,31 @@ fn log_records_reach_the_context_queue() {
         haptix_context_free(ctx);
     }
 }
+
+#[test]
+fn a_requested_disconnect_ends_the_stream_without_an_error() {
+    let ctx = hush_context();
+    let c = client(ctx);
+    let id = send(c, request::Kind::Disconnect(proto::Disconnect {}));
+    assert_eq!(response(c, id).status, 0);
+    let gone = wait_for(c, |ev| match &ev.kind {
+        Some(event::Kind::Disconnected(d)) => Some(d.clone()),
+        _ => None,
+    });
+    assert_eq!(gone.status, 0, "{}", gone.reason);
+    assert_eq!(next(c, 100).unwrap_err(), haptix_status::Closed);
+    let ping = proto::Request {
+        id: 0,
+        kind: Some(request::Kind::Ping(proto::Ping {})),
+    }
+    .encode_to_vec();
+    // SAFETY: handles from this test.
+    unsafe {
+        assert_eq!(
+            haptix_client_send(c, ping.as_ptr(), ping.len(), ptr::null_mut()),
+            haptix_status::Closed
+        );
+        haptix_client_free(c);
+        haptix_context_free(ctx);
+    }
+}

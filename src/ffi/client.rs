@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::future::Future;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use futures::FutureExt;
@@ -68,6 +68,8 @@ pub(crate) struct ClientInner {
     next_auto_id: AtomicU64,
     /// Devices announced to the host, so each is announced once.
     announced: Mutex<BTreeSet<u32>>,
+    /// The application asked to disconnect: the end of the connection is not an error.
+    disconnecting: AtomicBool,
 }
 
 impl HandleKind for ClientInner {
@@ -105,7 +107,10 @@ impl ClientInner {
 
     /// Answers request `id`, once: later answers for the same id are ignored.
     fn respond(&self, id: u64, outcome: Outcome) {
-        if !self.pending.lock().remove(&id) {
+        // The pending lock is held until the event is queued, so that `finish` cannot close
+        // the stream between the two (the response always precedes `Disconnected`).
+        let mut pending = self.pending.lock();
+        if !pending.remove(&id) {
             return;
         }
         let response = match outcome {
@@ -122,6 +127,7 @@ impl ClientInner {
         };
         self.sink
             .push(encode(id, proto::event::Kind::Response(response)));
+        drop(pending);
     }
 
     /// Ends the connection's event stream: cancels every unanswered request, reports
@@ -132,26 +138,24 @@ impl ClientInner {
             return;
         }
         drop(previous);
-        let ids: Vec<u64> = {
-            let pending = self.pending.lock();
-            let mut ids: Vec<u64> = pending.iter().copied().collect();
-            ids.sort_unstable();
-            ids
-        };
+        let mut pending = self.pending.lock();
+        let mut ids: Vec<u64> = pending.drain().collect();
+        ids.sort_unstable();
         for id in ids {
-            self.respond(
-                id,
-                Err(Failure::new(
-                    haptix_status::ErrorCancelled,
-                    format!("the connection ended before the request completed: {reason}"),
-                )),
-            );
+            let response = proto::Response {
+                status: haptix_status::ErrorCancelled.code(),
+                message: format!("the connection ended before the request completed: {reason}"),
+                result: None,
+            };
+            self.sink
+                .push(encode(id, proto::event::Kind::Response(response)));
         }
         self.emit(proto::event::Kind::Disconnected(proto::Disconnected {
             reason: reason.to_string(),
             status: status.code(),
         }));
         self.sink.close();
+        drop(pending);
     }
 
     /// Context shutdown: end the connection (the server stops the devices).
@@ -205,10 +209,14 @@ impl ClientInner {
                 }));
             }
             ClientEvent::Disconnected => {
-                self.finish(
-                    "the server closed the connection",
-                    haptix_status::ErrorNotConnected,
-                );
+                if self.disconnecting.load(Ordering::SeqCst) {
+                    self.finish("disconnected by the application", haptix_status::Ok);
+                } else {
+                    self.finish(
+                        "the server closed the connection",
+                        haptix_status::ErrorNotConnected,
+                    );
+                }
                 return false;
             }
         }
@@ -232,7 +240,11 @@ impl ClientInner {
                     return;
                 }
             }
-            inner.finish("the connection ended", haptix_status::ErrorNotConnected);
+            if inner.disconnecting.load(Ordering::SeqCst) {
+                inner.finish("disconnected by the application", haptix_status::Ok);
+            } else {
+                inner.finish("the connection ended", haptix_status::ErrorNotConnected);
+            }
         });
         let mut connection = self.connection.lock();
         let queued =
@@ -314,6 +326,7 @@ impl ClientInner {
                 c.ping().await.map(|()| None).map_err(Failure::from)
             }),
             Kind::Disconnect(_) => {
+                self.disconnecting.store(true, Ordering::SeqCst);
                 self.respond(id, Ok(None));
                 let inner = Arc::clone(self);
                 self.context.handle.spawn(async move {
@@ -483,31 +496,63 @@ impl ClientInner {
 
     /// Accepts one decoded request.
     fn submit(self: &Arc<Self>, id: u64, kind: Kind) -> Result<(), Failure> {
+        // The id is registered under the connection lock, so a concurrent `finish` either
+        // refuses the request (CLOSED) or cancels it: it is answered exactly once either way.
         let client = {
             let mut connection = self.connection.lock();
+            if matches!(*connection, Connection::Ended) {
+                return Err(Failure::new(
+                    haptix_status::Closed,
+                    "the client is disconnected",
+                ));
+            }
+            if !self.pending.lock().insert(id) {
+                return Err(invalid(format!("request id {id} is still in flight")));
+            }
             match &mut *connection {
-                Connection::Ended => {
-                    return Err(Failure::new(
-                        haptix_status::Closed,
-                        "the client is disconnected",
-                    ))
-                }
                 Connection::Connecting(queue) => {
-                    if !self.pending.lock().insert(id) {
-                        return Err(invalid(format!("request id {id} is still in flight")));
-                    }
                     queue.push_back((id, kind));
                     return Ok(());
                 }
                 Connection::Connected(client) => client.clone(),
+                Connection::Ended => return Ok(()),
             }
         };
-        if !self.pending.lock().insert(id) {
-            return Err(invalid(format!("request id {id} is still in flight")));
-        }
         self.execute(&client, id, kind);
         Ok(())
     }
+}
+
+/// Checks what can be checked without the connection (enum values), so that such mistakes
+/// are refused by `haptix_client_send` itself.
+fn validate(kind: &Kind) -> Result<(), Failure> {
+    match kind {
+        Kind::Output(o) => {
+            convert::output_type_in(o.output_type)?;
+            if o.value.is_none() {
+                return Err(invalid("an Output request needs a level or steps"));
+            }
+        }
+        Kind::Input(i) => {
+            convert::input_type_in(i.input_type)?;
+            convert::input_command_in(i.command)?;
+        }
+        Kind::AddSimulatedDevice(a) if a.device.is_none() => {
+            return Err(invalid("AddSimulatedDevice needs a device"));
+        }
+        Kind::StartScanning(_)
+        | Kind::StopScanning(_)
+        | Kind::RequestDeviceList(_)
+        | Kind::StopDevice(_)
+        | Kind::StopAll(_)
+        | Kind::Ping(_)
+        | Kind::Disconnect(_)
+        | Kind::AddSimulatedDevice(_)
+        | Kind::RemoveSimulatedDevice(_)
+        | Kind::InjectNotification(_)
+        | Kind::TakeWrites(_) => {}
+    }
+    Ok(())
 }
 
 fn decode_request(bytes: &[u8]) -> Result<proto::Request, Failure> {
@@ -586,6 +631,7 @@ pub unsafe extern "C" fn haptix_client_new(
                 pending: Mutex::new(HashSet::new()),
                 next_auto_id: AtomicU64::new(AUTO_ID_BASE),
                 announced: Mutex::new(BTreeSet::new()),
+                disconnecting: AtomicBool::new(false),
             });
             let handle = handles::insert(Arc::clone(&inner))?;
             ctx.adopt(handle as usize);
@@ -652,6 +698,7 @@ pub unsafe extern "C" fn haptix_client_send(
             let kind = request
                 .kind
                 .ok_or_else(|| invalid("the Request has no kind (empty or unknown request)"))?;
+            validate(&kind)?;
             let id = match request.id {
                 0 => inner.next_auto_id.fetch_add(1, Ordering::Relaxed),
                 id if id >= AUTO_ID_BASE => {

@@ -231,15 +231,23 @@ impl EventSink {
         drop(old);
     }
 
-    /// Sets (or removes) the wake-up notifier.
+    /// Sets (or removes) the wake-up notifier. When events are already waiting, it is called
+    /// once right away.
     pub(crate) fn set_wakeup(self: &Arc<Self>, registration: Option<Arc<Registration>>) {
-        let old = {
+        let (old, wake) = {
             let mut st = self.state.lock();
             if st.freed {
                 return;
             }
-            std::mem::replace(&mut st.wakeup, registration)
+            let wake = registration.is_some() && !st.queue.is_empty();
+            if wake {
+                st.in_dispatch += 1;
+            }
+            (std::mem::replace(&mut st.wakeup, registration), wake)
         };
+        if wake {
+            self.dispatcher.submit(Job::Wake(Arc::clone(self)));
+        }
         drop(old);
     }
 
@@ -272,7 +280,7 @@ impl EventSink {
     }
 
     /// Dispatcher side: delivers one event.
-    fn deliver(&self, event: Box<[u8]>) {
+    fn deliver(self: &Arc<Self>, event: Box<[u8]>) {
         let registration = {
             let mut st = self.state.lock();
             st.in_dispatch = st.in_dispatch.saturating_sub(1);
@@ -286,10 +294,18 @@ impl EventSink {
                 }
                 None => {
                     // the callback was removed after this event was routed here: keep order
-                    // by queueing it for polling
+                    // by queueing it for polling, and wake a poller as `push` would
+                    let was_empty = st.queue.is_empty();
                     st.queue.push_back(event);
+                    let wake = was_empty && st.wakeup.is_some();
+                    if wake {
+                        st.in_dispatch += 1;
+                    }
                     drop(st);
                     self.cond.notify_one();
+                    if wake {
+                        self.dispatcher.submit(Job::Wake(Arc::clone(self)));
+                    }
                     return;
                 }
             }
