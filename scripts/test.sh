@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
-# integration and conformance tests, and the Python interop suite against the real PyPI
-# `buttplug` client. Installs what it needs (idempotently): a Python venv under .venv.
+# integration and conformance tests (including the C ABI and the header check), the C tests
+# under valgrind, the Python binding's suite, and the Python interop suite against the real PyPI
+# `buttplug` client. Installs what it needs (idempotently): python3-venv and valgrind from apt
+# when missing, and a Python venv under .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "== cargo build"
-cargo build --bins
+cargo build --bins --lib
 echo "== cargo test"
 cargo test --all-targets
 echo "== conformance vectors"
@@ -28,3 +30,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 HAPTIX_BIN="$PWD/target/debug/haptix" .venv/bin/python -m pytest -q tests/interop
+
+echo "== C tests under valgrind (tests/c against target/debug/libhaptix)"
+scripts/c-tests.sh target/debug
+
+echo "== Python binding (bindings/python against target/debug/libhaptix)"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check './bindings/python[test]'
+HAPTIX_LIBRARY="$PWD/target/debug/libhaptix.so" .venv/bin/python -m pytest -q bindings/python/tests

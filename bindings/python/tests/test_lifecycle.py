@@ -1,0 +1,209 @@
+"""Disposal: idempotent, safe with requests in flight, finalizers, and threads."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gc
+import threading
+import time
+
+import pytest
+
+import haptix
+from haptix import _lifecycle
+from haptix.v1 import request_pb2
+
+
+def pump_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "haptix-client-events")
+
+
+def test_dispose_is_idempotent() -> None:
+    context = haptix.Context(simulated_devices=["LVS-Hush"])
+    client = haptix.Client.connect_embedded(context)
+    server = haptix.Server(context)
+    client.close()
+    client.close()
+    assert client.closed
+    with pytest.raises(haptix.Closed):
+        client.ping()
+    with pytest.raises(haptix.Closed):
+        client.start_scanning()
+    server.close()
+    server.close()
+    context.close()
+    context.close()
+    assert context.closed
+    with pytest.raises(haptix.Closed):
+        haptix.Client.connect_embedded(context)
+    with pytest.raises(haptix.Closed):
+        context.shutdown()
+
+
+def test_context_close_closes_its_clients(context: haptix.Context) -> None:
+    client = haptix.Client.connect_embedded(context)
+    other = haptix.Client.connect_embedded(context, name="second")
+    context.close()
+    assert client.closed and other.closed
+    with pytest.raises(haptix.Closed):
+        client.ping()
+    client.close()
+
+
+def test_shutdown_then_close(context: haptix.Context, client: haptix.Client) -> None:
+    context.shutdown(timeout=5)
+    with pytest.raises(haptix.Closed):  # ShutDown or Closed, both are Closed
+        client.ping()
+    # The event stream ends once the context is down.
+    list(client.events(timeout=5))
+    with pytest.raises(haptix.Closed):
+        client.next_event(timeout=1)
+
+
+def test_dispose_during_a_pending_request(client: haptix.Client, device: haptix.Device) -> None:
+    # A battery read takes a round trip through the simulated toy; close the client under it.
+    request = request_pb2.Request(
+        input=request_pb2.Input(device_index=device.index, input_type=1, command=1)
+    )
+    futures = [client.send(request) for _ in range(5)]
+    blocked: "concurrent.futures.Future[object]" = concurrent.futures.Future()
+
+    def read_in_thread() -> None:
+        try:
+            blocked.set_result(device.battery())
+        except BaseException as e:
+            blocked.set_exception(e)
+
+    thread = threading.Thread(target=read_in_thread)
+    thread.start()
+    client.close()
+    for future in futures + [blocked]:
+        try:
+            result = future.result(timeout=10)
+        except haptix.HaptixError as e:
+            assert e.status != haptix.Status.OK
+        else:
+            assert result is not None
+    thread.join(10)
+    assert not thread.is_alive()
+    assert pump_threads() == 0
+
+
+def test_context_close_during_a_pending_request(
+    context: haptix.Context, client: haptix.Client, device: haptix.Device
+) -> None:
+    futures = [client.send(request_pb2.Request(ping=request_pb2.Ping())) for _ in range(20)]
+    context.close()
+    for future in futures:
+        try:
+            future.result(timeout=10)
+        except haptix.HaptixError:
+            pass
+
+
+def test_finalizers_release_dropped_objects() -> None:
+    baseline = threading.active_count()
+    for i in range(12):
+        context = haptix.Context(simulated_devices=["LVS-Hush"])
+        client = haptix.Client.connect_embedded(context, name=f"dropped {i}")
+        if i % 3 == 0:
+            client.start_scanning()
+            client.wait_for_device(timeout=10).vibrate(0.2)
+        if i % 4 == 1:
+            haptix.Server(context)  # dropped right away
+        # No close(): drop the last references (a device keeps only the client's core).
+        del context, client
+    for _ in range(3):
+        gc.collect()
+        assert _lifecycle.reaper.drain(timeout=30)
+    assert _lifecycle.live_count() == 0
+    deadline = time.monotonic() + 10
+    while pump_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pump_threads() == 0
+    # Library threads of freed contexts are gone too (allow the reaper and some slack).
+    deadline = time.monotonic() + 10
+    while threading.active_count() > baseline + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= baseline + 1
+
+
+def test_client_kept_alive_without_its_context_object() -> None:
+    client = haptix.Client.connect_embedded(haptix.Context(simulated_devices=["LVS-Hush"]))
+    gc.collect()
+    client.start_scanning()
+    assert client.wait_for_device(timeout=10).name == "Lovense Hush"
+    context = client.context
+    client.close()
+    context.close()
+
+
+def test_many_contexts_in_sequence() -> None:
+    for _ in range(10):
+        with haptix.Context() as context:
+            with haptix.Client.connect_embedded(context) as client:
+                client.ping()
+
+
+def test_close_from_the_event_thread(client: haptix.Client) -> None:
+    # Futures complete on the client's event thread; close the client from there.
+    closed_on = []
+    future = client._core.device_future(lambda d: True)
+
+    def close_it(_: object) -> None:
+        client.close()
+        closed_on.append(threading.current_thread().name)
+
+    future.add_done_callback(close_it)
+    client.start_scanning()
+    deadline = time.monotonic() + 10
+    while not closed_on and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert closed_on == ["haptix-client-events"]
+    assert client.closed
+    deadline = time.monotonic() + 5
+    while pump_threads() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pump_threads() == 0
+
+
+def test_events_from_several_threads(client: haptix.Client) -> None:
+    count = 12
+    for i in range(count):
+        client.add_simulated_device("LVS-Hush", address=f"multi-{i}")
+    # drain Connected first so every reader sees only the device events
+    assert isinstance(client.next_event(timeout=5), haptix.Connected)
+    seen = []
+    lock = threading.Lock()
+
+    def reader() -> None:
+        for event in client.events(timeout=3):
+            with lock:
+                seen.append(event)
+
+    readers = [threading.Thread(target=reader) for _ in range(4)]
+    for r in readers:
+        r.start()
+    client.start_scanning()
+    for r in readers:
+        r.join(30)
+    added = [e.device.index for e in seen if isinstance(e, haptix.DeviceAdded)]
+    # one simulated toy from the fixture context plus the twelve added here
+    assert sorted(added) == list(range(count + 1))
+    assert len(set(id(e) for e in seen)) == len(seen)
+    assert len(client.devices) == count + 1
+    client.stop_scanning()
+
+
+def test_bounded_event_buffer(context: haptix.Context) -> None:
+    with haptix.Client.connect_embedded(context, max_events=2) as client:
+        for i in range(4):
+            client.add_simulated_device("LVS-Hush", address=f"b-{i}")
+        client.start_scanning()
+        deadline = time.monotonic() + 10
+        while len(client.devices) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert client.dropped_events >= 1
+        events = list(client.events(timeout=0.2))
+        assert len(events) <= 2
