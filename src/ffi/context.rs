@@ -299,6 +299,16 @@ impl ContextInner {
     }
 }
 
+impl Drop for ContextInner {
+    fn drop(&mut self) {
+        // Only when the context could not be shut down (freed on a runtime thread): end the
+        // runtime without blocking.
+        if let Some(runtime) = self.runtime.get_mut().take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 fn remaining(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(Instant::now())
 }
