@@ -77,6 +77,13 @@ mod xiuxiuda;
 mod xuanhuan;
 // ---- end of set B ----
 
+// Sets C to G: each file declares its own protocol modules.
+mod set_c;
+mod set_d;
+mod set_e;
+mod set_f;
+mod set_g;
+
 /// Maps protocol names to implementations.
 #[derive(Clone, Default)]
 pub struct ProtocolRegistry {
@@ -165,6 +172,11 @@ impl ProtocolRegistry {
         list.extend(xiuxiuda::factories());
         list.extend(xuanhuan::factories());
         // ---- end of registrations, set B ----
+        list.extend(set_c::factories());
+        list.extend(set_d::factories());
+        list.extend(set_e::factories());
+        list.extend(set_f::factories());
+        list.extend(set_g::factories());
         for p in list {
             r.add(p);
         }
