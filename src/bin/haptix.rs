@@ -5,12 +5,14 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use haptix::client::{Client, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
+use haptix::hwmgr::serial::SerialCommManager;
 use haptix::hwmgr::sim::{describe_bytes, SimDeviceSpec, SimHardware, SimOp};
 use haptix::hwmgr::websocket::WebsocketDeviceManager;
 use haptix::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
@@ -64,6 +66,9 @@ struct ServeArgs {
     /// Accept devices connecting over WebSocket (Intiface Engine's device WebSocket server).
     #[arg(long)]
     use_device_websocket_server: bool,
+    /// Watch the serial ports the device and user configurations name.
+    #[arg(long)]
+    use_serial_port_manager: bool,
     /// Port of the device WebSocket server.
     #[arg(long, value_name = "PORT", default_value_t = 54817)]
     device_websocket_server_port: u16,
@@ -160,6 +165,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     } else {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     };
+    if args.use_serial_port_manager {
+        let manager = SerialCommManager::new(
+            Arc::clone(server.device_manager().config()),
+            server.comm_sender(),
+        );
+        server
+            .add_comm_manager(Arc::new(manager))
+            .map_err(|e| e.to_string())?;
+    }
     let mut device_ws = None;
     if args.use_device_websocket_server {
         let addr = SocketAddr::new(ip, args.device_websocket_server_port);

@@ -21,6 +21,7 @@ use super::proto;
 use super::status::{fail, haptix_status, Failure};
 use super::HAPTIX_ABI_VERSION;
 use crate::device::config::DeviceConfigManager;
+use crate::hwmgr::serial::SerialCommManager;
 use crate::hwmgr::sim::SimDeviceSpec;
 use crate::hwmgr::websocket::WebsocketDeviceManager;
 use crate::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
@@ -114,6 +115,7 @@ impl ContextInner {
     fn create(options: proto::ContextOptions) -> Result<Arc<ContextInner>, Failure> {
         let level = super::log::level_from_proto(options.log_level)?;
         let mut websocket_devices = false;
+        let mut serial = false;
         for &m in &options.comm_managers {
             let manager = proto::CommManager::try_from(m).map_err(|_| {
                 Failure::new(
@@ -130,9 +132,8 @@ impl ContextInner {
                 }
                 proto::CommManager::Simulated => {}
                 proto::CommManager::WebsocketDevices => websocket_devices = true,
-                proto::CommManager::BluetoothLe
-                | proto::CommManager::Serial
-                | proto::CommManager::Hid => {
+                proto::CommManager::Serial => serial = true,
+                proto::CommManager::BluetoothLe | proto::CommManager::Hid => {
                     return Err(Failure::new(
                         haptix_status::ErrorNotSupported,
                         format!(
@@ -203,6 +204,15 @@ impl ContextInner {
                 .map_err(|e| Failure::new(haptix_status::ErrorConnect, e.to_string()))?;
             server
                 .add_comm_manager(manager)
+                .map_err(|e| Failure::from(crate::Error::from(e)))?;
+        }
+        if serial {
+            let manager = SerialCommManager::new(
+                Arc::clone(server.device_manager().config()),
+                server.comm_sender(),
+            );
+            server
+                .add_comm_manager(Arc::new(manager))
                 .map_err(|e| Failure::from(crate::Error::from(e)))?;
         }
         let dispatcher = Dispatcher::start()?;

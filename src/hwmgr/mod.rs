@@ -5,6 +5,7 @@
 //! This layer knows nothing about protocols or the Buttplug message model; it depends only on
 //! `core` types and the configuration's bus specifiers.
 
+pub mod serial;
 pub mod sim;
 pub mod websocket;
 

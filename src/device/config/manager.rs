@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::compact;
 use super::official::{self, configuration_to_json, specifier_to_json, Obj};
-use super::specifier::CommSpecifier;
+use super::specifier::{CommSpecifier, SerialSpecifier};
 use super::user::{self, SimulatedDevice, UserDeviceEntry, UserFile};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition, UserDeviceSettings};
 use crate::error::ConfigError;
@@ -300,6 +300,23 @@ impl DeviceConfigManager {
     /// Adds a user specifier for a protocol; it is consulted before the base specifiers.
     pub fn add_user_specifier(&self, protocol: &str, spec: CommSpecifier) {
         self.user.write().add_specifier(protocol, spec);
+    }
+
+    /// Serial ports named by the database and the user configuration (the shipped database's
+    /// placeholder port `default` excluded), each once, with its line settings.
+    pub fn serial_ports(&self) -> Vec<SerialSpecifier> {
+        let mut out: Vec<SerialSpecifier> = Vec::new();
+        let user = self.user.read();
+        let base = self.protocols.iter().flat_map(|p| p.communication.iter());
+        let extra = user.specifiers.iter().flat_map(|(_, s)| s.iter());
+        for spec in base.chain(extra) {
+            if let CommSpecifier::Serial(s) = spec {
+                if s.port != "default" && !out.iter().any(|o| o.port == s.port) {
+                    out.push(s.clone());
+                }
+            }
+        }
+        out
     }
 
     /// The user specifiers of a protocol.
