@@ -8,6 +8,7 @@
 # the main crate's build directory; benches/compare/Cargo.lock pins the reference crates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh
 
 cargo build --release \
     --manifest-path benches/compare/Cargo.toml \

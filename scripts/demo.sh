@@ -3,7 +3,7 @@
 # (release), installs the Python binding into .venv, and runs bindings/python/examples/demo.py:
 # an embedded server, a simulated Lovense Hush, a short pattern of commands, and what the toy
 # received after each. Needs no hardware. Idempotent; works on a fresh machine with Rust and
-# Python 3 (installs python3-venv when it is missing).
+# Python 3 (scripts/deps.sh installs the system packages the build needs when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +13,7 @@ case "$(uname -s)" in
     *) LIBRARY=libhaptix.so ;;
 esac
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-    echo "== installing python3-venv"
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv >/dev/null
-fi
+scripts/deps.sh
 
 echo "== building the native library (cargo build --release --lib)"
 cargo build --release --lib --quiet

@@ -2,16 +2,12 @@
 # Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
 # integration and conformance tests (including the C ABI and the header check), the C tests
 # under valgrind, the Python binding's suite, and the Python interop suite against the real PyPI
-# `buttplug` client. Installs what it needs (idempotently): python3-venv and valgrind from apt
-# when missing, and a Python venv under .venv.
+# `buttplug` client. Installs what it needs (idempotently): the system packages of
+# scripts/deps.sh and valgrind from apt when missing, and a Python venv under .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-    echo "installing python3-venv"
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv >/dev/null
-fi
+scripts/deps.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -536,3 +536,55 @@ fn a_requested_disconnect_ends_the_stream_without_an_error() {
         haptix_context_free(ctx);
     }
 }
+
+#[test]
+fn missing_buses_are_reported_and_the_others_keep_working() {
+    let ctx = context(&proto::ContextOptions {
+        comm_managers: vec![
+            proto::CommManager::Simulated as i32,
+            proto::CommManager::BluetoothLe as i32,
+            proto::CommManager::Hid as i32,
+            proto::CommManager::Serial as i32,
+        ],
+        simulated_devices: vec![proto::SimulatedDevice {
+            identifier: "LVS-Hush".into(),
+            address: "hush-1".into(),
+        }],
+        log_level: proto::LogLevel::Warn as i32,
+        ..Default::default()
+    });
+    let c = client(ctx);
+    let scan = send(c, request::Kind::StartScanning(proto::StartScanning {}));
+    assert_eq!(response(c, scan).status, 0);
+    let device = device_added(c);
+    assert_eq!(device.name, "Lovense Hush");
+    // this machine has no Bluetooth: a warning says so (a machine with an adapter scans)
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut bluetooth_note = None;
+    while bluetooth_note.is_none() && Instant::now() < deadline {
+        let mut buf = haptix_buffer::EMPTY;
+        // SAFETY: valid handle and out-pointer; freed below.
+        if unsafe { haptix_context_next_event(ctx, 100, &mut buf) } == haptix_status::Ok {
+            // SAFETY: filled by the library.
+            let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
+            // SAFETY: filled by the library.
+            unsafe { haptix_buffer_free(&mut buf) };
+            if let Some(event::Kind::Log(r)) = proto::Event::decode(bytes.as_slice()).unwrap().kind
+            {
+                if r.message.contains("Bluetooth") {
+                    bluetooth_note = Some(r.message);
+                }
+            }
+        }
+    }
+    if let Some(note) = bluetooth_note {
+        assert!(note.contains("Bluetooth unavailable"), "{note}");
+    } else {
+        eprintln!("no Bluetooth warning: this machine seems to have a working adapter");
+    }
+    // SAFETY: handles from this test.
+    unsafe {
+        haptix_client_free(c);
+        haptix_context_free(ctx);
+    }
+}

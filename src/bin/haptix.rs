@@ -68,7 +68,13 @@ struct ServeArgs {
     use_device_websocket_server: bool,
     /// Watch the serial ports the device and user configurations name.
     #[arg(long)]
-    use_serial_port_manager: bool,
+    use_serial: bool,
+    /// Scan for Bluetooth LE devices.
+    #[arg(long)]
+    use_bluetooth_le: bool,
+    /// Watch HID devices the configurations name.
+    #[arg(long)]
+    use_hid: bool,
     /// Port of the device WebSocket server.
     #[arg(long, value_name = "PORT", default_value_t = 54817)]
     device_websocket_server_port: u16,
@@ -165,7 +171,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     } else {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     };
-    if args.use_serial_port_manager {
+    if args.use_serial {
         let manager = SerialCommManager::new(
             Arc::clone(server.device_manager().config()),
             server.comm_sender(),
@@ -173,6 +179,27 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         server
             .add_comm_manager(Arc::new(manager))
             .map_err(|e| e.to_string())?;
+    }
+    if args.use_bluetooth_le {
+        #[cfg(feature = "btle")]
+        server
+            .add_comm_manager(Arc::new(haptix::hwmgr::btle::BtleCommManager::new(
+                server.comm_sender(),
+            )))
+            .map_err(|e| e.to_string())?;
+        #[cfg(not(feature = "btle"))]
+        return Err("this build has no Bluetooth LE support (feature btle)".into());
+    }
+    if args.use_hid {
+        #[cfg(feature = "hid")]
+        server
+            .add_comm_manager(Arc::new(haptix::hwmgr::hid::HidCommManager::new(
+                Arc::clone(server.device_manager().config()),
+                server.comm_sender(),
+            )))
+            .map_err(|e| e.to_string())?;
+        #[cfg(not(feature = "hid"))]
+        return Err("this build has no HID support (feature hid)".into());
     }
     let mut device_ws = None;
     if args.use_device_websocket_server {

@@ -116,6 +116,8 @@ impl ContextInner {
         let level = super::log::level_from_proto(options.log_level)?;
         let mut websocket_devices = false;
         let mut serial = false;
+        let mut btle = false;
+        let mut hid = false;
         for &m in &options.comm_managers {
             let manager = proto::CommManager::try_from(m).map_err(|_| {
                 Failure::new(
@@ -133,6 +135,8 @@ impl ContextInner {
                 proto::CommManager::Simulated => {}
                 proto::CommManager::WebsocketDevices => websocket_devices = true,
                 proto::CommManager::Serial => serial = true,
+                proto::CommManager::BluetoothLe if cfg!(feature = "btle") => btle = true,
+                proto::CommManager::Hid if cfg!(feature = "hid") => hid = true,
                 proto::CommManager::BluetoothLe | proto::CommManager::Hid => {
                     return Err(Failure::new(
                         haptix_status::ErrorNotSupported,
@@ -213,6 +217,27 @@ impl ContextInner {
             );
             server
                 .add_comm_manager(Arc::new(manager))
+                .map_err(|e| Failure::from(crate::Error::from(e)))?;
+        }
+        let config = Arc::clone(server.device_manager().config());
+        let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
+        #[cfg(feature = "btle")]
+        if btle {
+            managers.push(Arc::new(crate::hwmgr::btle::BtleCommManager::new(
+                server.comm_sender(),
+            )));
+        }
+        #[cfg(feature = "hid")]
+        if hid {
+            managers.push(Arc::new(crate::hwmgr::hid::HidCommManager::new(
+                Arc::clone(&config),
+                server.comm_sender(),
+            )));
+        }
+        let _ = (btle, hid, &config);
+        for manager in managers {
+            server
+                .add_comm_manager(manager)
                 .map_err(|e| Failure::from(crate::Error::from(e)))?;
         }
         let dispatcher = Dispatcher::start()?;

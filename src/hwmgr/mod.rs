@@ -5,6 +5,10 @@
 //! This layer knows nothing about protocols or the Buttplug message model; it depends only on
 //! `core` types and the configuration's bus specifiers.
 
+#[cfg(feature = "btle")]
+pub mod btle;
+#[cfg(feature = "hid")]
+pub mod hid;
 pub mod serial;
 pub mod sim;
 pub mod websocket;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::compact;
 use super::official::{self, configuration_to_json, specifier_to_json, Obj};
-use super::specifier::{CommSpecifier, SerialSpecifier};
+use super::specifier::{CommSpecifier, SerialSpecifier, VidPid};
 use super::user::{self, SimulatedDevice, UserDeviceEntry, UserFile};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition, UserDeviceSettings};
 use crate::error::ConfigError;
@@ -313,6 +313,25 @@ impl DeviceConfigManager {
             if let CommSpecifier::Serial(s) = spec {
                 if s.port != "default" && !out.iter().any(|o| o.port == s.port) {
                     out.push(s.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Vendor/product id pairs of HID devices named by the database and the user
+    /// configuration, each once.
+    pub fn hid_ids(&self) -> Vec<VidPid> {
+        let mut out: Vec<VidPid> = Vec::new();
+        let user = self.user.read();
+        let base = self.protocols.iter().flat_map(|p| p.communication.iter());
+        let extra = user.specifiers.iter().flat_map(|(_, s)| s.iter());
+        for spec in base.chain(extra) {
+            if let CommSpecifier::Hid(ids) = spec {
+                for id in ids {
+                    if !out.contains(id) {
+                        out.push(*id);
+                    }
                 }
             }
         }

@@ -173,10 +173,24 @@ fn btle_matches(a: &BtleSpecifier, b: &BtleSpecifier) -> bool {
                 .any(|y| manufacturer_matches(x, y))
         })
         || a.advertised_services.iter().any(|x| {
-            b.advertised_services
-                .iter()
-                .any(|y| x.eq_ignore_ascii_case(y))
+            let x = uuid_key(x);
+            b.advertised_services.iter().any(|y| uuid_key(y) == x)
         })
+}
+
+/// A UUID as a comparable key: 32 lower-case hex digits without hyphens; 16- and 32-bit short
+/// forms are expanded with the Bluetooth base UUID.
+pub fn uuid_key(text: &str) -> String {
+    let hex: String = text
+        .chars()
+        .filter(|c| *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match hex.len() {
+        4 => format!("0000{hex}00001000800000805f9b34fb"),
+        8 => format!("{hex}00001000800000805f9b34fb"),
+        _ => hex,
+    }
 }
 
 #[cfg(test)]
