@@ -1,0 +1,156 @@
+//! MyMuse Link Plus: 8-byte frames on `tx`, written without response. Running at level 1–3
+//! (slow, medium, fast) is `AA 55 06 01 01 01 <level> FF`; off is `AA 55 06 AA 00 00 00 00`.
+//! The configured range 0–3 maps one to one onto off and the three levels. At connection the
+//! toy gives a short pulse (level 1, then off 200 ms later) to show it is under control.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory, ProtocolHandler};
+use crate::device::protocols::kit::{mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+use crate::hwmgr::Hardware;
+
+const NAME: &str = "mymuselinkplus";
+
+/// Highest intensity level (fast).
+const MAX_LEVEL: i32 = 3;
+
+/// Length of the start-up pulse.
+const PULSE: Duration = Duration::from_millis(200);
+
+/// The frame that switches the motor off.
+const OFF: [u8; 8] = [0xaa, 0x55, 0x06, 0xaa, 0x00, 0x00, 0x00, 0x00];
+
+/// The frame for a level 1..=3.
+fn running(level: u8) -> Vec<u8> {
+    vec![0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, level, 0xff]
+}
+
+/// The frame for a device value 0..=3.
+fn frame(value: i32) -> Result<Vec<u8>, DeviceError> {
+    match u8::try_from(value) {
+        Ok(0) => Ok(OFF.to_vec()),
+        Ok(level) if i32::from(level) <= MAX_LEVEL => Ok(running(level)),
+        _ => Err(DeviceError::protocol(
+            NAME,
+            format!("level {value} is outside 0..={MAX_LEVEL}"),
+        )),
+    }
+}
+
+struct MyMuseLinkPlus {
+    inner: Arc<PerFeature>,
+}
+
+#[async_trait]
+impl ProtocolFactory for MyMuseLinkPlus {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        hardware.write(Endpoint::Tx, &running(1), false).await?;
+        tokio::time::sleep(PULSE).await;
+        hardware.write(Endpoint::Tx, &OFF, false).await?;
+        self.inner.initialize(hardware, definition).await
+    }
+}
+
+/// The factory registered as `mymuselinkplus`.
+pub fn factory() -> Arc<dyn ProtocolFactory> {
+    Arc::new(MyMuseLinkPlus {
+        inner: PerFeature::new(NAME, encode),
+    })
+}
+
+fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    if a.kind != OutputType::Vibrate {
+        return Err(unsupported(NAME, a));
+    }
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        frame(a.value)?,
+        mask(a.feature),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::protocols::testkit_a::*;
+
+    #[test]
+    fn frames() {
+        let d = def(&[(0, &[(OutputType::Vibrate, 0, 3)], false)]);
+        let e = |v| writes(&encode(&act(0, OutputType::Vibrate, v), &d).unwrap());
+        assert_eq!(
+            e(1),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, 0x01, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(2),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, 0x02, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(3),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, 0x03, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(0),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x55, 0x06, 0xaa, 0, 0, 0, 0],
+                false
+            )]
+        );
+        assert!(encode(&act(0, OutputType::Vibrate, 4), &d).is_err());
+        assert!(encode(&act(0, OutputType::Vibrate, -1), &d).is_err());
+        assert!(encode(&act(0, OutputType::Rotate, 1), &d).is_err());
+    }
+
+    #[tokio::test]
+    async fn start_up_pulse() {
+        let f = factory();
+        let (sim, hw) = connect(spec("MM Massager", &[Endpoint::Tx])).await;
+        let d = def(&[(0, &[(OutputType::Vibrate, 0, 3)], false)]);
+        let _h = init(&*f, &hw, &d).await;
+        assert_eq!(
+            next(&sim).await,
+            Some(w(
+                Endpoint::Tx,
+                &[0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, 0x01, 0xff],
+                false
+            ))
+        );
+        assert_eq!(
+            next(&sim).await,
+            Some(w(
+                Endpoint::Tx,
+                &[0xaa, 0x55, 0x06, 0xaa, 0, 0, 0, 0],
+                false
+            ))
+        );
+        assert!(sim.take_ops().is_empty());
+    }
+}
