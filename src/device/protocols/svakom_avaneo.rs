@@ -1,0 +1,87 @@
+//! Svakom Ava Neo (`svakom-avaneo`).
+//!
+//! Vibration and the oscillating head both take the frame `55 03 00 00 <on> <level>` on `tx`
+//! (without response), `<on>` being 1 while the level is non-zero. The current reference sends the
+//! same frame for both outputs (it dropped an older per-mode byte), and so does this handler.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "svakom-avaneo";
+
+/// The factory registered as `svakom-avaneo`.
+pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+    PerFeature::new(NAME, encode)
+}
+
+fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    if !matches!(a.kind, OutputType::Vibrate | OutputType::Oscillate) {
+        return Err(unsupported(NAME, a));
+    }
+    let level = byte(NAME, a.value)?;
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        vec![0x55, 0x03, 0x00, 0x00, u8::from(level != 0), level],
+        mask(a.feature),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::types::OutputType::*;
+    use crate::device::protocol::KeepAlive;
+    use crate::device::protocols::testkit_a::*;
+
+    fn ava() -> DeviceDefinition {
+        def(&[
+            (0, &[(Vibrate, 0, 10)], false),
+            (1, &[(Oscillate, 0, 1)], false),
+        ])
+    }
+
+    #[test]
+    fn frames() {
+        let d = ava();
+        let e = |f, k, v| writes(&encode(&act(f, k, v), &d).unwrap());
+        assert_eq!(
+            e(0, Vibrate, 10),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x0a],
+                false
+            )]
+        );
+        assert_eq!(
+            e(0, Vibrate, 0),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            e(1, Oscillate, 1),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x01],
+                false
+            )]
+        );
+        assert!(encode(&act(0, Rotate, 1), &d).is_err());
+        assert!(encode(&act(0, Vibrate, 256), &d).is_err());
+    }
+
+    #[tokio::test]
+    async fn no_setup() {
+        let (sim, hw) = connect(spec("Ava Neo", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = init(&*factory(), &hw, &ava()).await;
+        assert!(sim.take_ops().is_empty());
+        assert_eq!(h.keepalive(), KeepAlive::RepeatLastIfRequired);
+    }
+}

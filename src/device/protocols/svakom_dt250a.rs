@@ -1,0 +1,98 @@
+//! Svakom DT250A (`svakom-dt250a`, Coleur Dor DT250A).
+//!
+//! Frames are `55 <function> 00 00 <on> <level>` on `tx` (without response), `<on>` being 1 while
+//! the level is non-zero: function 3 for either vibrator, function 8 for the suction pump. As in
+//! the current reference, both vibrators share function 3.
+
+use std::sync::Arc;
+
+use crate::core::types::{Endpoint, OutputType};
+use crate::device::definition::DeviceDefinition;
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
+use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::error::DeviceError;
+
+const NAME: &str = "svakom-dt250a";
+
+/// The factory registered as `svakom-dt250a`.
+pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+    PerFeature::new(NAME, encode)
+}
+
+fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    let function = match a.kind {
+        OutputType::Vibrate => 0x03,
+        OutputType::Constrict => 0x08,
+        _ => return Err(unsupported(NAME, a)),
+    };
+    let level = byte(NAME, a.value)?;
+    Ok(vec![HwCommand::write(
+        Endpoint::Tx,
+        vec![0x55, function, 0x00, 0x00, u8::from(level != 0), level],
+        mask(a.feature),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::types::OutputType::*;
+    use crate::device::protocol::KeepAlive;
+    use crate::device::protocols::testkit_a::*;
+
+    fn dt250a() -> DeviceDefinition {
+        def(&[
+            (0, &[(Vibrate, 0, 3)], false),
+            (1, &[(Vibrate, 0, 3)], false),
+            (2, &[(Constrict, 0, 2)], false),
+        ])
+    }
+
+    #[test]
+    fn frames() {
+        let d = dt250a();
+        let e = |f, k, v| writes(&encode(&act(f, k, v), &d).unwrap());
+        assert_eq!(
+            e(0, Vibrate, 3),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x03],
+                false
+            )]
+        );
+        assert_eq!(
+            e(1, Vibrate, 0),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            e(2, Constrict, 2),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x08, 0x00, 0x00, 0x01, 0x02],
+                false
+            )]
+        );
+        assert_eq!(
+            e(2, Constrict, 0),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x08, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert!(encode(&act(0, Oscillate, 1), &d).is_err());
+        assert!(encode(&act(2, Constrict, 256), &d).is_err());
+    }
+
+    #[tokio::test]
+    async fn no_setup() {
+        let (sim, hw) = connect(spec("DT250A", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = init(&*factory(), &hw, &dt250a()).await;
+        assert!(sim.take_ops().is_empty());
+        assert_eq!(h.keepalive(), KeepAlive::RepeatLastIfRequired);
+    }
+}
