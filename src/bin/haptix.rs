@@ -33,6 +33,17 @@ struct Cli {
 enum Command {
     /// Run a Buttplug WebSocket server (accepts Intiface Engine's command-line flags).
     Serve(ServeArgs),
+    /// List every protocol and device definition of the device database, with whether this
+    /// build supports it.
+    Devices {
+        /// An official device configuration file (format 4 or 5) instead of the built-in
+        /// database.
+        #[arg(long, value_name = "PATH")]
+        device_config_file: Option<PathBuf>,
+        /// Print protocol names and their status only, one per line.
+        #[arg(long)]
+        protocols_only: bool,
+    },
     /// Run an embedded client and server with a simulated toy and show what the toy receives.
     Demo {
         /// Simulated toy to drive (a BLE name from the device database).
@@ -103,6 +114,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Demo { toy } => runtime.block_on(demo(&toy)),
+        Command::Devices {
+            device_config_file,
+            protocols_only,
+        } => devices(device_config_file.as_deref(), protocols_only),
     };
     runtime.shutdown_timeout(Duration::from_secs(2));
     match result {
@@ -111,6 +126,64 @@ fn main() -> ExitCode {
             eprintln!("haptix: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `haptix devices`: the database's protocols and definitions with their support status.
+fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), String> {
+    let config = match path {
+        Some(p) => DeviceConfigManager::from_path(p).map_err(|e| e.to_string())?,
+        None => DeviceConfigManager::builtin().map_err(|e| e.to_string())?,
+    };
+    let registry = haptix::device::protocols::ProtocolRegistry::builtin();
+    let (mut supported, mut definitions, mut missing) = (0usize, 0usize, Vec::new());
+    let mut out = String::new();
+    for protocol in config.protocols() {
+        let ok = registry.contains(&protocol.name);
+        let status = if ok { "supported" } else { "NOT SUPPORTED" };
+        if ok {
+            supported += 1;
+        } else {
+            missing.push(protocol.name.clone());
+        }
+        let buses: Vec<&str> = protocol.communication.iter().map(|c| c.bus()).collect();
+        let count = protocol.configurations.len() + usize::from(protocol.defaults.is_some());
+        definitions += count;
+        if protocols_only {
+            out.push_str(&format!("{}\t{status}\n", protocol.name));
+            continue;
+        }
+        out.push_str(&format!(
+            "{} [{}] {status}, {count} definition{}\n",
+            protocol.name,
+            buses.join(", "),
+            if count == 1 { "" } else { "s" }
+        ));
+        for def in protocol.defaults.iter().chain(&protocol.configurations) {
+            if def.identifiers.is_empty() {
+                out.push_str(&format!("    {} (default)\n", def.name));
+            } else {
+                out.push_str(&format!(
+                    "    {} ({})\n",
+                    def.name,
+                    def.identifiers.join(", ")
+                ));
+            }
+        }
+    }
+    print!("{out}");
+    let total = config.protocols().len();
+    println!(
+        "{total} protocols, {supported} supported, {} not supported; {definitions} device definitions",
+        total - supported
+    );
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "protocols without an implementation: {}",
+            missing.join(", ")
+        ))
     }
 }
 

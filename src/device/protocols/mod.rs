@@ -77,12 +77,14 @@ mod xiuxiuda;
 mod xuanhuan;
 // ---- end of set B ----
 
-// Sets C to G: each file declares its own protocol modules.
+// Sets C to I: each file declares its own protocol modules.
 mod set_c;
 mod set_d;
 mod set_e;
 mod set_f;
 mod set_g;
+mod set_h;
+mod set_i;
 
 /// Maps protocol names to implementations.
 #[derive(Clone, Default)]
@@ -177,6 +179,8 @@ impl ProtocolRegistry {
         list.extend(set_e::factories());
         list.extend(set_f::factories());
         list.extend(set_g::factories());
+        list.extend(set_h::factories());
+        list.extend(set_i::factories());
         for p in list {
             r.add(p);
         }
