@@ -151,7 +151,7 @@ impl ClientDevice {
                 f.input(InputType::Battery)
                     .is_some_and(|i| i.commands.contains(&InputCommand::Read))
             })
-            .ok_or_else(|| not_supported(&self.info, "a battery input"))?;
+            .ok_or_else(|| not_supported(&self.info, "battery input"))?;
         match self.read_input(feature.index, InputType::Battery).await? {
             InputReadingValue::Battery(percent) => Ok(f64::from(percent.min(100)) / 100.0),
             other => Err(ProtocolError::Message(format!(

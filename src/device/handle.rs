@@ -644,6 +644,25 @@ async fn writer_task(
                                 if let Some(w) = acquire_writer(&shared).await {
                                     last_write = Some(w);
                                 }
+                                // Everything queued meanwhile (a slow link, a fast game loop)
+                                // goes out as one batch, latest value per feature.
+                                let mut batch = batch;
+                                loop {
+                                    match rx.try_recv() {
+                                        Ok(TaskMsg::Batch(more)) => {
+                                            merge(&mut batch, more);
+                                            shared.state.lock().queued -= 1;
+                                        }
+                                        Ok(TaskMsg::Flush(tx)) => waiters.push(tx),
+                                        Ok(TaskMsg::Resume { running, .. }) => {
+                                            // cannot happen while the task holds the writer;
+                                            // finish it rather than drop it
+                                            let _ = running.await;
+                                            shared.state.lock().queued -= 1;
+                                        }
+                                        Err(_) => break,
+                                    }
+                                }
                                 for c in &batch {
                                     if let Err(e) = execute(&hardware, c).await {
                                         tracing::warn!(error = %e, "device write failed");

@@ -97,6 +97,11 @@ pub enum SimBus {
     Hid(VidPid),
     /// A USB device.
     Usb(VidPid),
+    /// A generic virtual device of the database's `simulated` protocol, by name.
+    Simulated {
+        /// Name as the database lists it (e.g. `simulated-1vibe`).
+        name: String,
+    },
 }
 
 /// Description of a simulated device.
@@ -146,8 +151,9 @@ impl SimDeviceSpec {
         }
     }
 
-    /// Parses a command-line identifier: `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` (hex), or
-    /// a BLE name (optionally `ble:NAME`).
+    /// Parses a command-line identifier: `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` (hex),
+    /// `simulated:NAME` (a generic virtual device of the database), or a BLE name (optionally
+    /// `ble:NAME`).
     pub fn parse(text: &str) -> Result<SimDeviceSpec, String> {
         let vidpid = |rest: &str| -> Result<VidPid, String> {
             let (v, p) = rest
@@ -170,6 +176,13 @@ impl SimDeviceSpec {
             SimBus::Hid(vidpid(rest)?)
         } else if let Some(rest) = text.strip_prefix("usb:") {
             SimBus::Usb(vidpid(rest)?)
+        } else if let Some(name) = text.strip_prefix("simulated:") {
+            if name.is_empty() {
+                return Err("simulated: needs a device name".to_string());
+            }
+            SimBus::Simulated {
+                name: name.to_string(),
+            }
         } else {
             let name = text.strip_prefix("ble:").unwrap_or(text);
             if name.is_empty() {
@@ -189,6 +202,7 @@ impl SimDeviceSpec {
         match &self.bus {
             SimBus::Btle { name, .. } => name.clone(),
             SimBus::Serial { port } => port.clone(),
+            SimBus::Simulated { name } => name.clone(),
             SimBus::Hid(p) | SimBus::Usb(p) => {
                 format!("{:04x}:{:04x}", p.vendor_id, p.product_id)
             }
@@ -218,6 +232,9 @@ impl SimDeviceSpec {
             }
             SimBus::Hid(p) => CommSpecifier::Hid(vec![*p]),
             SimBus::Usb(p) => CommSpecifier::Usb(vec![*p]),
+            SimBus::Simulated { name } => CommSpecifier::Simulated {
+                names: vec![name.clone()],
+            },
         }
     }
 }
@@ -297,6 +314,7 @@ pub struct SimHardware {
     connected: AtomicBool,
     offered: AtomicBool,
     write_hook: parking_lot::RwLock<Option<WriteHook>>,
+    write_delay: Mutex<Option<Duration>>,
 }
 
 /// Observes the writes of a simulated device ([`SimHardware::set_write_hook`]).
@@ -340,6 +358,7 @@ impl SimHardware {
             connected: AtomicBool::new(false),
             offered: AtomicBool::new(false),
             write_hook: parking_lot::RwLock::new(None),
+            write_delay: Mutex::new(None),
         })
     }
 
@@ -432,6 +451,11 @@ impl SimHardware {
         self.ops_notify.notify_waiters();
     }
 
+    /// Makes every write take `delay` (or no time with `None`), like a slow radio link.
+    pub fn set_write_delay(&self, delay: Option<Duration>) {
+        *self.write_delay.lock() = delay;
+    }
+
     /// Sets (or clears) a function called synchronously with every write, on the task that
     /// performs it, before the write is recorded. Meant for measurements; it must be quick.
     pub fn set_write_hook(&self, hook: Option<WriteHook>) {
@@ -479,6 +503,11 @@ impl Hardware for SimHardware {
         with_response: bool,
     ) -> Result<(), DeviceError> {
         self.check(endpoint)?;
+        let delay = *self.write_delay.lock();
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+            self.check(endpoint)?;
+        }
         self.record(SimOp::Write {
             endpoint,
             data: data.to_vec(),
