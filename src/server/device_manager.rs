@@ -168,7 +168,8 @@ impl DeviceManager {
             .collect()
     }
 
-    /// Starts scanning on every comm manager. Scanning while already scanning does nothing.
+    /// Starts scanning on every comm manager. A manager that fails, panics or hangs is
+    /// logged and skipped; the others scan. Scanning while already scanning does nothing.
     pub async fn start_scanning(&self) -> Result<(), DeviceError> {
         let mut state = self.inner.scan.lock().await;
         let managers = self.inner.managers.read().clone();
@@ -178,8 +179,12 @@ impl DeviceManager {
         tracing::info!("scanning started");
         *state = ScanState::Active;
         for m in managers {
-            if let Err(e) = m.start_scanning().await {
-                tracing::warn!(manager = m.name(), error = %e, "cannot start scanning");
+            match guarded(m.start_scanning()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(manager = m.name(), error = %e, "cannot start scanning")
+                }
+                Err(why) => tracing::error!(manager = m.name(), %why, "comm manager failed"),
             }
         }
         Ok(())
@@ -191,8 +196,12 @@ impl DeviceManager {
         let managers = self.inner.managers.read().clone();
         for m in managers {
             if m.is_scanning() {
-                if let Err(e) = m.stop_scanning().await {
-                    tracing::warn!(manager = m.name(), error = %e, "cannot stop scanning");
+                match guarded(m.stop_scanning()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(manager = m.name(), error = %e, "cannot stop scanning")
+                    }
+                    Err(why) => tracing::error!(manager = m.name(), %why, "comm manager failed"),
                 }
             }
         }
@@ -233,7 +242,9 @@ impl DeviceManager {
         }
         let managers = self.inner.managers.read().clone();
         for m in managers {
-            m.shutdown().await;
+            if let Err(why) = guarded(m.shutdown()).await {
+                tracing::error!(manager = m.name(), %why, "comm manager failed to shut down");
+            }
         }
         self.inner.cancel.cancel();
         self.inner.tasks.close();
@@ -405,5 +416,26 @@ impl DeviceManager {
             tracing::info!(index, "device disconnected");
             self.broadcast(DeviceEvent::Removed(index));
         }
+    }
+}
+
+/// How long a comm manager may take to start or stop scanning, or to shut down.
+const MANAGER_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs a comm manager call so that its panic or hang cannot take the device manager down.
+async fn guarded<T>(call: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures::FutureExt;
+    match tokio::time::timeout(
+        MANAGER_CALL_TIMEOUT,
+        std::panic::AssertUnwindSafe(call).catch_unwind(),
+    )
+    .await
+    {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => Err("it panicked".to_string()),
+        Err(_) => Err(format!(
+            "no answer within {} s",
+            MANAGER_CALL_TIMEOUT.as_secs()
+        )),
     }
 }

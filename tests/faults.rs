@@ -1,0 +1,142 @@
+//! Faults: comm managers that fail or panic, devices that vanish mid-command, devices that come
+//! back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use haptix::client::{Client, ClientDevice, ClientEvent};
+use haptix::device::config::DeviceConfigManager;
+use haptix::error::DeviceError;
+use haptix::hwmgr::sim::SimDeviceSpec;
+use haptix::hwmgr::CommManager;
+use haptix::server::{Server, SessionOptions};
+
+struct Failing;
+
+#[async_trait]
+impl CommManager for Failing {
+    fn name(&self) -> &'static str {
+        "failing"
+    }
+    async fn start_scanning(&self) -> Result<(), DeviceError> {
+        Err(DeviceError::Hardware("the radio is on fire".into()))
+    }
+    async fn stop_scanning(&self) -> Result<(), DeviceError> {
+        Err(DeviceError::Hardware("still on fire".into()))
+    }
+    fn is_scanning(&self) -> bool {
+        false
+    }
+}
+
+struct Panicking;
+
+#[async_trait]
+impl CommManager for Panicking {
+    fn name(&self) -> &'static str {
+        "panicking"
+    }
+    async fn start_scanning(&self) -> Result<(), DeviceError> {
+        panic!("a bug in a comm manager");
+    }
+    async fn stop_scanning(&self) -> Result<(), DeviceError> {
+        Ok(())
+    }
+    fn is_scanning(&self) -> bool {
+        false
+    }
+}
+
+fn server() -> Server {
+    Server::new(
+        DeviceConfigManager::builtin().unwrap(),
+        SessionOptions {
+            server_name: "faults".into(),
+            max_ping_time: 0,
+        },
+    )
+}
+
+async fn next_added(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<ClientEvent>,
+) -> ClientDevice {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match events.recv().await {
+                Some(ClientEvent::DeviceAdded(d)) => return d,
+                Some(_) => {}
+                None => panic!("events ended"),
+            }
+        }
+    })
+    .await
+    .expect("no device added")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_and_panicking_comm_managers_do_not_stop_the_others() {
+    let server = server();
+    server.add_comm_manager(Arc::new(Failing)).unwrap();
+    server.add_comm_manager(Arc::new(Panicking)).unwrap();
+    server
+        .simulator()
+        .add_device(SimDeviceSpec::parse("LVS-Hush").unwrap());
+    let client = Client::connect_in_process(&server, "faults").await.unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = next_added(&mut events).await;
+    device.vibrate(0.5).await.unwrap();
+    client.stop_scanning().await.unwrap();
+    // the server still answers after all that
+    client.ping().await.unwrap();
+    client.start_scanning().await.unwrap();
+    client.stop_scanning().await.unwrap();
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_vanishing_mid_read_gives_an_error_and_returns_with_its_index() {
+    let server = server();
+    let hw = server
+        .simulator()
+        .add_device(SimDeviceSpec::parse("LVS-Hush").unwrap());
+    let client = Client::connect_in_process(&server, "faults").await.unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = next_added(&mut events).await;
+    let index = device.index();
+    // the battery query now crawls; the device disconnects while the read waits for it
+    hw.set_write_delay(Some(Duration::from_millis(500)));
+    let reader = device.clone();
+    let read = tokio::spawn(async move { reader.battery().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    hw.disconnect_now();
+    let outcome = tokio::time::timeout(Duration::from_secs(15), read)
+        .await
+        .expect("the read hung")
+        .unwrap();
+    assert!(outcome.is_err(), "{outcome:?}");
+    let removed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(ClientEvent::DeviceRemoved(i)) = events.recv().await {
+                return i;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(removed, index);
+    // commands to the vanished device fail at once
+    assert!(device.vibrate(0.5).await.is_err());
+    // it comes back (a new scan finds it) with the same index
+    hw.set_write_delay(None);
+    client.stop_scanning().await.unwrap();
+    client.start_scanning().await.unwrap();
+    let again = next_added(&mut events).await;
+    assert_eq!(again.index(), index);
+    again.vibrate(1.0).await.unwrap();
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}
