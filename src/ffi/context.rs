@@ -220,6 +220,7 @@ impl ContextInner {
                 .map_err(|e| Failure::from(crate::Error::from(e)))?;
         }
         let config = Arc::clone(server.device_manager().config());
+        #[allow(unused_mut)] // empty when built without btle and hid
         let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
         #[cfg(feature = "btle")]
         if btle {
