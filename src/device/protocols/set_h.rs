@@ -4,7 +4,15 @@ use std::sync::Arc;
 
 use crate::device::protocol::ProtocolFactory;
 
+#[path = "lovense_connect_service.rs"]
+mod lovense_connect_service;
+#[path = "nintendo_joycon.rs"]
+mod nintendo_joycon;
+
 /// Every protocol of this set.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
-    Vec::new()
+    vec![
+        lovense_connect_service::factory(),
+        nintendo_joycon::factory(),
+    ]
 }
