@@ -231,6 +231,12 @@ pub async fn default_input(
                 .ok_or_else(|| DeviceError::Hardware("empty battery reading".to_string()))?;
             Ok(Some(InputReadingValue::Battery(level.min(100))))
         }
+        (InputType::Rssi, InputCommand::Read) => {
+            let dbm = hardware.read_rssi().await?;
+            let dbm =
+                i8::try_from(dbm.clamp(i16::from(i8::MIN), i16::from(i8::MAX))).unwrap_or(i8::MIN);
+            Ok(Some(InputReadingValue::Rssi(dbm)))
+        }
         _ => Err(DeviceError::NotSupported(format!(
             "feature {} does not support {} {}",
             feature.index,

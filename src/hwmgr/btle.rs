@@ -457,6 +457,13 @@ impl Hardware for BtleHardware {
             .map_err(|e| ble_error("read", e))
     }
 
+    async fn read_rssi(&self) -> Result<i16, DeviceError> {
+        if self.cancel.is_cancelled() {
+            return Err(DeviceError::Disconnected(self.name.clone()));
+        }
+        timed("RSSI read", self.peripheral.read_rssi()).await
+    }
+
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
         let c = self.characteristic(endpoint)?;
         timed("subscribe", self.peripheral.subscribe(c)).await

@@ -68,6 +68,13 @@ pub trait Hardware: Send + Sync + 'static {
         length: u32,
         timeout: Duration,
     ) -> Result<Vec<u8>, DeviceError>;
+    /// The received signal strength in dBm (radio buses only).
+    async fn read_rssi(&self) -> Result<i16, DeviceError> {
+        Err(DeviceError::NotSupported(format!(
+            "{} has no signal strength to read",
+            self.name()
+        )))
+    }
     /// Starts notifications from an endpoint.
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError>;
     /// Stops notifications from an endpoint.

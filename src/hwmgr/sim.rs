@@ -315,6 +315,7 @@ pub struct SimHardware {
     offered: AtomicBool,
     write_hook: parking_lot::RwLock<Option<WriteHook>>,
     write_delay: Mutex<Option<Duration>>,
+    rssi: Mutex<Option<i16>>,
 }
 
 /// Observes the writes of a simulated device ([`SimHardware::set_write_hook`]).
@@ -359,6 +360,7 @@ impl SimHardware {
             offered: AtomicBool::new(false),
             write_hook: parking_lot::RwLock::new(None),
             write_delay: Mutex::new(None),
+            rssi: Mutex::new(None),
         })
     }
 
@@ -451,6 +453,12 @@ impl SimHardware {
         self.ops_notify.notify_waiters();
     }
 
+    /// Sets the signal strength the device reports, in dBm (`None`: no RSSI, as on wired
+    /// buses).
+    pub fn set_rssi(&self, dbm: Option<i16>) {
+        *self.rssi.lock() = dbm;
+    }
+
     /// Makes every write take `delay` (or no time with `None`), like a slow radio link.
     pub fn set_write_delay(&self, delay: Option<Duration>) {
         *self.write_delay.lock() = delay;
@@ -519,6 +527,16 @@ impl Hardware for SimHardware {
             }
         }
         Ok(())
+    }
+
+    async fn read_rssi(&self) -> Result<i16, DeviceError> {
+        if !self.is_connected() {
+            return Err(DeviceError::Disconnected(self.address.clone()));
+        }
+        let rssi = *self.rssi.lock();
+        rssi.ok_or_else(|| {
+            DeviceError::NotSupported(format!("{} reports no signal strength", self.name))
+        })
     }
 
     async fn read(
