@@ -140,3 +140,68 @@ async fn a_device_vanishing_mid_read_gives_an_error_and_returns_with_its_index()
     client.disconnect().await.unwrap();
     server.shutdown().await;
 }
+
+/// A protocol with a bug: its initialisation panics.
+struct PanickingProtocol;
+
+/// How many times [`PanickingProtocol`] was asked to initialise a device.
+static ATTEMPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[async_trait]
+impl haptix::device::protocol::ProtocolFactory for PanickingProtocol {
+    fn name(&self) -> &'static str {
+        "cupido"
+    }
+    async fn initialize(
+        &self,
+        _hardware: &Arc<dyn haptix::hwmgr::Hardware>,
+        _definition: &haptix::device::definition::DeviceDefinition,
+    ) -> Result<Arc<dyn haptix::device::protocol::ProtocolHandler>, DeviceError> {
+        ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        panic!("a bug in a protocol");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_that_panics_while_connecting_does_not_take_the_others_down() {
+    use haptix::device::protocols::ProtocolRegistry;
+    use haptix::hwmgr::sim::SimCommManager;
+    use haptix::server::device_manager::{DeviceEvent, DeviceManager};
+
+    let mut registry = ProtocolRegistry::builtin();
+    registry.add(Arc::new(PanickingProtocol));
+    let (dm, comm) =
+        DeviceManager::new(Arc::new(DeviceConfigManager::builtin().unwrap()), registry);
+    let sim = Arc::new(SimCommManager::new(comm));
+    dm.add_comm_manager(sim.clone()).unwrap();
+    let mut events = dm.subscribe();
+    sim.add_device(SimDeviceSpec::parse("MY2607-BLE-V1.0").unwrap()); // cupido
+    sim.add_device(SimDeviceSpec::parse("LVS-Hush").unwrap());
+    dm.start_scanning().await.unwrap();
+    let added = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(DeviceEvent::Added(info)) = events.recv().await {
+                return info;
+            }
+        }
+    })
+    .await
+    .expect("the healthy device was not added");
+    assert_eq!(added.name, "Lovense Hush");
+    // the broken one never appears, and the manager keeps working
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(dm.devices().len(), 1);
+    assert_eq!(ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // the failed attempt is over: the next scan tries the device again
+    dm.stop_scanning().await.unwrap();
+    dm.start_scanning().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst) < 2
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst), 2);
+    dm.stop_scanning().await.unwrap();
+    dm.shutdown().await;
+}

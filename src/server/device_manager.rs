@@ -21,8 +21,9 @@ use crate::device::protocols::ProtocolRegistry;
 use crate::error::DeviceError;
 use crate::hwmgr::{CommEvent, CommManager, HardwareConnector, HardwareEvent};
 
-/// How long identification plus initialisation of one device may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long connecting, and then identification plus initialisation, of one device may each
+/// take (some protocols retry their handshake for up to ten seconds).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long stopping every device may take at shutdown or disconnect.
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -292,8 +293,10 @@ impl DeviceManager {
         self.inner.tasks.spawn(async move {
             let result = tokio::select! {
                 _ = me.inner.cancel.cancelled() => Err(DeviceError::Disconnected("shutting down".into())),
-                r = tokio::time::timeout(CONNECT_TIMEOUT, me.connect(connector)) => {
-                    r.unwrap_or_else(|_| Err(DeviceError::Timeout("device identification".into())))
+                r = no_panic(me.connect(connector)) => {
+                    r.unwrap_or_else(|why| Err(DeviceError::Hardware(format!(
+                        "connecting failed inside the library: {why}"
+                    ))))
                 }
             };
             me.inner.connecting.lock().remove(&address);
@@ -317,7 +320,41 @@ impl DeviceManager {
             DeviceError::NotSupported(format!("protocol {} is not built in", candidate.protocol))
         })?;
         let address = connector.address().to_string();
-        let hardware = connector.connect(&candidate.specifiers).await?;
+        let hardware =
+            tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&candidate.specifiers))
+                .await
+                .map_err(|_| DeviceError::Timeout(format!("connecting to {address}")))??;
+        // Identification and initialisation are bounded and guarded: whatever goes wrong (an
+        // error, a silent device, a bug that panics), the hardware is released so the device can
+        // be found again.
+        let setup = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            no_panic(self.setup(Arc::clone(&hardware), factory, address.clone())),
+        )
+        .await;
+        let outcome = match setup {
+            Ok(Ok(result)) => result,
+            Ok(Err(why)) => Err(DeviceError::Hardware(format!(
+                "setting up {address} failed inside the library: {why}"
+            ))),
+            Err(_) => Err(DeviceError::Timeout(format!(
+                "identifying and initialising {address}"
+            ))),
+        };
+        if outcome.is_err() {
+            hardware.disconnect().await;
+        }
+        outcome
+    }
+
+    /// Identifies and initialises connected hardware, then registers the device.
+    async fn setup(
+        &self,
+        hardware: Arc<dyn crate::hwmgr::Hardware>,
+        factory: Arc<dyn crate::device::protocol::ProtocolFactory>,
+        address: String,
+    ) -> Result<(), DeviceError> {
+        let registry = &self.inner.registry;
         let mut hw_events = hardware.events();
         let ident = factory.identify(&hardware).await?;
         let factory = if ident.protocol == factory.name() {
@@ -424,18 +461,21 @@ const MANAGER_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs a comm manager call so that its panic or hang cannot take the device manager down.
 async fn guarded<T>(call: impl std::future::Future<Output = T>) -> Result<T, String> {
+    tokio::time::timeout(MANAGER_CALL_TIMEOUT, no_panic(call))
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "no answer within {} s",
+                MANAGER_CALL_TIMEOUT.as_secs()
+            ))
+        })
+}
+
+/// Runs a future, turning a panic inside it into an error.
+async fn no_panic<T>(call: impl std::future::Future<Output = T>) -> Result<T, String> {
     use futures::FutureExt;
-    match tokio::time::timeout(
-        MANAGER_CALL_TIMEOUT,
-        std::panic::AssertUnwindSafe(call).catch_unwind(),
-    )
-    .await
-    {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(_)) => Err("it panicked".to_string()),
-        Err(_) => Err(format!(
-            "no answer within {} s",
-            MANAGER_CALL_TIMEOUT.as_secs()
-        )),
-    }
+    std::panic::AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .map_err(|_| "it panicked".to_string())
 }
