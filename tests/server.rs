@@ -521,3 +521,41 @@ async fn websocket_server_serves_one_client_at_a_time() {
     ws.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_devices_of_the_user_configuration_are_found() {
+    let config = haptix::device::config::DeviceConfigManager::builtin().unwrap();
+    config
+        .load_user_json(
+            br#"{"version": {"major": 5, "minor": 0},
+                "user_configs": {"simulated_devices": [
+                    {"identifier": "simulated-2vibe", "address": "virtual-1"}]}}"#,
+        )
+        .unwrap();
+    let server = haptix::server::Server::new(
+        config,
+        haptix::server::SessionOptions {
+            server_name: "virtual".into(),
+            max_ping_time: 0,
+        },
+    );
+    assert!(server.simulator().device("virtual-1").is_some());
+    let client = haptix::client::Client::connect_in_process(&server, "virtual")
+        .await
+        .unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if let Some(haptix::client::ClientEvent::DeviceAdded(d)) = events.recv().await {
+                return d;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(device.info().features.len(), 2, "{:?}", device.info());
+    device.vibrate(0.5).await.unwrap();
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::device::config::DeviceConfigManager;
 use crate::device::protocols::ProtocolRegistry;
 use crate::error::DeviceError;
-use crate::hwmgr::sim::SimCommManager;
+use crate::hwmgr::sim::{SimBus, SimCommManager, SimDeviceSpec};
 use crate::hwmgr::{CommEventSender, CommManager};
 
 pub use device_manager::{DeviceEvent, DeviceManager};
@@ -31,10 +31,21 @@ pub struct Server {
 
 impl Server {
     /// Creates a server with the given device configuration and the built-in protocols, with a
-    /// simulated comm manager attached. Must be called inside a tokio runtime.
+    /// simulated comm manager attached that holds the user configuration's simulated devices.
+    /// Must be called inside a tokio runtime.
     pub fn new(config: DeviceConfigManager, options: SessionOptions) -> Server {
+        let simulated = config.simulated_devices();
         let (dm, comm) = DeviceManager::new(Arc::new(config), ProtocolRegistry::builtin());
         let sim = Arc::new(SimCommManager::new(comm.clone()));
+        // the user configuration's virtual devices (v5 `simulated_devices`), found by scanning
+        for d in simulated {
+            sim.add_device(SimDeviceSpec {
+                bus: SimBus::Simulated { name: d.identifier },
+                address: Some(d.address),
+                endpoints: None,
+                responder: None,
+            });
+        }
         // the first manager can never clash by name
         let _ = dm.add_comm_manager(sim.clone());
         Server {
