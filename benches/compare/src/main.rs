@@ -699,6 +699,14 @@ fn main() -> ExitCode {
         haptix_version()
     );
     println!(
+        "hardware managers: reference none; haptix {}",
+        if cfg!(feature = "hardware") {
+            "Bluetooth LE and HID built in (--hardware)"
+        } else {
+            "none (run with --hardware to build them in)"
+        }
+    );
+    println!(
         "device: recording Lovense Hush, vibrate steps alternating {STEPS_A}/{STEPS_B}; \
          {} warm-up + {} latency samples, {} sequential commands; in flight (depth × rounds): {}",
         cfg.warmup,
