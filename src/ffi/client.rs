@@ -30,7 +30,7 @@ use super::handles::{self, HandleKind, Object};
 use super::proto;
 use super::proto::request::Kind;
 use super::proto::response::Result as Payload;
-use super::status::{fail, haptix_status, Failure};
+use super::status::{fail, haptix_status, report, Failure};
 use crate::client::{Client, ClientEvent, OutputValue};
 use crate::core::types::{Endpoint, InputCommand};
 use crate::hwmgr::sim::{SimDeviceSpec, SimOp};
@@ -654,10 +654,7 @@ pub unsafe extern "C" fn haptix_client_new(
             unsafe { out_client.write(handle) };
             Ok(())
         })();
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -715,10 +712,7 @@ pub unsafe extern "C" fn haptix_client_send(
             }
             Ok(())
         })();
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -793,13 +787,7 @@ pub unsafe extern "C" fn haptix_client_set_event_callback(
             Err(f) => return fail(f),
         };
         let registration =
-            callback.map(|f| Registration::new(Callback::Event(f), user_data, user_data_free));
-        if registration.is_none() {
-            if let Some(free) = user_data_free {
-                // SAFETY: nothing was registered; released at once as documented.
-                unsafe { free(user_data) };
-            }
-        }
+            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         inner.sink.set_callback(registration);
         haptix_status::Ok
     })
@@ -828,13 +816,7 @@ pub unsafe extern "C" fn haptix_client_set_wakeup_callback(
             Err(f) => return fail(f),
         };
         let registration =
-            callback.map(|f| Registration::new(Callback::Wakeup(f), user_data, user_data_free));
-        if registration.is_none() {
-            if let Some(free) = user_data_free {
-                // SAFETY: nothing was registered; released at once as documented.
-                unsafe { free(user_data) };
-            }
-        }
+            Registration::from_host(callback.map(Callback::Wakeup), user_data, user_data_free);
         inner.sink.set_wakeup(registration);
         haptix_status::Ok
     })

@@ -18,7 +18,7 @@ use super::events::{
 };
 use super::handles::{self, HandleKind, Object};
 use super::proto;
-use super::status::{fail, haptix_status, Failure};
+use super::status::{fail, haptix_status, report, Failure};
 use super::HAPTIX_ABI_VERSION;
 use crate::device::config::DeviceConfigManager;
 use crate::hwmgr::serial::SerialCommManager;
@@ -210,18 +210,15 @@ impl ContextInner {
                 .add_comm_manager(manager)
                 .map_err(|e| Failure::from(crate::Error::from(e)))?;
         }
-        if serial {
-            let manager = SerialCommManager::new(
-                Arc::clone(server.device_manager().config()),
-                server.comm_sender(),
-            );
-            server
-                .add_comm_manager(Arc::new(manager))
-                .map_err(|e| Failure::from(crate::Error::from(e)))?;
-        }
+        // the buses asked for; Bluetooth LE and HID only exist with their features
         let config = Arc::clone(server.device_manager().config());
-        #[allow(unused_mut)] // empty when built without btle and hid
         let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
+        if serial {
+            managers.push(Arc::new(SerialCommManager::new(
+                Arc::clone(&config),
+                server.comm_sender(),
+            )));
+        }
         #[cfg(feature = "btle")]
         if btle {
             managers.push(Arc::new(crate::hwmgr::btle::BtleCommManager::new(
@@ -231,11 +228,12 @@ impl ContextInner {
         #[cfg(feature = "hid")]
         if hid {
             managers.push(Arc::new(crate::hwmgr::hid::HidCommManager::new(
-                Arc::clone(&config),
+                config,
                 server.comm_sender(),
             )));
         }
-        let _ = (btle, hid, &config);
+        // read above only when the features are on
+        let _ = (btle, hid);
         for manager in managers {
             server
                 .add_comm_manager(manager)
@@ -404,10 +402,7 @@ pub unsafe extern "C" fn haptix_context_new(
             // SAFETY: checked non-null above; the caller guarantees it is writable.
             unsafe { buffer::write_out(out_context, handle, "out_context") }
         })();
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -434,10 +429,7 @@ pub unsafe extern "C" fn haptix_context_shutdown(
     boundary::catch(|| {
         let result = handles::get::<ContextInner>(context)
             .and_then(|c| c.shutdown(Duration::from_millis(u64::from(timeout_ms))));
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -541,13 +533,7 @@ pub unsafe extern "C" fn haptix_context_set_event_callback(
             Err(f) => return fail(f),
         };
         let registration =
-            callback.map(|f| Registration::new(Callback::Event(f), user_data, user_data_free));
-        if registration.is_none() {
-            if let Some(free) = user_data_free {
-                // SAFETY: nothing was registered; the data is released right away as documented.
-                unsafe { free(user_data) };
-            }
-        }
+            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         inner.log.set_callback(registration);
         haptix_status::Ok
     })

@@ -76,6 +76,29 @@ impl Registration {
     }
 }
 
+impl Registration {
+    /// What the host asked to register: `callback` with its data, or, for a NULL callback
+    /// (`None`), nothing — back to polling — in which case `free` runs at once, as nothing
+    /// keeps the data.
+    pub(crate) fn from_host(
+        callback: Option<Callback>,
+        user_data: *mut c_void,
+        free: haptix_user_data_free,
+    ) -> Option<Arc<Registration>> {
+        match callback {
+            Some(callback) => Some(Registration::new(callback, user_data, free)),
+            None => {
+                if let Some(free) = free {
+                    // SAFETY: the host passed this function for this data; nothing was
+                    // registered, so it is released here, exactly once.
+                    unsafe { free(user_data) };
+                }
+                None
+            }
+        }
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(free) = self.free {

@@ -13,7 +13,7 @@ use super::buffer;
 use super::context::{check_may_block, haptix_context, ContextInner};
 use super::handles::{self, HandleKind, Object};
 use super::proto;
-use super::status::{fail, haptix_status, Failure};
+use super::status::{haptix_status, report, Failure};
 use crate::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
 /// Opaque server handle. Create with `haptix_server_new`, release with `haptix_server_free`.
@@ -159,10 +159,7 @@ pub unsafe extern "C" fn haptix_server_new(
             unsafe { out_server.write(handle) };
             Ok(())
         })();
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -183,10 +180,7 @@ pub unsafe extern "C" fn haptix_server_port(
             // SAFETY: writable per the caller's contract; NULL is refused by write_out.
             unsafe { buffer::write_out(out_port, s.port, "out_port") }
         });
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 
@@ -207,10 +201,7 @@ pub unsafe extern "C" fn haptix_server_stop(
     boundary::catch(|| {
         let result = handles::get::<ServerInner>(server)
             .and_then(|s| s.stop(Duration::from_millis(u64::from(timeout_ms))));
-        match result {
-            Ok(()) => haptix_status::Ok,
-            Err(f) => fail(f),
-        }
+        report(result)
     })
 }
 

@@ -213,6 +213,14 @@ pub(crate) fn fail(failure: Failure) -> haptix_status {
     failure.status
 }
 
+/// The status of an export's outcome; a failure's message becomes the last error.
+pub(crate) fn report(result: Result<(), Failure>) -> haptix_status {
+    match result {
+        Ok(()) => haptix_status::Ok,
+        Err(f) => fail(f),
+    }
+}
+
 /// Copies the calling thread's last error message into `buf` as NUL-terminated UTF-8.
 ///
 /// The message describes the most recent failing call on this thread; successful calls do not

@@ -10,18 +10,18 @@
 //! Where the system gives no HID access (no hidraw, no permission), scanning logs "HID
 //! unavailable" with the reason and the other buses keep working.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::ffi::CString;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use hidapi::{HidApi, HidDevice};
 use parking_lot::Mutex;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
 use crate::device::config::{CommSpecifier, DeviceConfigManager, VidPid};
@@ -32,9 +32,6 @@ const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long one input-report poll waits (writers wait at most this long for the device).
 const READ_POLL_MS: i32 = 10;
-
-/// Most input bytes kept for `read` while nobody subscribes.
-const MAX_BUFFERED: usize = 64 * 1024;
 
 /// Device paths currently connected.
 type InUse = Arc<Mutex<HashSet<String>>>;
@@ -78,17 +75,16 @@ fn offer_devices(
     in_use: &InUse,
     offered: &mut HashSet<String>,
 ) -> Result<(), String> {
-    let api_handle = api;
     let mut guard = api.lock();
     if guard.is_none() {
         *guard = Some(HidApi::new().map_err(|e| e.to_string())?);
     }
-    let Some(api) = guard.as_mut() else {
+    let Some(hid) = guard.as_mut() else {
         return Err("the HID layer could not be opened".into());
     };
-    api.refresh_devices().map_err(|e| e.to_string())?;
+    hid.refresh_devices().map_err(|e| e.to_string())?;
     let mut present = HashSet::new();
-    for info in api.device_list() {
+    for info in hid.device_list() {
         let id = VidPid {
             vendor_id: info.vendor_id(),
             product_id: info.product_id(),
@@ -111,7 +107,7 @@ fn offer_devices(
             path,
             name,
             in_use: Arc::clone(in_use),
-            api: Arc::clone(api_handle),
+            api: Arc::clone(api),
         })));
     }
     // a device unplugged and plugged again is offered again
@@ -247,16 +243,11 @@ impl HardwareConnector for HidConnector {
                 return Err(e);
             }
         };
-        let (events, _) = broadcast::channel(256);
         let shared = Arc::new(HidShared {
+            rx: RxStream::new(&format!("HID device {}", self.name)),
             name: self.name.clone(),
             path: self.path.clone(),
             device: Mutex::new(Some(device)),
-            buffered: Mutex::new(VecDeque::new()),
-            data_ready: Notify::new(),
-            subscribed: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            events,
             in_use: self.in_use,
         });
         let reading = Arc::clone(&shared);
@@ -272,22 +263,19 @@ impl HardwareConnector for HidConnector {
     }
 }
 
+/// State shared by a connected device's hardware object and its reader thread.
 struct HidShared {
     name: String,
     path: String,
     device: Mutex<Option<HidDevice>>,
-    buffered: Mutex<VecDeque<u8>>,
-    data_ready: Notify,
-    subscribed: AtomicBool,
-    closed: AtomicBool,
-    events: broadcast::Sender<HardwareEvent>,
+    rx: RxStream,
     in_use: InUse,
 }
 
 impl HidShared {
     fn read_loop(self: Arc<Self>) {
         let mut buf = [0u8; 256];
-        while !self.closed.load(Ordering::SeqCst) {
+        while !self.rx.is_closed() {
             let read = {
                 let guard = self.device.lock();
                 match guard.as_ref() {
@@ -297,25 +285,9 @@ impl HidShared {
             };
             match read {
                 Ok(0) => std::thread::yield_now(),
-                Ok(n) => {
-                    let data = buf.get(..n).unwrap_or_default().to_vec();
-                    if self.subscribed.load(Ordering::SeqCst) {
-                        let _ = self.events.send(HardwareEvent::Notification {
-                            endpoint: Endpoint::Rx,
-                            data,
-                        });
-                    } else {
-                        let mut b = self.buffered.lock();
-                        b.extend(data);
-                        while b.len() > MAX_BUFFERED {
-                            b.pop_front();
-                        }
-                        drop(b);
-                        self.data_ready.notify_waiters();
-                    }
-                }
+                Ok(n) => self.rx.deliver(buf.get(..n).unwrap_or_default().to_vec()),
                 Err(e) => {
-                    if !self.closed.load(Ordering::SeqCst) {
+                    if !self.rx.is_closed() {
                         tracing::info!(error = %e, "HID device gone");
                     }
                     break;
@@ -325,26 +297,12 @@ impl HidShared {
         self.close();
     }
 
+    /// Marks the device closed (once): releases it and reports the disconnection.
     fn close(&self) {
-        if self.closed.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        self.device.lock().take();
-        self.in_use.lock().remove(&self.path);
-        let _ = self.events.send(HardwareEvent::Disconnected);
-        self.data_ready.notify_waiters();
-    }
-
-    fn check(&self, endpoint: Endpoint, allowed: Endpoint) -> Result<(), DeviceError> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(DeviceError::Disconnected(self.name.clone()));
-        }
-        if endpoint != allowed {
-            return Err(DeviceError::Hardware(format!(
-                "HID devices have no {endpoint} endpoint here (use {allowed})"
-            )));
-        }
-        Ok(())
+        self.rx.close(|| {
+            self.device.lock().take();
+            self.in_use.lock().remove(&self.path);
+        });
     }
 }
 
@@ -373,7 +331,7 @@ impl Hardware for HidHardware {
         data: &[u8],
         _with_response: bool,
     ) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Tx)?;
+        self.shared.rx.check(endpoint, Endpoint::Tx)?;
         let shared = Arc::clone(&self.shared);
         let data = data.to_vec();
         let result = tokio::task::spawn_blocking(move || {
@@ -400,45 +358,19 @@ impl Hardware for HidHardware {
         length: u32,
         timeout: Duration,
     ) -> Result<Vec<u8>, DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        let wanted = usize::try_from(length).unwrap_or(usize::MAX);
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.data_ready.notified();
-            {
-                let mut b = self.shared.buffered.lock();
-                if !b.is_empty() && (wanted == 0 || b.len() >= wanted) {
-                    let n = if wanted == 0 { b.len() } else { wanted };
-                    return Ok(b.drain(..n).collect());
-                }
-            }
-            if self.shared.closed.load(Ordering::SeqCst) {
-                return Err(DeviceError::Disconnected(self.shared.name.clone()));
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Err(DeviceError::Timeout(format!(
-                    "no input report from {} within {} ms",
-                    self.shared.name,
-                    timeout.as_millis()
-                )));
-            }
-        }
+        self.shared.rx.read(endpoint, length, timeout).await
     }
 
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(true, Ordering::SeqCst);
-        Ok(())
+        self.shared.rx.subscribe(endpoint, true)
     }
 
     async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(false, Ordering::SeqCst);
-        Ok(())
+        self.shared.rx.subscribe(endpoint, false)
     }
 
     fn events(&self) -> broadcast::Receiver<HardwareEvent> {
-        self.shared.events.subscribe()
+        self.shared.rx.events()
     }
 
     async fn disconnect(&self) {

@@ -11,6 +11,7 @@ pub mod btle;
 pub mod hid;
 pub mod serial;
 pub mod sim;
+mod stream;
 pub mod websocket;
 
 use std::sync::Arc;

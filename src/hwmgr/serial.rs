@@ -10,20 +10,21 @@
 //! A connected port has two endpoints: `tx` (writes) and `rx` (what the device sends). A reader
 //! thread owns the blocking reads; bytes go to subscribers as notifications, or wait for
 //! `read`. Writes run on the blocking pool. A read error (the device unplugged, the other end of
-//! a pseudo-terminal closed) ends the device with a `Disconnected` event.
+//! a pseudo-terminal closed) ends the device with a `Disconnected` event. The receive side is
+//! the byte-stream helper shared with HID ([`super::stream`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
 use crate::device::config::{CommSpecifier, DeviceConfigManager, SerialSpecifier};
@@ -34,9 +35,6 @@ const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a blocking read waits before checking whether the port is closing.
 const READ_POLL: Duration = Duration::from_millis(100);
-
-/// Most bytes kept for `read` while nobody subscribes.
-const MAX_BUFFERED: usize = 64 * 1024;
 
 /// Ports currently connected, shared between the manager and its devices.
 type InUse = Arc<Mutex<HashSet<String>>>;
@@ -255,15 +253,10 @@ impl HardwareConnector for SerialConnector {
                 return Err(e);
             }
         };
-        let (events, _) = broadcast::channel(256);
         let shared = Arc::new(PortShared {
+            rx: RxStream::new(&format!("serial port {}", self.port)),
             port_name: self.port.clone(),
             writer: Mutex::new(Some(port)),
-            buffered: Mutex::new(VecDeque::new()),
-            data_ready: Notify::new(),
-            subscribed: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            events,
             in_use: self.in_use,
         });
         let reading = Arc::clone(&shared);
@@ -283,44 +276,26 @@ impl HardwareConnector for SerialConnector {
 struct PortShared {
     port_name: String,
     writer: Mutex<Option<Box<dyn serialport::SerialPort>>>,
-    buffered: Mutex<VecDeque<u8>>,
-    data_ready: Notify,
-    subscribed: AtomicBool,
-    closed: AtomicBool,
-    events: broadcast::Sender<HardwareEvent>,
+    rx: RxStream,
     in_use: InUse,
 }
 
 impl PortShared {
     fn read_loop(self: Arc<Self>, mut reader: Box<dyn serialport::SerialPort>) {
         let mut buf = [0u8; 512];
-        while !self.closed.load(Ordering::SeqCst) {
+        while !self.rx.is_closed() {
             match reader.read(&mut buf) {
                 Ok(0) => {}
                 Ok(n) => {
-                    let data = buf.get(..n).unwrap_or_default().to_vec();
                     tracing::trace!(port = %self.port_name, bytes = n, "serial data");
-                    if self.subscribed.load(Ordering::SeqCst) {
-                        let _ = self.events.send(HardwareEvent::Notification {
-                            endpoint: Endpoint::Rx,
-                            data,
-                        });
-                    } else {
-                        let mut b = self.buffered.lock();
-                        b.extend(data);
-                        while b.len() > MAX_BUFFERED {
-                            b.pop_front();
-                        }
-                        drop(b);
-                        self.data_ready.notify_waiters();
-                    }
+                    self.rx.deliver(buf.get(..n).unwrap_or_default().to_vec());
                 }
                 Err(e)
                     if e.kind() == std::io::ErrorKind::TimedOut
                         || e.kind() == std::io::ErrorKind::Interrupted
                         || e.kind() == std::io::ErrorKind::WouldBlock => {}
                 Err(e) => {
-                    if !self.closed.load(Ordering::SeqCst) {
+                    if !self.rx.is_closed() {
                         tracing::info!(error = %e, "serial device gone");
                     }
                     break;
@@ -332,25 +307,10 @@ impl PortShared {
 
     /// Marks the port closed (once): releases it and reports the disconnection.
     fn close(&self) {
-        if self.closed.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        self.writer.lock().take();
-        self.in_use.lock().remove(&self.port_name);
-        let _ = self.events.send(HardwareEvent::Disconnected);
-        self.data_ready.notify_waiters();
-    }
-
-    fn check(&self, endpoint: Endpoint, allowed: Endpoint) -> Result<(), DeviceError> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(DeviceError::Disconnected(self.port_name.clone()));
-        }
-        if endpoint != allowed {
-            return Err(DeviceError::Hardware(format!(
-                "serial devices have no {endpoint} endpoint here (use {allowed})"
-            )));
-        }
-        Ok(())
+        self.rx.close(|| {
+            self.writer.lock().take();
+            self.in_use.lock().remove(&self.port_name);
+        });
     }
 }
 
@@ -379,7 +339,7 @@ impl Hardware for SerialHardware {
         data: &[u8],
         _with_response: bool,
     ) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Tx)?;
+        self.shared.rx.check(endpoint, Endpoint::Tx)?;
         let shared = Arc::clone(&self.shared);
         let data = data.to_vec();
         let result = tokio::task::spawn_blocking(move || {
@@ -407,45 +367,19 @@ impl Hardware for SerialHardware {
         length: u32,
         timeout: Duration,
     ) -> Result<Vec<u8>, DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        let wanted = usize::try_from(length).unwrap_or(usize::MAX);
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.data_ready.notified();
-            {
-                let mut b = self.shared.buffered.lock();
-                if !b.is_empty() && (wanted == 0 || b.len() >= wanted) {
-                    let n = if wanted == 0 { b.len() } else { wanted };
-                    return Ok(b.drain(..n).collect());
-                }
-            }
-            if self.shared.closed.load(Ordering::SeqCst) {
-                return Err(DeviceError::Disconnected(self.shared.port_name.clone()));
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Err(DeviceError::Timeout(format!(
-                    "no data from serial port {} within {} ms",
-                    self.shared.port_name,
-                    timeout.as_millis()
-                )));
-            }
-        }
+        self.shared.rx.read(endpoint, length, timeout).await
     }
 
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(true, Ordering::SeqCst);
-        Ok(())
+        self.shared.rx.subscribe(endpoint, true)
     }
 
     async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
-        self.shared.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(false, Ordering::SeqCst);
-        Ok(())
+        self.shared.rx.subscribe(endpoint, false)
     }
 
     fn events(&self) -> broadcast::Receiver<HardwareEvent> {
-        self.shared.events.subscribe()
+        self.shared.rx.events()
     }
 
     async fn disconnect(&self) {
