@@ -1,0 +1,907 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Haptix.Native;
+using Haptix.Proto;
+
+namespace Haptix
+{
+    /// <summary>
+    /// A connection to a Buttplug server: the context's embedded server
+    /// (<see cref="ConnectEmbedded(Context, string, uint)"/>) or a remote one over WebSocket
+    /// (<see cref="ConnectAsync(Context, string, string, uint, CancellationToken)"/>).
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Threads.</b> Every method may be called from any thread, including from inside an
+    /// event handler. Each client has a pump: a static callback the library calls on its
+    /// dispatcher thread. It completes the tasks of pending requests (continuations run
+    /// asynchronously: on the awaiting code's SynchronizationContext or the thread pool, never on
+    /// the pump) and queues every other event; it never runs user code.</para>
+    /// <para><b>Events</b> (<see cref="DeviceAdded"/>, <see cref="DeviceRemoved"/>,
+    /// <see cref="ScanningFinished"/>, <see cref="InputReading"/>, <see cref="Disconnected"/>,
+    /// <see cref="ErrorReceived"/>) are raised in poll mode by default: only by
+    /// <see cref="DispatchEvents"/>, on the thread that calls it (Unity: the main thread, once per
+    /// frame). <see cref="StartEventPump"/> instead posts them to a SynchronizationContext.</para>
+    /// <para><b>Waiting.</b> The synchronous methods (<see cref="Ping"/>, <see cref="Device.Vibrate"/>,
+    /// ...) wait through haptix_client_call, which works on any thread; waiting on a task
+    /// (<c>.Wait()</c>, <c>.Result</c>) works too, because tasks are completed by the pump. Neither
+    /// deadlocks inside an event handler.</para>
+    /// <para><b>Disposal.</b> <see cref="Dispose"/> is idempotent, may be called from a handler, and
+    /// fails pending tasks with <see cref="Status.ErrorCancelled"/>. A client that is dropped
+    /// without disposal is freed by the finalizer.</para>
+    /// </remarks>
+    public sealed class Client : IDisposable
+    {
+        private static readonly EventCallback OnEventCallback = OnNativeEvent;
+        private static readonly UserDataFree FreeUserDataCallback = FreeUserData;
+        private static readonly SendOrPostCallback DrainCallback = DrainPosted;
+        private static readonly WaitCallback DrainPoolCallback = DrainPosted;
+        private static int callUnavailable;
+
+        private readonly ClientHandle handle;
+        private readonly Context context;
+        private readonly bool ownsContext;
+        private readonly object gate = new object();
+        private readonly object dispatchGate = new object();
+        private readonly Dictionary<ulong, PendingRequest> pending = new Dictionary<ulong, PendingRequest>();
+        private readonly Dictionary<uint, Device> devices = new Dictionary<uint, Device>();
+        private readonly Queue<EventArgs> queue = new Queue<EventArgs>();
+        private readonly TaskCompletionSource<Client> connected =
+            new TaskCompletionSource<Client>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private GCHandle keepAlive;
+        private long nextId;
+        private int callsInFlight;
+        private int disposed;
+        private bool isConnected;
+        private bool ended;
+        private string serverName = "";
+        private uint specVersion;
+        private SynchronizationContext pumpTarget;
+        private bool pumpOn;
+        private bool drainScheduled;
+
+        private Client(Context context, bool ownsContext, ClientOptions options)
+        {
+            this.context = context;
+            this.ownsContext = ownsContext;
+            context.ThrowIfDisposed();
+            byte[] bytes = options.ToByteArray();
+            ClientHandle h;
+            int status = NativeMethods.haptix_client_new(context.Handle, bytes, (UIntPtr)bytes.Length, out h);
+            if (status != 0)
+            {
+                string message = NativeMethods.LastErrorMessage();
+                if (h != null) h.SetHandleAsInvalid();
+                throw new HaptixException((Status)status, "creating the client failed: " + message);
+            }
+            handle = h;
+            // Hold the client while it connects: the pending connection task alone does not root it.
+            keepAlive = GCHandle.Alloc(this);
+            // The library owns this weak handle from now on and releases it through FreeUserData,
+            // exactly once, whatever the call returns.
+            IntPtr user = GCHandle.ToIntPtr(GCHandle.Alloc(this, GCHandleType.Weak));
+            status = NativeMethods.haptix_client_set_event_callback(handle, OnEventCallback, user, FreeUserDataCallback);
+            if (status != 0)
+            {
+                string message = NativeMethods.LastErrorMessage();
+                keepAlive.Free();
+                handle.Dispose();
+                throw new HaptixException((Status)status, "registering the event pump failed: " + message);
+            }
+            context.Adopt(this);
+        }
+
+        // ---------------------------------------------------------------- connecting
+
+        /// <summary>
+        /// Connects to the context's embedded server and waits until connected (that is quick: no
+        /// network). <paramref name="name"/> is the client name sent in the handshake;
+        /// <paramref name="requestTimeoutMs"/> bounds every request (0: the library's 10 s).
+        /// </summary>
+        public static Client ConnectEmbedded(Context context, string name = null, uint requestTimeoutMs = 0)
+        {
+            return Wait(ConnectEmbeddedAsync(context, name, requestTimeoutMs, CancellationToken.None));
+        }
+
+        /// <summary>Connects to the context's embedded server; the task completes once connected.</summary>
+        public static Task<Client> ConnectEmbeddedAsync(Context context, string name = null, uint requestTimeoutMs = 0,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (context == null) throw new ArgumentNullException("context");
+            var options = new ClientOptions { ClientName = name ?? "Haptix C# client", Embedded = new EmbeddedServer(), RequestTimeoutMs = requestTimeoutMs };
+            return new Client(context, false, options).Connecting(cancellationToken);
+        }
+
+        /// <summary>
+        /// Connects to a remote Buttplug server at <paramref name="url"/> ("ws://host:port") using
+        /// <paramref name="context"/>'s runtime. The task fails with a <see cref="HaptixException"/>
+        /// (the library's message) when the connection cannot be made, and is cancelled (the
+        /// client disposed) when <paramref name="cancellationToken"/> fires first.
+        /// </summary>
+        public static Task<Client> ConnectAsync(Context context, string url, string name = null, uint requestTimeoutMs = 0,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (context == null) throw new ArgumentNullException("context");
+            if (url == null) throw new ArgumentNullException("url");
+            var options = new ClientOptions { ClientName = name ?? "Haptix C# client", WebsocketUrl = url, RequestTimeoutMs = requestTimeoutMs };
+            return new Client(context, false, options).Connecting(cancellationToken);
+        }
+
+        /// <summary>
+        /// Connects to a remote Buttplug server with a context of its own, which the client
+        /// disposes with itself.
+        /// </summary>
+        public static Task<Client> ConnectAsync(string url, string name = null, uint requestTimeoutMs = 0,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (url == null) throw new ArgumentNullException("url");
+            var context = new Context();
+            try
+            {
+                var options = new ClientOptions { ClientName = name ?? "Haptix C# client", WebsocketUrl = url, RequestTimeoutMs = requestTimeoutMs };
+                return new Client(context, true, options).Connecting(cancellationToken);
+            }
+            catch
+            {
+                context.Dispose();
+                throw;
+            }
+        }
+
+        private Task<Client> Connecting(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                var registration = cancellationToken.Register(() =>
+                {
+                    if (connected.TrySetCanceled()) Dispose();
+                });
+                connected.Task.ContinueWith(_ => registration.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+            }
+            return connected.Task;
+        }
+
+        // ---------------------------------------------------------------- state
+
+        /// <summary>The context this client runs on.</summary>
+        public Context Context { get { return context; } }
+
+        /// <summary>True between the connection and its end (or disposal).</summary>
+        public bool IsConnected { get { lock (gate) return isConnected; } }
+
+        /// <summary>True once <see cref="Dispose"/> ran.</summary>
+        public bool IsDisposed { get { return Volatile.Read(ref disposed) != 0; } }
+
+        /// <summary>The server's name from the handshake ("" before connecting).</summary>
+        public string ServerName { get { lock (gate) return serverName; } }
+
+        /// <summary>The negotiated Buttplug message spec version (3 or 4; 0 before connecting).</summary>
+        public uint SpecVersion { get { lock (gate) return specVersion; } }
+
+        /// <summary>
+        /// A snapshot of the connected devices, in index order. Kept current by the pump, so it may
+        /// list a device whose <see cref="DeviceAdded"/> has not been dispatched yet.
+        /// </summary>
+        public IReadOnlyList<Device> Devices
+        {
+            get
+            {
+                lock (gate)
+                {
+                    var list = new List<Device>(devices.Values);
+                    list.Sort((a, b) => a.Index.CompareTo(b.Index));
+                    return list;
+                }
+            }
+        }
+
+        /// <summary>The connected device with this index, or null.</summary>
+        public Device GetDevice(uint index)
+        {
+            lock (gate)
+            {
+                Device d;
+                return devices.TryGetValue(index, out d) ? d : null;
+            }
+        }
+
+        // ---------------------------------------------------------------- events
+
+        /// <summary>A device connected. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
+        public event EventHandler<DeviceEventArgs> DeviceAdded;
+
+        /// <summary>A device disconnected. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
+        public event EventHandler<DeviceEventArgs> DeviceRemoved;
+
+        /// <summary>A scan finished. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
+        public event EventHandler<ScanningFinishedEventArgs> ScanningFinished;
+
+        /// <summary>A subscribed input sent a reading. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
+        public event EventHandler<InputReadingEventArgs> InputReading;
+
+        /// <summary>
+        /// The connection ended (requested, server gone, context shut down) or could not be made;
+        /// the last event of the client. Raised by <see cref="DispatchEvents"/> or the event pump.
+        /// </summary>
+        public event EventHandler<DisconnectedEventArgs> Disconnected;
+
+        /// <summary>An error reported outside any request. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
+        public event EventHandler<ErrorEventArgs> ErrorReceived;
+
+        /// <summary>Number of events queued for <see cref="DispatchEvents"/>.</summary>
+        public int PendingEventCount { get { lock (gate) return queue.Count; } }
+
+        /// <summary>
+        /// Raises the queued events, in order, on the calling thread, and returns how many (poll
+        /// mode: call it once per frame). Never blocks on the library. A handler may call any method
+        /// of the binding, including synchronous ones and <see cref="Dispose"/>; an exception from a
+        /// handler propagates to the caller and the remaining events stay queued. Calls from several
+        /// threads take turns. Does nothing after disposal.
+        /// </summary>
+        public int DispatchEvents(int maxEvents = int.MaxValue)
+        {
+            int count = 0;
+            lock (dispatchGate)
+            {
+                while (count < maxEvents && !IsDisposed)
+                {
+                    EventArgs e;
+                    lock (gate)
+                    {
+                        if (queue.Count == 0) break;
+                        e = queue.Dequeue();
+                    }
+                    count++;
+                    Raise(e);
+                }
+            }
+            return count;
+        }
+
+        /// <summary>
+        /// Switches from poll mode to delivery by a background pump: the events are raised through
+        /// <paramref name="target"/>'s Post (default: the calling thread's current
+        /// SynchronizationContext; the thread pool when there is none), in order, one at a time.
+        /// <see cref="DispatchEvents"/> still works and takes turns with it.
+        /// </summary>
+        public void StartEventPump(SynchronizationContext target = null)
+        {
+            bool post;
+            lock (gate)
+            {
+                pumpTarget = target ?? SynchronizationContext.Current;
+                pumpOn = true;
+                post = queue.Count > 0 && !drainScheduled;
+                if (post) drainScheduled = true;
+            }
+            if (post) Post();
+        }
+
+        /// <summary>Returns to poll mode; events queue up for <see cref="DispatchEvents"/> again.</summary>
+        public void StopEventPump()
+        {
+            lock (gate)
+            {
+                pumpOn = false;
+                pumpTarget = null;
+            }
+        }
+
+        private void Post()
+        {
+            SynchronizationContext target;
+            lock (gate) target = pumpTarget;
+            try
+            {
+                if (target != null) target.Post(DrainCallback, this);
+                else ThreadPool.UnsafeQueueUserWorkItem(DrainPoolCallback, this);
+            }
+            catch (Exception)
+            {
+                lock (gate) drainScheduled = false;
+            }
+        }
+
+        private static void DrainPosted(object state)
+        {
+            var client = (Client)state;
+            while (true)
+            {
+                lock (client.gate)
+                {
+                    if (!client.pumpOn || client.queue.Count == 0 || client.IsDisposed)
+                    {
+                        client.drainScheduled = false;
+                        return;
+                    }
+                }
+                try
+                {
+                    client.DispatchEvents(1);
+                }
+                catch (Exception e)
+                {
+                    // A handler threw: report it on the same delivery path and keep going.
+                    client.ReportHandlerException(e);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Raised (on the pump's SynchronizationContext) when an event handler run by the background
+        /// pump throws; in poll mode the exception propagates from <see cref="DispatchEvents"/> instead.
+        /// </summary>
+        public event EventHandler<UnhandledExceptionEventArgs> HandlerException;
+
+        private void ReportHandlerException(Exception e)
+        {
+            var h = HandlerException;
+            if (h != null)
+            {
+                try { h(this, new UnhandledExceptionEventArgs(e, false)); }
+                catch (Exception) { }
+            }
+        }
+
+        private void Raise(EventArgs e)
+        {
+            var deviceEvent = e as DeviceEventArgs;
+            if (deviceEvent != null)
+            {
+                var h = deviceEvent.Removed ? DeviceRemoved : DeviceAdded;
+                if (h != null) h(this, deviceEvent);
+                return;
+            }
+            var reading = e as InputReadingEventArgs;
+            if (reading != null)
+            {
+                var h = InputReading;
+                if (h != null) h(this, reading);
+                return;
+            }
+            var disc = e as DisconnectedEventArgs;
+            if (disc != null)
+            {
+                var h = Disconnected;
+                if (h != null) h(this, disc);
+                return;
+            }
+            var err = e as ErrorEventArgs;
+            if (err != null)
+            {
+                var h = ErrorReceived;
+                if (h != null) h(this, err);
+                return;
+            }
+            var fin = e as ScanningFinishedEventArgs;
+            if (fin != null)
+            {
+                var h = ScanningFinished;
+                if (h != null) h(this, fin);
+            }
+        }
+
+        // ---------------------------------------------------------------- the pump
+
+        [AOT.MonoPInvokeCallback(typeof(EventCallback))]
+        private static void OnNativeEvent(IntPtr userData, IntPtr data, UIntPtr len)
+        {
+            // Runs on the library's dispatcher thread: must not throw, must not run user code.
+            Client client = null;
+            try
+            {
+                client = GCHandle.FromIntPtr(userData).Target as Client;
+                if (client == null) return;
+                int n = checked((int)len.ToUInt64());
+                var bytes = new byte[n];
+                if (n > 0) Marshal.Copy(data, bytes, 0, n);
+                client.Route(Proto.Event.Parse(bytes));
+            }
+            catch (Exception e)
+            {
+                try
+                {
+                    if (client != null) client.Enqueue(new ErrorEventArgs(Status.ErrorInternal, "the C# event pump failed: " + e.Message));
+                }
+                catch (Exception) { }
+            }
+        }
+
+        [AOT.MonoPInvokeCallback(typeof(UserDataFree))]
+        private static void FreeUserData(IntPtr userData)
+        {
+            try
+            {
+                GCHandle.FromIntPtr(userData).Free();
+            }
+            catch (Exception) { }
+        }
+
+        private void Route(Proto.Event ev)
+        {
+            switch (ev.KindCase)
+            {
+                case Proto.Event.KindOneofCase.Response:
+                {
+                    PendingRequest p;
+                    lock (gate)
+                    {
+                        if (!pending.TryGetValue(ev.RequestId, out p)) return;
+                        pending.Remove(ev.RequestId);
+                        ReleaseKeepAliveLocked();
+                    }
+                    p.Complete(ev.Response);
+                    return;
+                }
+                case Proto.Event.KindOneofCase.Connected:
+                    lock (gate)
+                    {
+                        isConnected = true;
+                        serverName = ev.Connected.ServerName;
+                        specVersion = ev.Connected.SpecVersion;
+                        ReleaseKeepAliveLocked();
+                    }
+                    connected.TrySetResult(this);
+                    return;
+                case Proto.Event.KindOneofCase.Disconnected:
+                {
+                    var d = ev.Disconnected;
+                    List<PendingRequest> failed;
+                    List<Device> gone;
+                    lock (gate)
+                    {
+                        isConnected = false;
+                        ended = true;
+                        failed = new List<PendingRequest>(pending.Values);
+                        pending.Clear();
+                        gone = new List<Device>(devices.Values);
+                        devices.Clear();
+                        ReleaseKeepAliveLocked();
+                    }
+                    var status = d.Status == 0 ? Status.Ok : (Status)d.Status;
+                    connected.TrySetException(new HaptixException(status == Status.Ok ? Status.ErrorConnect : status,
+                        "the connection could not be made: " + d.Reason));
+                    foreach (var dev in gone) dev.MarkRemoved();
+                    var error = new HaptixException(Status.ErrorNotConnected, "the client disconnected: " + d.Reason);
+                    foreach (var p in failed) p.Fail(error);
+                    Enqueue(new DisconnectedEventArgs(d.Reason, status));
+                    return;
+                }
+                case Proto.Event.KindOneofCase.DeviceAdded:
+                {
+                    var device = new Device(this, ev.DeviceAdded.Device ?? new Proto.Device());
+                    Device previous;
+                    lock (gate)
+                    {
+                        devices.TryGetValue(device.Index, out previous);
+                        devices[device.Index] = device;
+                    }
+                    if (previous != null) previous.MarkRemoved();
+                    Enqueue(new DeviceEventArgs(device, false));
+                    return;
+                }
+                case Proto.Event.KindOneofCase.DeviceRemoved:
+                {
+                    Device device;
+                    lock (gate)
+                    {
+                        if (!devices.TryGetValue(ev.DeviceRemoved.DeviceIndex, out device)) return;
+                        devices.Remove(device.Index);
+                    }
+                    device.MarkRemoved();
+                    Enqueue(new DeviceEventArgs(device, true));
+                    return;
+                }
+                case Proto.Event.KindOneofCase.ScanningFinished:
+                    Enqueue(ScanningFinishedEventArgs.Instance);
+                    return;
+                case Proto.Event.KindOneofCase.InputReading:
+                {
+                    var r = ev.InputReading;
+                    Enqueue(new InputReadingEventArgs(GetDevice(r.DeviceIndex), r.DeviceIndex, r.FeatureIndex, r.InputType, r.Value));
+                    return;
+                }
+                case Proto.Event.KindOneofCase.Error:
+                    Enqueue(new ErrorEventArgs((Status)ev.Error.Status, ev.Error.Message));
+                    return;
+                default:
+                    // Log records go to the context; kinds this binding does not know are skipped.
+                    return;
+            }
+        }
+
+        private void Enqueue(EventArgs e)
+        {
+            bool post = false;
+            lock (gate)
+            {
+                if (IsDisposed) return;
+                queue.Enqueue(e);
+                if (pumpOn && !drainScheduled)
+                {
+                    drainScheduled = true;
+                    post = true;
+                }
+            }
+            if (post) Post();
+        }
+
+        private void ReleaseKeepAliveLocked()
+        {
+            if (pending.Count == 0 && keepAlive.IsAllocated && (isConnected || ended || IsDisposed))
+            {
+                keepAlive.Free();
+            }
+        }
+
+        // ---------------------------------------------------------------- requests
+
+        internal static readonly Func<Response, bool> NoResult = r => true;
+
+        /// <summary>
+        /// Sends <paramref name="request"/> (its id is overwritten) and returns a task completed with
+        /// the response when it succeeds, or failed with a <see cref="HaptixException"/> carrying the
+        /// library's status and message. Advanced: the typed methods cover every request.
+        /// </summary>
+        public Task<Response> SendAsync(Request request, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(request, r => r, cancellationToken);
+        }
+
+        internal Task<T> SendAsync<T>(Request request, Func<Response, T> map, CancellationToken cancellationToken)
+        {
+            if (request == null) throw new ArgumentNullException("request");
+            ThrowIfDisposed();
+            var p = new PendingRequest<T>(map);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                p.Cancel(cancellationToken);
+                return p.Task;
+            }
+            ulong id = (ulong)Interlocked.Increment(ref nextId);
+            request.Id = id;
+            byte[] bytes = request.ToByteArray();
+            lock (gate)
+            {
+                pending[id] = p;
+                if (!keepAlive.IsAllocated) keepAlive = GCHandle.Alloc(this);
+            }
+            int status;
+            string message = null;
+            try
+            {
+                ulong used;
+                status = NativeMethods.haptix_client_send(handle, bytes, (UIntPtr)bytes.Length, out used);
+                if (status != 0) message = NativeMethods.LastErrorMessage();
+            }
+            catch (ObjectDisposedException)
+            {
+                status = (int)Status.ErrorCancelled;
+                message = "the client was disposed";
+            }
+            if (status != 0)
+            {
+                lock (gate)
+                {
+                    pending.Remove(id);
+                    ReleaseKeepAliveLocked();
+                }
+                p.Fail(SendError(status, message));
+                return p.Task;
+            }
+            if (cancellationToken.CanBeCanceled) p.Register(this, id, cancellationToken);
+            return p.Task;
+        }
+
+        internal void Forget(ulong id)
+        {
+            lock (gate)
+            {
+                pending.Remove(id);
+                ReleaseKeepAliveLocked();
+            }
+        }
+
+        private static HaptixException SendError(int status, string message)
+        {
+            if (status == (int)Status.Closed)
+            {
+                return new HaptixException(Status.ErrorNotConnected, "the client is disconnected");
+            }
+            return new HaptixException((Status)status, message);
+        }
+
+        /// <summary>
+        /// Sends <paramref name="request"/> and blocks until its response, through
+        /// haptix_client_call: safe on any thread, including inside event handlers. Returns the
+        /// response when it succeeded; throws a <see cref="HaptixException"/> with the library's
+        /// status and message otherwise. The client's request timeout bounds the wait.
+        /// </summary>
+        public Response Call(Request request)
+        {
+            if (request == null) throw new ArgumentNullException("request");
+            ThrowIfDisposed();
+            if (Volatile.Read(ref callUnavailable) != 0)
+            {
+                // A library without haptix_client_call: the pump completes the task on the
+                // dispatcher thread, so this wait still never depends on the caller's thread.
+                return Wait(SendAsync(request, r => r, CancellationToken.None));
+            }
+            request.Id = 0;
+            byte[] bytes = request.ToByteArray();
+            Interlocked.Increment(ref callsInFlight);
+            try
+            {
+                HaptixBuffer buffer;
+                int status;
+                try
+                {
+                    status = NativeMethods.haptix_client_call(handle, bytes, (UIntPtr)bytes.Length, NativeMethods.WaitForever, out buffer);
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    Volatile.Write(ref callUnavailable, 1);
+                    return Wait(SendAsync(request, r => r, CancellationToken.None));
+                }
+                catch (ObjectDisposedException)
+                {
+                    throw new HaptixException(Status.ErrorCancelled, "the client was disposed");
+                }
+                if (status != 0) throw SendError(status, NativeMethods.LastErrorMessage());
+                Proto.Event ev;
+                try
+                {
+                    ev = Proto.Event.Parse(buffer.ToArray());
+                }
+                finally
+                {
+                    NativeMethods.haptix_buffer_free(ref buffer);
+                }
+                var response = ev.Response ?? new Response { Status = (int)Status.ErrorInternal, Message = "the library answered a call without a response" };
+                if (response.Status != 0) throw new HaptixException((Status)response.Status, response.Message);
+                return response;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref callsInFlight);
+            }
+        }
+
+        internal static T Wait<T>(Task<T> task)
+        {
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (TaskCanceledException)
+            {
+                throw;
+            }
+        }
+
+        // ---------------------------------------------------------------- the API
+
+        /// <summary>Starts scanning for devices; <see cref="DeviceAdded"/> follows for each one found.</summary>
+        public Task StartScanningAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(new Request { StartScanning = new StartScanning() }, NoResult, cancellationToken);
+        }
+
+        /// <summary>Starts scanning and waits until the server accepted (any thread).</summary>
+        public void StartScanning() { Call(new Request { StartScanning = new StartScanning() }); }
+
+        /// <summary>Stops scanning; <see cref="ScanningFinished"/> follows.</summary>
+        public Task StopScanningAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(new Request { StopScanning = new StopScanning() }, NoResult, cancellationToken);
+        }
+
+        /// <summary>Stops scanning and waits until the server accepted (any thread).</summary>
+        public void StopScanning() { Call(new Request { StopScanning = new StopScanning() }); }
+
+        /// <summary>Asks the server for its device list (the <see cref="Devices"/> property is usually enough).</summary>
+        public Task<IReadOnlyList<Proto.Device>> RequestDeviceListAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync<IReadOnlyList<Proto.Device>>(new Request { RequestDeviceList = new RequestDeviceList() },
+                r => r.DeviceList == null ? new List<Proto.Device>() : r.DeviceList.Devices, cancellationToken);
+        }
+
+        /// <summary>Stops every device's outputs and input subscriptions (or only one of the two).</summary>
+        public Task StopAllDevicesAsync(bool inputs = true, bool outputs = true, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(StopAllRequest(inputs, outputs), NoResult, cancellationToken);
+        }
+
+        /// <summary>Same as <see cref="StopAllDevicesAsync"/>.</summary>
+        public Task StopAllAsync(bool inputs = true, bool outputs = true, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return StopAllDevicesAsync(inputs, outputs, cancellationToken);
+        }
+
+        /// <summary>Stops every device and waits until the server accepted (any thread).</summary>
+        public void StopAllDevices(bool inputs = true, bool outputs = true) { Call(StopAllRequest(inputs, outputs)); }
+
+        private static Request StopAllRequest(bool inputs, bool outputs)
+        {
+            var stop = new StopAll();
+            if (!inputs) stop.Inputs = false;
+            if (!outputs) stop.Outputs = false;
+            return new Request { StopAll = stop };
+        }
+
+        /// <summary>Pings the server (keeps its ping watchdog satisfied).</summary>
+        public Task PingAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(new Request { Ping = new Ping() }, NoResult, cancellationToken);
+        }
+
+        /// <summary>Pings the server and waits for the answer (any thread).</summary>
+        public void Ping() { Call(new Request { Ping = new Ping() }); }
+
+        /// <summary>Closes the connection (the server stops every device); <see cref="Disconnected"/> follows.</summary>
+        public Task DisconnectAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(new Request { Disconnect = new Disconnect() }, NoResult, cancellationToken);
+        }
+
+        /// <summary>
+        /// Adds a virtual device to the embedded server's simulated bus (found by the current or
+        /// next scan); the task gives its address. Embedded server only.
+        /// </summary>
+        public Task<string> AddSimulatedDeviceAsync(string identifier, string address = null,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (identifier == null) throw new ArgumentNullException("identifier");
+            var request = new Request { AddSimulatedDevice = new AddSimulatedDevice { Device = new Proto.SimulatedDevice { Identifier = identifier, Address = address } } };
+            return SendAsync(request, r => r.SimulatedDevice == null ? "" : r.SimulatedDevice.Address, cancellationToken);
+        }
+
+        /// <summary>Removes a virtual device; a connected one disconnects.</summary>
+        public Task RemoveSimulatedDeviceAsync(string address, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (address == null) throw new ArgumentNullException("address");
+            return SendAsync(new Request { RemoveSimulatedDevice = new RemoveSimulatedDevice { Address = address } }, NoResult, cancellationToken);
+        }
+
+        /// <summary>Makes a virtual device send a notification on an endpoint (e.g. "rx"), as hardware would.</summary>
+        public Task InjectNotificationAsync(string address, string endpoint, byte[] data,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (address == null) throw new ArgumentNullException("address");
+            if (endpoint == null) throw new ArgumentNullException("endpoint");
+            if (data == null) throw new ArgumentNullException("data");
+            var request = new Request { InjectNotification = new InjectNotification { Address = address, Endpoint = endpoint, Data = data } };
+            return SendAsync(request, NoResult, cancellationToken);
+        }
+
+        /// <summary>Returns and clears what a virtual device received (endpoint and bytes of each write).</summary>
+        public Task<IReadOnlyList<Write>> TakeWritesAsync(string address, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (address == null) throw new ArgumentNullException("address");
+            return SendAsync<IReadOnlyList<Write>>(new Request { TakeWrites = new TakeWrites { Address = address } }, MapWrites, cancellationToken);
+        }
+
+        /// <summary>Returns and clears what a virtual device received, waiting synchronously (any thread).</summary>
+        public IReadOnlyList<Write> TakeWrites(string address)
+        {
+            if (address == null) throw new ArgumentNullException("address");
+            return MapWrites(Call(new Request { TakeWrites = new TakeWrites { Address = address } }));
+        }
+
+        private static readonly Func<Response, IReadOnlyList<Write>> MapWrites =
+            r => r.Writes == null ? new List<Write>() : r.Writes.Writes_;
+
+        // ---------------------------------------------------------------- disposal
+
+        /// <summary>
+        /// Closes the connection (the server stops the devices this client drove) and frees the
+        /// native client. Pending tasks fail with <see cref="Status.ErrorCancelled"/>; queued events
+        /// are dropped. Idempotent; any thread, including an event handler of this client. A client
+        /// that owns its context (<see cref="ConnectAsync(string, string, uint, CancellationToken)"/>)
+        /// disposes it too.
+        /// </summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+            if (Volatile.Read(ref callsInFlight) > 0)
+            {
+                // Synchronous calls keep the handle alive until they return: end the connection so
+                // that they return now (cancelled) rather than at their timeout.
+                try
+                {
+                    var bytes = new Request { Disconnect = new Disconnect() }.ToByteArray();
+                    ulong id;
+                    NativeMethods.haptix_client_send(handle, bytes, (UIntPtr)bytes.Length, out id);
+                }
+                catch (Exception) { }
+            }
+            handle.Dispose();
+            List<PendingRequest> failed;
+            List<Device> gone;
+            lock (gate)
+            {
+                failed = new List<PendingRequest>(pending.Values);
+                pending.Clear();
+                gone = new List<Device>(devices.Values);
+                devices.Clear();
+                queue.Clear();
+                isConnected = false;
+                if (keepAlive.IsAllocated) keepAlive.Free();
+            }
+            connected.TrySetException(new HaptixException(Status.ErrorCancelled, "the client was disposed before it connected"));
+            var error = new HaptixException(Status.ErrorCancelled, "the client was disposed before the request completed");
+            foreach (var p in failed) p.Fail(error);
+            foreach (var d in gone) d.MarkRemoved();
+            if (ownsContext) context.Dispose();
+        }
+
+        internal void ThrowIfDisposed()
+        {
+            if (IsDisposed) throw new ObjectDisposedException("Haptix.Client");
+        }
+    }
+
+    internal abstract class PendingRequest
+    {
+        public abstract void Complete(Response response);
+
+        public abstract void Fail(Exception error);
+    }
+
+    internal sealed class PendingRequest<T> : PendingRequest
+    {
+        private readonly TaskCompletionSource<T> source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Func<Response, T> map;
+        private CancellationTokenRegistration registration;
+
+        public PendingRequest(Func<Response, T> map) { this.map = map; }
+
+        public Task<T> Task { get { return source.Task; } }
+
+        public void Register(Client client, ulong id, CancellationToken token)
+        {
+            registration = token.Register(() =>
+            {
+                client.Forget(id);
+                source.TrySetCanceled(token);
+            });
+        }
+
+        public void Cancel(CancellationToken token) { source.TrySetCanceled(token); }
+
+        public override void Complete(Response response)
+        {
+            registration.Dispose();
+            if (response == null)
+            {
+                source.TrySetException(new HaptixException(Status.ErrorInternal, "a response without content"));
+            }
+            else if (response.Status != 0)
+            {
+                source.TrySetException(new HaptixException((Status)response.Status, response.Message));
+            }
+            else
+            {
+                T value;
+                try
+                {
+                    value = map(response);
+                }
+                catch (Exception e)
+                {
+                    source.TrySetException(e);
+                    return;
+                }
+                source.TrySetResult(value);
+            }
+        }
+
+        public override void Fail(Exception error)
+        {
+            registration.Dispose();
+            source.TrySetException(error);
+        }
+    }
+}
