@@ -25,6 +25,10 @@ pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod hwmgr;
+/// JNI natives of the Java/Kotlin binding: a thin door onto [`ffi`] (feature `java`).
+#[cfg(feature = "java")]
+#[allow(unsafe_code)]
+pub mod jni;
 pub mod logging;
 pub mod runtime;
 pub mod server;

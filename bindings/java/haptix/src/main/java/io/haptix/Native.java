@@ -1,0 +1,63 @@
+package io.haptix;
+
+/**
+ * The JNI natives (Rust, {@code src/jni} of the library, cargo feature {@code java}). Each one
+ * calls the C ABI function of the same name and throws {@link HaptixException} with the status
+ * and the library's message on failure. Handles are the C ABI's registry keys held in a
+ * {@code long}. Byte arrays are copied once each way; Java owns every array returned. Every
+ * method runs on the calling thread; only the {@code nextEvent}, {@code clientCall}, shutdown
+ * and stop functions block, up to their timeout (negative = no limit).
+ */
+final class Native {
+    private Native() {}
+
+    /** The ABI version this binding was written for ({@code HAPTIX_ABI_VERSION}). */
+    static final int ABI_VERSION = 1;
+
+    static {
+        NativeLoader.load();
+    }
+
+    /** Loads the library (once) and checks its ABI version. */
+    static void ensureLoaded() {
+        int abi = abiVersion();
+        if (abi != ABI_VERSION) {
+            throw new HaptixException(Status.ERROR_ABI_MISMATCH,
+                "the library implements ABI " + abi + ", this binding needs ABI " + ABI_VERSION);
+        }
+    }
+
+    static native int abiVersion();
+
+    static native String version();
+
+    static native long contextNew(int abiVersion, byte[] options);
+
+    static native void contextShutdown(long context, int timeoutMs);
+
+    static native void contextFree(long context);
+
+    /** @return the event, or null on timeout */
+    static native byte[] contextNextEvent(long context, int timeoutMs);
+
+    static native long clientNew(long context, byte[] options);
+
+    /** @return the request id used */
+    static native long clientSend(long client, byte[] request);
+
+    /** @return the serialized response event */
+    static native byte[] clientCall(long client, byte[] request, int timeoutMs);
+
+    /** @return the event, or null on timeout */
+    static native byte[] clientNextEvent(long client, int timeoutMs);
+
+    static native void clientFree(long client);
+
+    static native long serverNew(long context, byte[] options);
+
+    static native int serverPort(long server);
+
+    static native void serverStop(long server, int timeoutMs);
+
+    static native void serverFree(long server);
+}
