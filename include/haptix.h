@@ -13,6 +13,14 @@
  *   dispatcher thread per context, in order, and never after the handle's _free returns.
  *   Functions that may block say so and take a timeout.
  *
+ * ORDER AND EVENTS (docs/event-model.md has the whole model)
+ *   Requests sent on one client from one thread reach its devices in the order they were
+ *   sent, whatever their kind. A response arrives as an event (haptix_client_send) or straight
+ *   to a waiting caller (haptix_client_call, which works on any thread, callbacks included).
+ *   A callback may call any function; only a wait for the next event on a dispatcher thread
+ *   is refused (HAPTIX_STATUS_ERROR_WOULD_DEADLOCK). Registrations own their user data from
+ *   the call on: its free function runs exactly once, whatever the status.
+ *
  * OWNERSHIP
  *   Input buffers (const uint8_t *data, size_t len) are borrowed for the duration of the call.
  *   NULL is accepted only with len == 0. Buffers the library returns (haptix_buffer) belong to
@@ -252,8 +260,9 @@ typedef struct haptix_buffer {
  * Called on the context's dispatcher thread, never re-entrantly and never after the handle's
  * `_free` returned. `event` is borrowed until the callback returns: copy it to keep it. The
  * callback must not unwind or throw. It may call any library function, including `_free` of
- * its own handle (which takes effect when it returns); blocking waits on the dispatcher
- * thread return `HAPTIX_STATUS_ERROR_WOULD_DEADLOCK`.
+ * its own handle (which takes effect when it returns) and `haptix_client_call` (which waits
+ * for a response without needing this thread); only waiting for the next *event*
+ * (`*_next_event` with a timeout above 0) returns `HAPTIX_STATUS_ERROR_WOULD_DEADLOCK` here.
  */
 typedef void (*haptix_event_callback)(void *user_data, const uint8_t *event, size_t len);
 
@@ -354,6 +363,38 @@ haptix_status haptix_client_send(struct haptix_client *client,
                                  uint64_t *out_request_id);
 
 /**
+ * Sends a request (a serialized `haptix.v1.Request`) and waits for its response.
+ *
+ * The response is written to `out_response` as a serialized `haptix.v1.Event` of kind
+ * `response` (its `request_id` is the request's id; its `Response.status` says whether the
+ * request succeeded). It never appears in the event stream. Because the response does not
+ * travel through the stream or the dispatcher thread, this may be called from any thread,
+ * including inside an event callback, in poll or callback mode.
+ *
+ * - `request`/`len`: borrowed for the call. Id 0 lets the library choose one.
+ * - `timeout_ms`: how long to wait; `UINT32_MAX` waits until the request completes (which
+ *   the client's request timeout bounds). After a timeout the request still completes inside
+ *   the library and its response is discarded.
+ * - `out_response`: receives the response on `OK`; release it with `haptix_buffer_free`.
+ *   Untouched on any other status.
+ *
+ * Statuses: `OK`; `CLOSED` (the client is disconnected); `ERROR_TIMED_OUT`;
+ * `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`; `ERROR_INVALID_PROTOBUF`;
+ * `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`). Blocks up to the timeout. Any thread,
+ * concurrently with other calls on the same client.
+ *
+ * # Safety
+ * `client` must be NULL or a value from `haptix_client_new`; `request` valid for `len`
+ * bytes; `out_response` valid for one write.
+ */
+HAPTIX_NODISCARD
+haptix_status haptix_client_call(struct haptix_client *client,
+                                 const uint8_t *request,
+                                 size_t len,
+                                 uint32_t timeout_ms,
+                                 struct haptix_buffer *out_response);
+
+/**
  * Takes the client's next event (a serialized `haptix.v1.Event`).
  *
  * - `timeout_ms`: 0 returns at once (for a game loop); `UINT32_MAX` waits without limit;
@@ -361,10 +402,13 @@ haptix_status haptix_client_send(struct haptix_client *client,
  * - `out_event`: receives the event on `OK`; release it with `haptix_buffer_free`.
  *   Untouched on any other status.
  *
- * Statuses: `OK`; `TIMEOUT`; `CLOSED` (disconnected and every event taken);
- * `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_INVALID_ARGUMENT` while an event
- * callback is set; `ERROR_WOULD_DEADLOCK` for a waiting call from inside a callback. Blocks
- * up to the timeout; may be called from several threads (each event goes to one of them).
+ * Statuses: `OK`; `TIMEOUT`; `CLOSED` (disconnected and every event taken, including those
+ * still on their way through the dispatcher); `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`;
+ * `ERROR_INVALID_ARGUMENT` while an event callback is set; `ERROR_WOULD_DEADLOCK` for a
+ * waiting call (timeout above 0) on a dispatcher thread of any context, i.e. inside a
+ * callback: wait for a response there with `haptix_client_call` instead. Blocks up to the
+ * timeout; may be called from several threads (each event goes to one of them). Still works
+ * after the context was shut down, to drain the queue.
  *
  * # Safety
  * `client` must be NULL or a value from `haptix_client_new`; `out_event` valid for one
@@ -380,11 +424,14 @@ haptix_status haptix_client_next_event(struct haptix_client *client,
  * instead of queueing them; events already queued move to the callback. NULL `callback`
  * returns to polling (and releases the previous registration).
  *
- * `user_data` is passed to every call; `user_data_free` (optional) runs exactly once, when
- * the registration is replaced or the client is freed, after any running call returned.
- * With a NULL `callback` it runs at once.
+ * `user_data` is passed to every call. The library owns `user_data` from this call on:
+ * `user_data_free` (optional) runs exactly once, whatever the status. When the call succeeds
+ * it runs when the registration is replaced or the client is freed, after any running call
+ * returned; with a NULL `callback`, or when the call is refused, it runs before the call
+ * returns.
  *
- * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+ * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN` (the
+ * context was shut down: queued events can still be polled). Never blocks.
  *
  * # Safety
  * `client` must be NULL or a value from `haptix_client_new`; the functions must stay valid
@@ -399,10 +446,11 @@ haptix_status haptix_client_set_event_callback(struct haptix_client *client,
 /**
  * Registers a notifier called on the dispatcher thread when the client's event queue goes
  * from empty to non-empty (poll mode): a game can wake its loop and then drain with
- * `haptix_client_next_event`. NULL `callback` removes it. `user_data_free` as for
- * `haptix_client_set_event_callback`.
+ * `haptix_client_next_event`. NULL `callback` removes it. `user_data` and `user_data_free`
+ * as for `haptix_client_set_event_callback` (released exactly once, whatever the status).
  *
- * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+ * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
+ * blocks.
  *
  * # Safety
  * As for `haptix_client_set_event_callback`.
@@ -499,7 +547,8 @@ void haptix_context_free(struct haptix_context *context);
  *
  * Statuses: `OK`; `TIMEOUT`; `CLOSED` (shut down and drained); `ERROR_NULL_POINTER`;
  * `ERROR_INVALID_HANDLE`; `ERROR_INVALID_ARGUMENT` while an event callback is set;
- * `ERROR_WOULD_DEADLOCK` for a waiting call from inside a callback. Blocks up to the timeout.
+ * `ERROR_WOULD_DEADLOCK` for a waiting call (timeout above 0) on a dispatcher thread of any
+ * context (inside a callback). Blocks up to the timeout.
  *
  * # Safety
  * `context` must be NULL or a value from `haptix_context_new`; `out_event` valid for one
@@ -512,9 +561,10 @@ haptix_status haptix_context_next_event(struct haptix_context *context,
 
 /**
  * Delivers the context's events (log records) to `callback` on the dispatcher thread instead
- * of the queue. NULL `callback` returns to polling. `user_data` is passed to every call;
- * `user_data_free` (optional) runs exactly once, when this registration is replaced or the
- * context is freed.
+ * of the queue. NULL `callback` returns to polling. `user_data` is passed to every call. The
+ * library owns `user_data` from this call on: `user_data_free` (optional) runs exactly once,
+ * whatever the status: when this registration is replaced or the context is freed, or, for a
+ * NULL `callback` or a refused call, before the call returns.
  *
  * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
  * blocks.
@@ -556,7 +606,8 @@ haptix_status haptix_server_new(struct haptix_context *context,
 /**
  * Writes the TCP port the server listens on (useful after asking for port 0).
  *
- * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+ * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
+ * blocks.
  *
  * # Safety
  * `server` must be NULL or a value from `haptix_server_new`; `out_port` valid for one write.
@@ -567,8 +618,8 @@ HAPTIX_NODISCARD haptix_status haptix_server_port(struct haptix_server *server, 
  * Stops the server: no new connections; the connected client is disconnected and its devices
  * stop. Blocks up to about `timeout_ms`. Stopping twice is `OK`.
  *
- * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_WOULD_DEADLOCK` on a
- * library runtime thread.
+ * Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN` (the
+ * context's shutdown already stopped it); `ERROR_WOULD_DEADLOCK` on a library runtime thread.
  *
  * # Safety
  * `server` must be NULL or a value from `haptix_server_new`.

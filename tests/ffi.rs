@@ -389,6 +389,7 @@ fn a_server_shares_the_context_devices_with_remote_clients() {
         server: Some(proto::client_options::Server::WebsocketUrl(format!(
             "ws://127.0.0.1:{port}"
         ))),
+        ..Default::default()
     }
     .encode_to_vec();
     let mut remote = ptr::null_mut();

@@ -17,7 +17,7 @@ use crate::core::messages::{
 use crate::core::types::{InputCommand, InputType, OutputType, SpecVersion};
 use crate::error::{DeviceError, Error, ProtocolError};
 
-use super::Shared;
+use super::{outcome, Done, Shared};
 
 /// Below this, a scaled float counts as zero steps (`devices.md` §5, client rule).
 const ZERO_STEP_EPSILON: f64 = 0.000_001;
@@ -170,53 +170,78 @@ impl ClientDevice {
         feature_index: u32,
         kind: InputType,
     ) -> Result<InputReadingValue, Error> {
-        self.check_input(feature_index, kind, InputCommand::Read)?;
+        outcome(|done| self.read_input_then(feature_index, kind, done)).await
+    }
+
+    /// [`ClientDevice::read_input`] without waiting: the request is sent (or refused) before
+    /// this returns, and `done` gets the reading.
+    pub fn read_input_then(
+        &self,
+        feature_index: u32,
+        kind: InputType,
+        done: Done<InputReadingValue>,
+    ) {
+        if let Err(e) = self.check_input(feature_index, kind, InputCommand::Read) {
+            return done(Err(e));
+        }
         let device_index = self.info.index;
         if self.shared.version >= SpecVersion::V4 {
-            let reply = self
-                .shared
-                .request(|id| ClientMessage::InputCmd {
+            return self.shared.request_with(
+                |id| ClientMessage::InputCmd {
                     id,
                     device_index,
                     feature_index,
                     input_type: kind,
                     command: InputCommand::Read,
-                })
-                .await?;
-            return match reply {
-                ServerMessage::InputReading { reading, .. } => Ok(reading),
-                other => Err(unexpected_reply("InputCmd", &other)),
-            };
+                },
+                Box::new(move |reply| {
+                    done(match reply {
+                        Ok(ServerMessage::InputReading { reading, .. }) => Ok(reading),
+                        Ok(other) => Err(unexpected_reply("InputCmd", &other)),
+                        Err(e) => Err(e),
+                    })
+                }),
+            );
         }
         let view = LegacyView::from_features(&self.info.features);
-        let (sensor_index, sensor) = view
+        let Some((sensor_index, sensor)) = view
             .sensor_read
             .iter()
             .enumerate()
             .find(|(_, s)| s.feature_index == feature_index && s.kind == kind)
-            .ok_or_else(|| not_supported(&self.info, &format!("reading {kind} on a v3 server")))?;
+        else {
+            return done(Err(not_supported(
+                &self.info,
+                &format!("reading {kind} on a v3 server"),
+            )));
+        };
         let sensor_index = u32::try_from(sensor_index).unwrap_or(u32::MAX);
         let full_scale = sensor.ranges.first().map_or(100, |r| r.1);
-        let reply = self
-            .shared
-            .request(|id| ClientMessage::SensorReadCmd {
+        self.shared.request_with(
+            |id| ClientMessage::SensorReadCmd {
                 id,
                 device_index,
                 sensor_index,
                 sensor_type: kind.wire_name().to_string(),
-            })
-            .await?;
-        match reply {
-            ServerMessage::SensorReading { data, .. } => {
-                let raw = data.first().copied().ok_or_else(|| {
-                    Error::from(ProtocolError::Message(
-                        "SensorReading carries no data".to_string(),
-                    ))
-                })?;
-                Ok(InputReadingValue::Battery(battery_percent(raw, full_scale)))
-            }
-            other => Err(unexpected_reply("SensorReadCmd", &other)),
-        }
+            },
+            Box::new(move |reply| {
+                done(match reply {
+                    Ok(ServerMessage::SensorReading { data, .. }) => {
+                        data.first().copied().map_or_else(
+                            || {
+                                Err(ProtocolError::Message(
+                                    "SensorReading carries no data".to_string(),
+                                )
+                                .into())
+                            },
+                            |raw| Ok(InputReadingValue::Battery(battery_percent(raw, full_scale))),
+                        )
+                    }
+                    Ok(other) => Err(unexpected_reply("SensorReadCmd", &other)),
+                    Err(e) => Err(e),
+                })
+            }),
+        );
     }
 
     /// Subscribes to an input; readings then arrive as
@@ -235,21 +260,35 @@ impl ClientDevice {
     /// Stops every output of the device and ends its input subscriptions (v4 `StopCmd`, v3
     /// `StopDeviceCmd`).
     pub async fn stop(&self) -> Result<(), Error> {
+        outcome(|done| self.stop_then(true, true, done)).await
+    }
+
+    /// Stops the device's outputs, its input subscriptions, or both, without waiting.
+    ///
+    /// A spec v3 server has no input subscriptions and only stops everything
+    /// (`StopDeviceCmd`): there, stopping only inputs does nothing.
+    pub fn stop_then(&self, inputs: bool, outputs: bool, done: Done<()>) {
         let device_index = self.info.index;
         if self.shared.version >= SpecVersion::V4 {
-            self.shared
-                .request_ok(|id| ClientMessage::StopCmd {
+            self.shared.start_ok(
+                "StopCmd",
+                |id| ClientMessage::StopCmd {
                     id,
                     device_index: Some(device_index),
                     feature_index: None,
-                    inputs: true,
-                    outputs: true,
-                })
-                .await
+                    inputs,
+                    outputs,
+                },
+                done,
+            );
+        } else if outputs {
+            self.shared.start_ok(
+                "StopDeviceCmd",
+                |id| ClientMessage::StopDeviceCmd { id, device_index },
+                done,
+            );
         } else {
-            self.shared
-                .request_ok(|id| ClientMessage::StopDeviceCmd { id, device_index })
-                .await
+            done(Ok(()));
         }
     }
 
@@ -259,23 +298,39 @@ impl ClientDevice {
         kind: InputType,
         command: InputCommand,
     ) -> Result<(), Error> {
-        self.check_input(feature_index, kind, command)?;
+        outcome(|done| self.input_subscription_then(feature_index, kind, command, done)).await
+    }
+
+    /// Starts or ends an input subscription without waiting (`command` is `Subscribe` or
+    /// `Unsubscribe`). Spec v4 only.
+    pub fn input_subscription_then(
+        &self,
+        feature_index: u32,
+        kind: InputType,
+        command: InputCommand,
+        done: Done<()>,
+    ) {
+        if let Err(e) = self.check_input(feature_index, kind, command) {
+            return done(Err(e));
+        }
         if self.shared.version < SpecVersion::V4 {
-            return Err(not_supported(
+            return done(Err(not_supported(
                 &self.info,
                 "input subscriptions on a server older than spec v4",
-            ));
+            )));
         }
         let device_index = self.info.index;
-        self.shared
-            .request_ok(|id| ClientMessage::InputCmd {
+        self.shared.start_ok(
+            "InputCmd",
+            |id| ClientMessage::InputCmd {
                 id,
                 device_index,
                 feature_index,
                 input_type: kind,
                 command,
-            })
-            .await
+            },
+            done,
+        );
     }
 
     fn check_input(

@@ -25,11 +25,17 @@
 //! each waits on a oneshot registered under its Id and completes exactly once: with the reply,
 //! with [`Error::Server`] when the server answers `Error`, with
 //! [`TransportError::Closed`] when the connection ends, or with [`RuntimeError::Timeout`]
-//! after [`REQUEST_TIMEOUT`]. Messages with Id 0 (or an Id nobody waits for) are events. v4
+//! after the request timeout ([`REQUEST_TIMEOUT`] unless [`ClientSettings`] sets another).
+//! Messages with Id 0 (or an Id nobody waits for) are events. v4
 //! device lists are diffed against the known devices to produce
 //! [`ClientEvent::DeviceAdded`] / [`ClientEvent::DeviceRemoved`]; v3 `DeviceAdded` and
 //! `DeviceRemoved` map directly. When the server sets `MaxPingTime`, a task sends `Ping` every
 //! half interval.
+//!
+//! Every request also has a form that does not wait (`start_*`): it is sent to the server
+//! before the call returns and its outcome goes to a callback. Requests are sent in the order
+//! they are made, whatever their kind, so a stop followed by an output reaches the device in
+//! that order.
 //!
 //! The connection stays open while any clone of the [`Client`] exists. Dropping the last clone
 //! closes it without waiting (the server then stops every device); [`Client::disconnect`] does
@@ -60,8 +66,43 @@ use crate::server::Server;
 use connector::{Connection, Inbound, Transport};
 pub use device::{ClientDevice, OutputDone, OutputValue};
 
-/// How long a request waits for its reply.
+/// How long a request waits for its reply unless [`ClientSettings::request_timeout`] says
+/// otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a client presents itself and how long its requests wait.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Name sent in the handshake.
+    pub client_name: String,
+    /// How long each request (the handshake included) waits for its reply.
+    pub request_timeout: Duration,
+}
+
+impl ClientSettings {
+    /// Settings with this name and the default timeout.
+    pub fn named(client_name: &str) -> ClientSettings {
+        ClientSettings {
+            client_name: client_name.to_string(),
+            request_timeout: REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// Called exactly once with the outcome of a request started without waiting. Runs on a
+/// connection task, or inline when the request is refused or answered at once. It must not
+/// block.
+pub type Done<T> = Box<dyn FnOnce(Result<T, Error>) + Send>;
+
+/// Waits for the outcome of a request started with a `start_*` method.
+async fn outcome<T: Send + 'static>(start: impl FnOnce(Done<T>)) -> Result<T, Error> {
+    let (tx, rx) = oneshot::channel();
+    start(Box::new(move |result| {
+        let _ = tx.send(result);
+    }));
+    rx.await
+        .unwrap_or_else(|_| Err(TransportError::Closed.into()))
+}
 
 /// How long [`Client::disconnect`] waits for the server side to end the connection, and then
 /// again for the connection's tasks to finish.
@@ -161,6 +202,7 @@ struct Pending {
 /// State shared by the client, its devices and its connection tasks.
 pub(crate) struct Shared {
     version: SpecVersion,
+    request_timeout: Duration,
     transport: Box<dyn Transport>,
     server_name: Mutex<String>,
     next_id: AtomicU32,
@@ -220,12 +262,12 @@ impl Shared {
         if let Some(reply) = self.transport.send(message)? {
             self.answer(reply);
         }
-        match tokio::time::timeout(REQUEST_TIMEOUT, rx).await {
+        match tokio::time::timeout(self.request_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(TransportError::Closed.into()),
             Err(_) => Err(RuntimeError::Timeout(format!(
-                "no reply to {name} (Id {id}) within {} s",
-                REQUEST_TIMEOUT.as_secs()
+                "no reply to {name} (Id {id}) within {} ms",
+                self.request_timeout.as_millis()
             ))
             .into()),
         }
@@ -233,8 +275,8 @@ impl Shared {
 
     /// Sends a request built for a fresh Id without waiting; `done` runs exactly once with the
     /// reply (an `Error` reply becomes [`Error::Server`]), with [`TransportError::Closed`]
-    /// when the connection ends first, or with [`RuntimeError::Timeout`] after
-    /// [`REQUEST_TIMEOUT`].
+    /// when the connection ends first, or with [`RuntimeError::Timeout`] after the request
+    /// timeout.
     pub(crate) fn request_with<F>(&self, build: F, done: Completion)
     where
         F: FnOnce(MessageId) -> ClientMessage,
@@ -251,7 +293,7 @@ impl Shared {
                 id,
                 Waiter::Callback {
                     done,
-                    deadline: tokio::time::Instant::now() + REQUEST_TIMEOUT,
+                    deadline: tokio::time::Instant::now() + self.request_timeout,
                 },
             );
         }
@@ -289,11 +331,29 @@ impl Shared {
         };
         for (id, waiter) in expired {
             waiter.complete(Err(RuntimeError::Timeout(format!(
-                "no reply to request Id {id} within {} s",
-                REQUEST_TIMEOUT.as_secs()
+                "no reply to request Id {id} within {} ms",
+                self.request_timeout.as_millis()
             ))
             .into()));
         }
+    }
+
+    /// Sends a request that is answered with `Ok`, without waiting; `done` gets the outcome.
+    /// `name` names the request in the error for an unexpected reply.
+    pub(crate) fn start_ok<F>(&self, name: &'static str, build: F, done: Done<()>)
+    where
+        F: FnOnce(MessageId) -> ClientMessage,
+    {
+        self.request_with(
+            build,
+            Box::new(move |reply| {
+                done(match reply {
+                    Ok(ServerMessage::Ok { .. }) => Ok(()),
+                    Ok(other) => Err(device::unexpected_reply(name, &other)),
+                    Err(e) => Err(e),
+                })
+            }),
+        );
     }
 
     /// Sends a request that is answered with `Ok`.
@@ -547,9 +607,17 @@ impl Client {
     /// When the client is disconnected or dropped, the server session ends and stops every
     /// device.
     pub async fn connect_in_process(server: &Server, client_name: &str) -> Result<Client, Error> {
+        Client::connect_in_process_with(server, &ClientSettings::named(client_name)).await
+    }
+
+    /// [`Client::connect_in_process`] with explicit settings.
+    pub async fn connect_in_process_with(
+        server: &Server,
+        settings: &ClientSettings,
+    ) -> Result<Client, Error> {
         let cancel = CancellationToken::new();
         let connection = in_process::connect(server, cancel.clone());
-        Client::start(connection, SpecVersion::V4, client_name, cancel).await
+        Client::start(connection, SpecVersion::V4, settings, cancel).await
     }
 
     /// Connects to a server over a WebSocket (`ws://host:port`).
@@ -558,31 +626,39 @@ impl Client {
     /// closes the connection or sends something unreadable), the client reconnects and
     /// handshakes as spec v3; commands are then converted to v3 messages.
     pub async fn connect_websocket(url: &str, client_name: &str) -> Result<Client, Error> {
-        match Client::connect_websocket_version(url, client_name, SpecVersion::V4).await {
+        Client::connect_websocket_with(url, &ClientSettings::named(client_name)).await
+    }
+
+    /// [`Client::connect_websocket`] with explicit settings.
+    pub async fn connect_websocket_with(
+        url: &str,
+        settings: &ClientSettings,
+    ) -> Result<Client, Error> {
+        match Client::connect_websocket_version(url, settings, SpecVersion::V4).await {
             Ok(client) => Ok(client),
             Err(e @ Error::Transport(TransportError::Connect(_))) => Err(e),
             Err(e) => {
                 tracing::info!(error = %e, "spec v4 handshake refused; retrying as spec v3");
-                Client::connect_websocket_version(url, client_name, SpecVersion::V3).await
+                Client::connect_websocket_version(url, settings, SpecVersion::V3).await
             }
         }
     }
 
     async fn connect_websocket_version(
         url: &str,
-        client_name: &str,
+        settings: &ClientSettings,
         version: SpecVersion,
     ) -> Result<Client, Error> {
         let cancel = CancellationToken::new();
         let connection = connector::connect_websocket(url, version, cancel.clone()).await?;
-        Client::start(connection, version, client_name, cancel).await
+        Client::start(connection, version, settings, cancel).await
     }
 
     /// Starts the connection task, performs the handshake and fetches the device list.
     async fn start(
         connection: Connection,
         version: SpecVersion,
-        client_name: &str,
+        settings: &ClientSettings,
         cancel: CancellationToken,
     ) -> Result<Client, Error> {
         let Connection {
@@ -592,6 +668,7 @@ impl Client {
         } = connection;
         let shared = Arc::new(Shared {
             version,
+            request_timeout: settings.request_timeout,
             transport,
             server_name: Mutex::new(String::new()),
             next_id: AtomicU32::new(1),
@@ -622,7 +699,7 @@ impl Client {
         let reply = shared
             .request(|id| ClientMessage::RequestServerInfo {
                 id,
-                client_name: client_name.to_string(),
+                client_name: settings.client_name.clone(),
                 message_version,
                 protocol_version_major: major,
                 protocol_version_minor: minor,
@@ -666,29 +743,51 @@ impl Client {
     /// Asks the server to start scanning for devices. New devices arrive as
     /// [`ClientEvent::DeviceAdded`].
     pub async fn start_scanning(&self) -> Result<(), Error> {
-        self.shared()
-            .request_ok(|id| ClientMessage::StartScanning { id })
-            .await
+        outcome(|done| self.start_scanning_then(done)).await
+    }
+
+    /// [`Client::start_scanning`] without waiting: sent before this returns, `done` gets the
+    /// outcome.
+    pub fn start_scanning_then(&self, done: Done<()>) {
+        self.shared().start_ok(
+            "StartScanning",
+            |id| ClientMessage::StartScanning { id },
+            done,
+        );
     }
 
     /// Asks the server to stop scanning.
     pub async fn stop_scanning(&self) -> Result<(), Error> {
-        self.shared()
-            .request_ok(|id| ClientMessage::StopScanning { id })
-            .await
+        outcome(|done| self.stop_scanning_then(done)).await
+    }
+
+    /// [`Client::stop_scanning`] without waiting.
+    pub fn stop_scanning_then(&self, done: Done<()>) {
+        self.shared().start_ok(
+            "StopScanning",
+            |id| ClientMessage::StopScanning { id },
+            done,
+        );
     }
 
     /// Fetches the server's device list and makes it the known set (differences are emitted as
     /// events). Done automatically right after the handshake.
     pub async fn request_device_list(&self) -> Result<Vec<DeviceInfo>, Error> {
-        let reply = self
-            .shared()
-            .request(|id| ClientMessage::RequestDeviceList { id })
-            .await?;
-        match reply {
-            ServerMessage::DeviceList { devices, .. } => Ok(devices),
-            other => Err(device::unexpected_reply("RequestDeviceList", &other)),
-        }
+        outcome(|done| self.request_device_list_then(done)).await
+    }
+
+    /// [`Client::request_device_list`] without waiting.
+    pub fn request_device_list_then(&self, done: Done<Vec<DeviceInfo>>) {
+        self.shared().request_with(
+            |id| ClientMessage::RequestDeviceList { id },
+            Box::new(move |reply| {
+                done(match reply {
+                    Ok(ServerMessage::DeviceList { devices, .. }) => Ok(devices),
+                    Ok(other) => Err(device::unexpected_reply("RequestDeviceList", &other)),
+                    Err(e) => Err(e),
+                })
+            }),
+        );
     }
 
     /// The devices currently known, ascending by index.
@@ -719,28 +818,46 @@ impl Client {
 
     /// Stops every device (v4 `StopCmd` without index, v3 `StopAllDevices`).
     pub async fn stop_all(&self) -> Result<(), Error> {
+        outcome(|done| self.stop_all_then(true, true, done)).await
+    }
+
+    /// Stops the outputs, the input subscriptions, or both, of every device, without waiting.
+    ///
+    /// A spec v3 server has no input subscriptions and only stops everything
+    /// (`StopAllDevices`): there, stopping only inputs does nothing.
+    pub fn stop_all_then(&self, inputs: bool, outputs: bool, done: Done<()>) {
         if self.spec_version() >= SpecVersion::V4 {
-            self.shared()
-                .request_ok(|id| ClientMessage::StopCmd {
+            self.shared().start_ok(
+                "StopCmd",
+                |id| ClientMessage::StopCmd {
                     id,
                     device_index: None,
                     feature_index: None,
-                    inputs: true,
-                    outputs: true,
-                })
-                .await
+                    inputs,
+                    outputs,
+                },
+                done,
+            );
+        } else if outputs {
+            self.shared().start_ok(
+                "StopAllDevices",
+                |id| ClientMessage::StopAllDevices { id },
+                done,
+            );
         } else {
-            self.shared()
-                .request_ok(|id| ClientMessage::StopAllDevices { id })
-                .await
+            done(Ok(()));
         }
     }
 
     /// Sends one `Ping`. Not needed for the watchdog, which the client serves on its own.
     pub async fn ping(&self) -> Result<(), Error> {
+        outcome(|done| self.ping_then(done)).await
+    }
+
+    /// [`Client::ping`] without waiting.
+    pub fn ping_then(&self, done: Done<()>) {
         self.shared()
-            .request_ok(|id| ClientMessage::Ping { id })
-            .await
+            .start_ok("Ping", |id| ClientMessage::Ping { id }, done);
     }
 
     /// Closes the connection and waits (a few seconds at most) for it to end. The server stops

@@ -1,21 +1,23 @@
 //! `haptix_client`: a Buttplug client (on the context's embedded server or a remote WebSocket
 //! server) driven by protobuf requests, reporting protobuf events.
 //!
-//! Requests never block the caller. Output commands are checked and queued to the server on
-//! the calling thread, with a completion that turns the server's reply into the response
-//! event, so the common path spawns no task. Other requests run as tasks on the context's
-//! runtime, each completing exactly once (a panic inside one becomes an `ERROR_INTERNAL`
-//! response). Requests sent while the connection is still being made are queued and run in
-//! order once it is ready.
+//! Requests never block the caller. Every request is checked and sent to the server on the
+//! calling thread, with a completion that turns the server's reply into the response, so
+//! requests reach the server (and so the devices) in the order they were sent, whatever their
+//! kind, and no task is spawned per request. Requests sent while the connection is still being
+//! made are queued and sent in the same order once it is ready.
+//!
+//! A response goes to the event stream, or, for a request made with `haptix_client_call`,
+//! straight to the thread waiting for it (a [`Slot`]), so that such a wait never depends on the
+//! dispatcher thread or on whoever drains the stream.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::future::Future;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use futures::FutureExt;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use prost::Message as _;
 
 use super::boundary;
@@ -31,7 +33,7 @@ use super::proto;
 use super::proto::request::Kind;
 use super::proto::response::Result as Payload;
 use super::status::{fail, haptix_status, report, Failure};
-use crate::client::{Client, ClientEvent, OutputValue};
+use crate::client::{Client, ClientEvent, ClientSettings, Done, OutputValue, REQUEST_TIMEOUT};
 use crate::core::types::{Endpoint, InputCommand};
 use crate::hwmgr::sim::{SimDeviceSpec, SimOp};
 
@@ -57,6 +59,40 @@ enum Connection {
 /// What a finished request answers: an optional payload, or a failure.
 type Outcome = Result<Option<Payload>, Failure>;
 
+/// Where the response of a `haptix_client_call` goes: the waiting thread takes it from here.
+#[derive(Default)]
+struct Slot {
+    response: Mutex<Option<Box<[u8]>>>,
+    ready: Condvar,
+}
+
+impl Slot {
+    fn fill(&self, event: Box<[u8]>) {
+        *self.response.lock() = Some(event);
+        self.ready.notify_all();
+    }
+
+    /// Waits up to `timeout_ms` (`u32::MAX`: no limit) for the response.
+    fn wait(&self, timeout_ms: u32) -> Option<Box<[u8]>> {
+        let deadline = (timeout_ms != u32::MAX)
+            .then(|| Instant::now() + Duration::from_millis(u64::from(timeout_ms)));
+        let mut response = self.response.lock();
+        loop {
+            if let Some(event) = response.take() {
+                return Some(event);
+            }
+            match deadline {
+                None => self.ready.wait(&mut response),
+                Some(d) => {
+                    if self.ready.wait_until(&mut response, d).timed_out() {
+                        return response.take();
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The object behind a client handle.
 pub(crate) struct ClientInner {
     context: Arc<ContextInner>,
@@ -65,6 +101,9 @@ pub(crate) struct ClientInner {
     connection: Mutex<Connection>,
     /// Ids of accepted requests not yet answered.
     pending: Mutex<HashSet<u64>>,
+    /// Requests whose response goes to a waiting `haptix_client_call` instead of the stream.
+    /// Locked after `pending` when both are held.
+    direct: Mutex<HashMap<u64, Arc<Slot>>>,
     next_auto_id: AtomicU64,
     /// Devices announced to the host, so each is announced once.
     announced: Mutex<BTreeSet<u32>>,
@@ -105,6 +144,15 @@ impl ClientInner {
         self.sink.push(encode(0, kind));
     }
 
+    /// Hands a response to the `haptix_client_call` waiting for it, or else to the stream.
+    fn deliver(&self, id: u64, event: Box<[u8]>) {
+        let slot = self.direct.lock().remove(&id);
+        match slot {
+            Some(slot) => slot.fill(event),
+            None => self.sink.push(event),
+        }
+    }
+
     /// Answers request `id`, once: later answers for the same id are ignored.
     fn respond(&self, id: u64, outcome: Outcome) {
         // The pending lock is held until the event is queued, so that `finish` cannot close
@@ -125,8 +173,7 @@ impl ClientInner {
                 result: None,
             },
         };
-        self.sink
-            .push(encode(id, proto::event::Kind::Response(response)));
+        self.deliver(id, encode(id, proto::event::Kind::Response(response)));
         drop(pending);
     }
 
@@ -147,8 +194,7 @@ impl ClientInner {
                 message: format!("the connection ended before the request completed: {reason}"),
                 result: None,
             };
-            self.sink
-                .push(encode(id, proto::event::Kind::Response(response)));
+            self.deliver(id, encode(id, proto::event::Kind::Response(response)));
         }
         self.emit(proto::event::Kind::Disconnected(proto::Disconnected {
             reason: reason.to_string(),
@@ -167,15 +213,42 @@ impl ClientInner {
     pub(crate) fn release(&self) {
         *self.connection.lock() = Connection::Ended;
         self.pending.lock().clear();
+        let waiting: Vec<(u64, Arc<Slot>)> = self.direct.lock().drain().collect();
+        for (id, slot) in waiting {
+            slot.fill(encode(
+                id,
+                proto::event::Kind::Response(proto::Response {
+                    status: haptix_status::ErrorCancelled.code(),
+                    message: "the client was freed before the request completed".to_string(),
+                    result: None,
+                }),
+            ));
+        }
         self.sink.free();
     }
 
     fn announce(&self, device: &crate::client::ClientDevice) {
         if self.announced.lock().insert(device.index()) {
             self.emit(proto::event::Kind::DeviceAdded(proto::DeviceAdded {
-                device: Some(convert::device_out(device.info())),
+                device: Some(self.device_out(device.info())),
             }));
         }
+    }
+
+    /// A device as the host sees it, with its hardware address when the server is embedded
+    /// (a remote server does not tell).
+    fn device_out(&self, info: &crate::core::messages::DeviceInfo) -> proto::Device {
+        let address = if self.embedded {
+            self.context
+                .server
+                .device_manager()
+                .device(info.index)
+                .map(|d| d.identifier().address.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        convert::device_out(info, address)
     }
 
     fn on_client_event(&self, event: ClientEvent) -> bool {
@@ -261,25 +334,14 @@ impl ClientInner {
         }
     }
 
-    /// Runs `future` on the runtime and answers `id` with its outcome; a panic becomes
-    /// `ERROR_INTERNAL`.
-    fn spawn_request<F>(self: &Arc<Self>, id: u64, future: F)
-    where
-        F: Future<Output = Outcome> + Send + 'static,
-    {
+    /// A completion that answers request `id` with `payload` of the result, or the failure.
+    fn answer<T: 'static>(
+        self: &Arc<Self>,
+        id: u64,
+        payload: impl FnOnce(T) -> Option<Payload> + Send + 'static,
+    ) -> Done<T> {
         let inner = Arc::clone(self);
-        self.context.handle.spawn(async move {
-            let outcome = std::panic::AssertUnwindSafe(future)
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Failure::new(
-                        haptix_status::ErrorInternal,
-                        format!("request {id} failed inside the library (a task panicked)"),
-                    ))
-                });
-            inner.respond(id, outcome);
-        });
+        Box::new(move |result| inner.respond(id, result.map(payload).map_err(Failure::from)))
     }
 
     fn device(client: &Client, index: u32) -> Result<crate::client::ClientDevice, Failure> {
@@ -299,47 +361,38 @@ impl ClientInner {
     }
 
     fn try_execute(self: &Arc<Self>, client: &Client, id: u64, kind: Kind) -> Result<(), Failure> {
-        let c = client.clone();
         match kind {
-            Kind::StartScanning(_) => self.spawn_request(id, async move {
-                c.start_scanning()
-                    .await
-                    .map(|()| None)
-                    .map_err(Failure::from)
-            }),
-            Kind::StopScanning(_) => self.spawn_request(id, async move {
-                c.stop_scanning()
-                    .await
-                    .map(|()| None)
-                    .map_err(Failure::from)
-            }),
-            Kind::RequestDeviceList(_) => self.spawn_request(id, async move {
-                let devices = c.request_device_list().await.map_err(Failure::from)?;
-                Ok(Some(Payload::DeviceList(proto::DeviceList {
-                    devices: devices.iter().map(convert::device_out).collect(),
-                })))
-            }),
-            Kind::StopAll(_) => self.spawn_request(id, async move {
-                c.stop_all().await.map(|()| None).map_err(Failure::from)
-            }),
-            Kind::Ping(_) => self.spawn_request(id, async move {
-                c.ping().await.map(|()| None).map_err(Failure::from)
-            }),
+            Kind::StartScanning(_) => client.start_scanning_then(self.answer(id, |()| None)),
+            Kind::StopScanning(_) => client.stop_scanning_then(self.answer(id, |()| None)),
+            Kind::RequestDeviceList(_) => {
+                let inner = Arc::clone(self);
+                client.request_device_list_then(self.answer(id, move |devices: Vec<_>| {
+                    Some(Payload::DeviceList(proto::DeviceList {
+                        devices: devices.iter().map(|d| inner.device_out(d)).collect(),
+                    }))
+                }));
+            }
+            Kind::StopAll(s) => client.stop_all_then(
+                s.inputs.unwrap_or(true),
+                s.outputs.unwrap_or(true),
+                self.answer(id, |()| None),
+            ),
+            Kind::Ping(_) => client.ping_then(self.answer(id, |()| None)),
             Kind::Disconnect(_) => {
                 self.disconnecting.store(true, Ordering::SeqCst);
                 self.respond(id, Ok(None));
                 let inner = Arc::clone(self);
+                let c = client.clone();
                 self.context.handle.spawn(async move {
                     let _ = c.disconnect().await;
                     inner.finish("disconnected by the application", haptix_status::Ok);
                 });
             }
-            Kind::StopDevice(s) => {
-                let device = Self::device(client, s.device_index)?;
-                self.spawn_request(id, async move {
-                    device.stop().await.map(|()| None).map_err(Failure::from)
-                });
-            }
+            Kind::StopDevice(s) => Self::device(client, s.device_index)?.stop_then(
+                s.inputs.unwrap_or(true),
+                s.outputs.unwrap_or(true),
+                self.answer(id, |()| None),
+            ),
             Kind::Output(o) => {
                 let device = Self::device(client, o.device_index)?;
                 let kind = convert::output_type_in(o.output_type)?;
@@ -377,31 +430,25 @@ impl ClientInner {
                         })?,
                 };
                 let device_index = device.index();
-                self.spawn_request(id, async move {
-                    match command {
-                        InputCommand::Read => {
-                            let reading = device
-                                .read_input(feature_index, input_type)
-                                .await
-                                .map_err(Failure::from)?;
-                            Ok(Some(Payload::Reading(convert::reading_out(
+                match command {
+                    InputCommand::Read => device.read_input_then(
+                        feature_index,
+                        input_type,
+                        self.answer(id, move |reading| {
+                            Some(Payload::Reading(convert::reading_out(
                                 device_index,
                                 feature_index,
                                 &reading,
-                            ))))
-                        }
-                        InputCommand::Subscribe => device
-                            .subscribe(feature_index, input_type)
-                            .await
-                            .map(|()| None)
-                            .map_err(Failure::from),
-                        InputCommand::Unsubscribe => device
-                            .unsubscribe(feature_index, input_type)
-                            .await
-                            .map(|()| None)
-                            .map_err(Failure::from),
-                    }
-                });
+                            )))
+                        }),
+                    ),
+                    command => device.input_subscription_then(
+                        feature_index,
+                        input_type,
+                        command,
+                        self.answer(id, |()| None),
+                    ),
+                }
             }
             kind @ (Kind::AddSimulatedDevice(_)
             | Kind::RemoveSimulatedDevice(_)
@@ -492,6 +539,51 @@ impl ClientInner {
                 format!("not a simulated-device request: {other:?}"),
             )),
         }
+    }
+
+    /// Decodes and checks a request, and gives it its id.
+    fn prepare(&self, bytes: &[u8]) -> Result<(u64, Kind), Failure> {
+        let request = decode_request(bytes)?;
+        let kind = request
+            .kind
+            .ok_or_else(|| invalid("the Request has no kind (empty or unknown request)"))?;
+        validate(&kind)?;
+        let id = match request.id {
+            0 => self.next_auto_id.fetch_add(1, Ordering::Relaxed),
+            id if id >= AUTO_ID_BASE => {
+                return Err(invalid(format!(
+                    "request id {id} is reserved: ids chosen by the caller must be below 2^63"
+                )))
+            }
+            id => id,
+        };
+        Ok((id, kind))
+    }
+
+    /// Sends a request whose response goes to the calling thread, and waits for it.
+    fn call(self: &Arc<Self>, bytes: &[u8], timeout_ms: u32) -> Result<Box<[u8]>, Failure> {
+        let (id, kind) = self.prepare(bytes)?;
+        let slot = Arc::new(Slot::default());
+        {
+            let mut direct = self.direct.lock();
+            if direct.contains_key(&id) {
+                return Err(invalid(format!("request id {id} is still in flight")));
+            }
+            direct.insert(id, Arc::clone(&slot));
+        }
+        if let Err(f) = self.submit(id, kind) {
+            self.direct.lock().remove(&id);
+            return Err(f);
+        }
+        slot.wait(timeout_ms).ok_or_else(|| {
+            Failure::new(
+                haptix_status::ErrorTimedOut,
+                format!(
+                    "request {id} was not answered within {timeout_ms} ms; its response will be \
+                     discarded"
+                ),
+            )
+        })
     }
 
     /// Accepts one decoded request.
@@ -607,10 +699,16 @@ pub unsafe extern "C" fn haptix_client_new(
                     format!("invalid ClientOptions: {e}"),
                 )
             })?;
-            let name = if options.client_name.is_empty() {
-                DEFAULT_CLIENT_NAME.to_string()
-            } else {
-                options.client_name
+            let settings = ClientSettings {
+                client_name: if options.client_name.is_empty() {
+                    DEFAULT_CLIENT_NAME.to_string()
+                } else {
+                    options.client_name
+                },
+                request_timeout: match options.request_timeout_ms {
+                    0 => REQUEST_TIMEOUT,
+                    ms => Duration::from_millis(u64::from(ms)),
+                },
             };
             let url = match options.server {
                 None | Some(proto::client_options::Server::Embedded(_)) => None,
@@ -629,6 +727,7 @@ pub unsafe extern "C" fn haptix_client_new(
                 context: Arc::clone(&ctx),
                 connection: Mutex::new(Connection::Connecting(VecDeque::new())),
                 pending: Mutex::new(HashSet::new()),
+                direct: Mutex::new(HashMap::new()),
                 next_auto_id: AtomicU64::new(AUTO_ID_BASE),
                 announced: Mutex::new(BTreeSet::new()),
                 disconnecting: AtomicBool::new(false),
@@ -639,8 +738,8 @@ pub unsafe extern "C" fn haptix_client_new(
             let server = Arc::clone(&ctx.server);
             ctx.handle.spawn(async move {
                 let result = match url {
-                    None => Client::connect_in_process(&server, &name).await,
-                    Some(url) => Client::connect_websocket(&url, &name).await,
+                    None => Client::connect_in_process_with(&server, &settings).await,
+                    Some(url) => Client::connect_websocket_with(&url, &settings).await,
                 };
                 match result {
                     Ok(client) => task_inner.connected(client),
@@ -691,25 +790,72 @@ pub unsafe extern "C" fn haptix_client_send(
             inner.context.check_live()?;
             // SAFETY: the caller guarantees `request` is valid for `len` bytes.
             let bytes = unsafe { buffer::input(request, len) }?;
-            let request = decode_request(bytes)?;
-            let kind = request
-                .kind
-                .ok_or_else(|| invalid("the Request has no kind (empty or unknown request)"))?;
-            validate(&kind)?;
-            let id = match request.id {
-                0 => inner.next_auto_id.fetch_add(1, Ordering::Relaxed),
-                id if id >= AUTO_ID_BASE => {
-                    return Err(invalid(format!(
-                        "request id {id} is reserved: ids chosen by the caller must be below 2^63"
-                    )))
-                }
-                id => id,
-            };
+            let (id, kind) = inner.prepare(bytes)?;
             inner.submit(id, kind)?;
             if !out_request_id.is_null() {
                 // SAFETY: non-null and writable per the caller's contract.
                 unsafe { out_request_id.write(id) };
             }
+            Ok(())
+        })();
+        report(result)
+    })
+}
+
+/// The client behind a handle, refused once its context is shut down.
+fn live_client(client: *mut haptix_client) -> Result<Arc<ClientInner>, Failure> {
+    let inner = handles::get::<ClientInner>(client)?;
+    inner.context.check_live()?;
+    Ok(inner)
+}
+
+/// Sends a request (a serialized `haptix.v1.Request`) and waits for its response.
+///
+/// The response is written to `out_response` as a serialized `haptix.v1.Event` of kind
+/// `response` (its `request_id` is the request's id; its `Response.status` says whether the
+/// request succeeded). It never appears in the event stream. Because the response does not
+/// travel through the stream or the dispatcher thread, this may be called from any thread,
+/// including inside an event callback, in poll or callback mode.
+///
+/// - `request`/`len`: borrowed for the call. Id 0 lets the library choose one.
+/// - `timeout_ms`: how long to wait; `UINT32_MAX` waits until the request completes (which
+///   the client's request timeout bounds). After a timeout the request still completes inside
+///   the library and its response is discarded.
+/// - `out_response`: receives the response on `OK`; release it with `haptix_buffer_free`.
+///   Untouched on any other status.
+///
+/// Statuses: `OK`; `CLOSED` (the client is disconnected); `ERROR_TIMED_OUT`;
+/// `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`; `ERROR_INVALID_PROTOBUF`;
+/// `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`). Blocks up to the timeout. Any thread,
+/// concurrently with other calls on the same client.
+///
+/// # Safety
+/// `client` must be NULL or a value from `haptix_client_new`; `request` valid for `len`
+/// bytes; `out_response` valid for one write.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn haptix_client_call(
+    client: *mut haptix_client,
+    request: *const u8,
+    len: usize,
+    timeout_ms: u32,
+    out_response: *mut haptix_buffer,
+) -> haptix_status {
+    boundary::catch(|| {
+        let result = (|| {
+            let inner = handles::get::<ClientInner>(client)?;
+            inner.context.check_live()?;
+            if out_response.is_null() {
+                return Err(Failure::new(
+                    haptix_status::ErrorNullPointer,
+                    "out_response is NULL",
+                ));
+            }
+            // SAFETY: the caller guarantees `request` is valid for `len` bytes.
+            let bytes = unsafe { buffer::input(request, len) }?;
+            let response = inner.call(bytes, timeout_ms)?;
+            // SAFETY: checked non-null above; writable per the caller's contract.
+            unsafe { out_response.write(haptix_buffer::from_boxed(response)) };
             Ok(())
         })();
         report(result)
@@ -723,10 +869,13 @@ pub unsafe extern "C" fn haptix_client_send(
 /// - `out_event`: receives the event on `OK`; release it with `haptix_buffer_free`.
 ///   Untouched on any other status.
 ///
-/// Statuses: `OK`; `TIMEOUT`; `CLOSED` (disconnected and every event taken);
-/// `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_INVALID_ARGUMENT` while an event
-/// callback is set; `ERROR_WOULD_DEADLOCK` for a waiting call from inside a callback. Blocks
-/// up to the timeout; may be called from several threads (each event goes to one of them).
+/// Statuses: `OK`; `TIMEOUT`; `CLOSED` (disconnected and every event taken, including those
+/// still on their way through the dispatcher); `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`;
+/// `ERROR_INVALID_ARGUMENT` while an event callback is set; `ERROR_WOULD_DEADLOCK` for a
+/// waiting call (timeout above 0) on a dispatcher thread of any context, i.e. inside a
+/// callback: wait for a response there with `haptix_client_call` instead. Blocks up to the
+/// timeout; may be called from several threads (each event goes to one of them). Still works
+/// after the context was shut down, to drain the queue.
 ///
 /// # Safety
 /// `client` must be NULL or a value from `haptix_client_new`; `out_event` valid for one
@@ -764,11 +913,14 @@ pub unsafe extern "C" fn haptix_client_next_event(
 /// instead of queueing them; events already queued move to the callback. NULL `callback`
 /// returns to polling (and releases the previous registration).
 ///
-/// `user_data` is passed to every call; `user_data_free` (optional) runs exactly once, when
-/// the registration is replaced or the client is freed, after any running call returned.
-/// With a NULL `callback` it runs at once.
+/// `user_data` is passed to every call. The library owns `user_data` from this call on:
+/// `user_data_free` (optional) runs exactly once, whatever the status. When the call succeeds
+/// it runs when the registration is replaced or the client is freed, after any running call
+/// returned; with a NULL `callback`, or when the call is refused, it runs before the call
+/// returns.
 ///
-/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN` (the
+/// context was shut down: queued events can still be polled). Never blocks.
 ///
 /// # Safety
 /// `client` must be NULL or a value from `haptix_client_new`; the functions must stay valid
@@ -782,12 +934,14 @@ pub unsafe extern "C" fn haptix_client_set_event_callback(
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
     boundary::catch(|| {
-        let inner = match handles::get::<ClientInner>(client) {
+        // Made first, so that a refused call releases the user data too (the library owns it
+        // from the call on).
+        let registration =
+            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
+        let inner = match live_client(client) {
             Ok(c) => c,
             Err(f) => return fail(f),
         };
-        let registration =
-            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         inner.sink.set_callback(registration);
         haptix_status::Ok
     })
@@ -795,10 +949,11 @@ pub unsafe extern "C" fn haptix_client_set_event_callback(
 
 /// Registers a notifier called on the dispatcher thread when the client's event queue goes
 /// from empty to non-empty (poll mode): a game can wake its loop and then drain with
-/// `haptix_client_next_event`. NULL `callback` removes it. `user_data_free` as for
-/// `haptix_client_set_event_callback`.
+/// `haptix_client_next_event`. NULL `callback` removes it. `user_data` and `user_data_free`
+/// as for `haptix_client_set_event_callback` (released exactly once, whatever the status).
 ///
-/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
+/// blocks.
 ///
 /// # Safety
 /// As for `haptix_client_set_event_callback`.
@@ -811,12 +966,13 @@ pub unsafe extern "C" fn haptix_client_set_wakeup_callback(
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
     boundary::catch(|| {
-        let inner = match handles::get::<ClientInner>(client) {
+        // Made first, as for `haptix_client_set_event_callback`.
+        let registration =
+            Registration::from_host(callback.map(Callback::Wakeup), user_data, user_data_free);
+        let inner = match live_client(client) {
             Ok(c) => c,
             Err(f) => return fail(f),
         };
-        let registration =
-            Registration::from_host(callback.map(Callback::Wakeup), user_data, user_data_free);
         inner.sink.set_wakeup(registration);
         haptix_status::Ok
     })

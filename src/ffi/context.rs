@@ -471,7 +471,8 @@ pub unsafe extern "C" fn haptix_context_free(context: *mut haptix_context) {
 ///
 /// Statuses: `OK`; `TIMEOUT`; `CLOSED` (shut down and drained); `ERROR_NULL_POINTER`;
 /// `ERROR_INVALID_HANDLE`; `ERROR_INVALID_ARGUMENT` while an event callback is set;
-/// `ERROR_WOULD_DEADLOCK` for a waiting call from inside a callback. Blocks up to the timeout.
+/// `ERROR_WOULD_DEADLOCK` for a waiting call (timeout above 0) on a dispatcher thread of any
+/// context (inside a callback). Blocks up to the timeout.
 ///
 /// # Safety
 /// `context` must be NULL or a value from `haptix_context_new`; `out_event` valid for one
@@ -506,9 +507,10 @@ pub unsafe extern "C" fn haptix_context_next_event(
 }
 
 /// Delivers the context's events (log records) to `callback` on the dispatcher thread instead
-/// of the queue. NULL `callback` returns to polling. `user_data` is passed to every call;
-/// `user_data_free` (optional) runs exactly once, when this registration is replaced or the
-/// context is freed.
+/// of the queue. NULL `callback` returns to polling. `user_data` is passed to every call. The
+/// library owns `user_data` from this call on: `user_data_free` (optional) runs exactly once,
+/// whatever the status: when this registration is replaced or the context is freed, or, for a
+/// NULL `callback` or a refused call, before the call returns.
 ///
 /// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
 /// blocks.
@@ -525,6 +527,9 @@ pub unsafe extern "C" fn haptix_context_set_event_callback(
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
     boundary::catch(|| {
+        // Made first, so that a refused call releases the user data too.
+        let registration =
+            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         let inner = match handles::get::<ContextInner>(context).and_then(|c| {
             c.check_live()?;
             Ok(c)
@@ -532,8 +537,6 @@ pub unsafe extern "C" fn haptix_context_set_event_callback(
             Ok(c) => c,
             Err(f) => return fail(f),
         };
-        let registration =
-            Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         inner.log.set_callback(registration);
         haptix_status::Ok
     })

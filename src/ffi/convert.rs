@@ -135,9 +135,10 @@ fn feature_out(f: &DeviceFeature) -> proto::Feature {
     }
 }
 
-/// A device as the host sees it.
-pub(crate) fn device_out(d: &DeviceInfo) -> proto::Device {
+/// A device as the host sees it; `address` is empty when the server does not tell.
+pub(crate) fn device_out(d: &DeviceInfo, address: String) -> proto::Device {
     proto::Device {
+        address,
         index: d.index,
         name: d.name.clone(),
         display_name: d.display_name.clone().unwrap_or_default(),

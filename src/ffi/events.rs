@@ -23,8 +23,9 @@ use super::status::{haptix_status, Failure};
 /// Called on the context's dispatcher thread, never re-entrantly and never after the handle's
 /// `_free` returned. `event` is borrowed until the callback returns: copy it to keep it. The
 /// callback must not unwind or throw. It may call any library function, including `_free` of
-/// its own handle (which takes effect when it returns); blocking waits on the dispatcher
-/// thread return `HAPTIX_STATUS_ERROR_WOULD_DEADLOCK`.
+/// its own handle (which takes effect when it returns) and `haptix_client_call` (which waits
+/// for a response without needing this thread); only waiting for the next *event*
+/// (`*_next_event` with a timeout above 0) returns `HAPTIX_STATUS_ERROR_WOULD_DEADLOCK` here.
 #[allow(non_camel_case_types)]
 pub type haptix_event_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const u8, len: usize)>;
@@ -119,8 +120,11 @@ struct SinkState {
     freed: bool,
     callback: Option<Arc<Registration>>,
     wakeup: Option<Arc<Registration>>,
-    /// Jobs of this sink waiting in the dispatcher.
-    in_dispatch: usize,
+    /// Events of this sink waiting in the dispatcher. While there are any, new events follow
+    /// them through the dispatcher (order), and a drained, closed queue is not yet `CLOSED`.
+    events_in_dispatch: usize,
+    /// Wake-up jobs of this sink waiting in the dispatcher.
+    wakes_in_dispatch: usize,
     /// The dispatcher is running a callback of this sink.
     in_callback: bool,
 }
@@ -150,10 +154,10 @@ impl EventSink {
         if st.freed || st.closed {
             return;
         }
-        if st.callback.is_some() || st.in_dispatch > 0 {
-            st.in_dispatch += 1;
+        if st.callback.is_some() || st.events_in_dispatch > 0 {
+            st.events_in_dispatch += 1;
             drop(st);
-            self.dispatcher.submit(Job::Event(Arc::clone(self), event));
+            self.dispatch_event(event);
             return;
         }
         if let Some(bound) = self.bound {
@@ -162,17 +166,42 @@ impl EventSink {
                 return;
             }
         }
+        self.enqueue(st, event);
+    }
+
+    /// Puts an event in the poll queue and wakes a poller (and the notifier when the queue was
+    /// empty).
+    fn enqueue(self: &Arc<Self>, mut st: parking_lot::MutexGuard<'_, SinkState>, event: Box<[u8]>) {
         let was_empty = st.queue.is_empty();
         st.queue.push_back(event);
         let wake = was_empty && st.wakeup.is_some();
         if wake {
-            st.in_dispatch += 1;
+            st.wakes_in_dispatch += 1;
         }
         drop(st);
-        self.cond.notify_one();
-        if wake {
-            self.dispatcher.submit(Job::Wake(Arc::clone(self)));
+        self.cond.notify_all();
+        if wake && self.dispatcher.submit(Job::Wake(Arc::clone(self))).is_err() {
+            // the dispatcher has stopped (context shut down): nobody can be notified
+            let mut st = self.state.lock();
+            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
         }
+    }
+
+    /// Sends an event (already counted in `events_in_dispatch`) to the dispatcher; once the
+    /// dispatcher has stopped, it goes to the poll queue instead, so that it is not lost.
+    fn dispatch_event(self: &Arc<Self>, event: Box<[u8]>) {
+        let Err(job) = self.dispatcher.submit(Job::Event(Arc::clone(self), event)) else {
+            return;
+        };
+        let mut st = self.state.lock();
+        st.events_in_dispatch = st.events_in_dispatch.saturating_sub(1);
+        if let Job::Event(_, event) = job {
+            if !st.freed {
+                return self.enqueue(st, event);
+            }
+        }
+        drop(st);
+        self.cond.notify_all();
     }
 
     /// Number of events dropped so far because a bounded queue was full; resets the count.
@@ -189,11 +218,17 @@ impl EventSink {
 
     /// Takes the next event, waiting up to `timeout_ms` (0 = do not wait, `u32::MAX` = no
     /// limit).
+    ///
+    /// `CLOSED` comes only when the stream is closed and every event was taken, including
+    /// events still travelling through the dispatcher. A wait on any context's dispatcher
+    /// thread (inside a callback) is refused with `ERROR_WOULD_DEADLOCK`: the events it waits
+    /// for may need that very thread.
     pub(crate) fn next(&self, timeout_ms: u32) -> Result<Box<[u8]>, haptix_status> {
-        if timeout_ms > 0 && self.dispatcher.is_current_thread() {
+        if timeout_ms > 0 && on_dispatcher_thread() {
             super::status::set_last_error(
-                "a blocking wait on the dispatcher thread (inside a callback) would deadlock; \
-                 use a timeout of 0",
+                "a blocking wait for events on a dispatcher thread (inside a callback) could \
+                 deadlock; poll with a timeout of 0, or wait for a response with \
+                 haptix_client_call",
             );
             return Err(haptix_status::ErrorWouldDeadlock);
         }
@@ -210,7 +245,7 @@ impl EventSink {
             if let Some(event) = st.queue.pop_front() {
                 return Ok(event);
             }
-            if st.closed || st.freed {
+            if st.freed || (st.closed && st.events_in_dispatch == 0) {
                 return Err(haptix_status::Closed);
             }
             match deadline {
@@ -220,7 +255,7 @@ impl EventSink {
                         if let Some(event) = st.queue.pop_front() {
                             return Ok(event);
                         }
-                        return Err(if st.closed {
+                        return Err(if st.freed || (st.closed && st.events_in_dispatch == 0) {
                             haptix_status::Closed
                         } else {
                             haptix_status::Timeout
@@ -244,12 +279,12 @@ impl EventSink {
             } else {
                 Vec::new()
             };
-            st.in_dispatch += moved.len();
+            st.events_in_dispatch += moved.len();
             let old = std::mem::replace(&mut st.callback, registration);
             (old, moved)
         };
         for event in moved {
-            self.dispatcher.submit(Job::Event(Arc::clone(self), event));
+            self.dispatch_event(event);
         }
         drop(old);
     }
@@ -264,12 +299,13 @@ impl EventSink {
             }
             let wake = registration.is_some() && !st.queue.is_empty();
             if wake {
-                st.in_dispatch += 1;
+                st.wakes_in_dispatch += 1;
             }
             (std::mem::replace(&mut st.wakeup, registration), wake)
         };
-        if wake {
-            self.dispatcher.submit(Job::Wake(Arc::clone(self)));
+        if wake && self.dispatcher.submit(Job::Wake(Arc::clone(self))).is_err() {
+            let mut st = self.state.lock();
+            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
         }
         drop(old);
     }
@@ -306,7 +342,7 @@ impl EventSink {
     fn deliver(self: &Arc<Self>, event: Box<[u8]>) {
         let registration = {
             let mut st = self.state.lock();
-            st.in_dispatch = st.in_dispatch.saturating_sub(1);
+            st.events_in_dispatch = st.events_in_dispatch.saturating_sub(1);
             if st.freed {
                 return;
             }
@@ -318,17 +354,7 @@ impl EventSink {
                 None => {
                     // the callback was removed after this event was routed here: keep order
                     // by queueing it for polling, and wake a poller as `push` would
-                    let was_empty = st.queue.is_empty();
-                    st.queue.push_back(event);
-                    let wake = was_empty && st.wakeup.is_some();
-                    if wake {
-                        st.in_dispatch += 1;
-                    }
-                    drop(st);
-                    self.cond.notify_one();
-                    if wake {
-                        self.dispatcher.submit(Job::Wake(Arc::clone(self)));
-                    }
+                    self.enqueue(st, event);
                     return;
                 }
             }
@@ -347,7 +373,7 @@ impl EventSink {
     fn wake(&self) {
         let registration = {
             let mut st = self.state.lock();
-            st.in_dispatch = st.in_dispatch.saturating_sub(1);
+            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
             if st.freed || st.queue.is_empty() {
                 return;
             }
@@ -375,9 +401,28 @@ enum Job {
     Stop,
 }
 
+/// The dispatcher's queue.
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Job>,
+    /// `stop` was called: no job is accepted any more (a job would hold its sink, and so the
+    /// dispatcher, forever).
+    stopping: bool,
+}
+
+thread_local! {
+    /// Set on every dispatcher thread.
+    static ON_DISPATCHER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is a dispatcher thread (of any context).
+pub(crate) fn on_dispatcher_thread() -> bool {
+    ON_DISPATCHER.with(std::cell::Cell::get)
+}
+
 /// One thread per context that runs every callback of the context's handles.
 pub(crate) struct Dispatcher {
-    jobs: Mutex<VecDeque<Job>>,
+    jobs: Mutex<Jobs>,
     cond: Condvar,
     thread: Mutex<Option<JoinHandle<()>>>,
     thread_id: Mutex<Option<std::thread::ThreadId>>,
@@ -387,7 +432,7 @@ impl Dispatcher {
     /// Starts the dispatcher thread.
     pub(crate) fn start() -> Result<Arc<Dispatcher>, Failure> {
         let dispatcher = Arc::new(Dispatcher {
-            jobs: Mutex::new(VecDeque::new()),
+            jobs: Mutex::new(Jobs::default()),
             cond: Condvar::new(),
             thread: Mutex::new(None),
             thread_id: Mutex::new(None),
@@ -407,9 +452,16 @@ impl Dispatcher {
         Ok(dispatcher)
     }
 
-    fn submit(&self, job: Job) {
-        self.jobs.lock().push_back(job);
+    /// Queues a job; gives it back when the dispatcher is stopping.
+    fn submit(&self, job: Job) -> Result<(), Job> {
+        let mut jobs = self.jobs.lock();
+        if jobs.stopping {
+            return Err(job);
+        }
+        jobs.queue.push_back(job);
+        drop(jobs);
         self.cond.notify_one();
+        Ok(())
     }
 
     /// Whether the calling thread is this dispatcher's thread.
@@ -418,11 +470,12 @@ impl Dispatcher {
     }
 
     fn run(&self) {
+        ON_DISPATCHER.with(|on| on.set(true));
         loop {
             let job = {
                 let mut jobs = self.jobs.lock();
                 loop {
-                    if let Some(job) = jobs.pop_front() {
+                    if let Some(job) = jobs.queue.pop_front() {
                         break job;
                     }
                     self.cond.wait(&mut jobs);
@@ -449,9 +502,16 @@ impl Dispatcher {
 
     /// Runs the jobs already submitted, then ends the thread and waits for it (unless called
     /// on it, in which case it ends after the current callback). Later submissions are
-    /// dropped with their sinks.
+    /// refused (events then stay in their poll queues).
     pub(crate) fn stop(&self) {
-        self.submit(Job::Stop);
+        {
+            let mut jobs = self.jobs.lock();
+            if !jobs.stopping {
+                jobs.stopping = true;
+                jobs.queue.push_back(Job::Stop);
+            }
+        }
+        self.cond.notify_one();
         if self.is_current_thread() {
             return;
         }

@@ -165,7 +165,8 @@ pub unsafe extern "C" fn haptix_server_new(
 
 /// Writes the TCP port the server listens on (useful after asking for port 0).
 ///
-/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`. Never blocks.
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`. Never
+/// blocks.
 ///
 /// # Safety
 /// `server` must be NULL or a value from `haptix_server_new`; `out_port` valid for one write.
@@ -177,6 +178,7 @@ pub unsafe extern "C" fn haptix_server_port(
 ) -> haptix_status {
     boundary::catch(|| {
         let result = handles::get::<ServerInner>(server).and_then(|s| {
+            s.context.check_live()?;
             // SAFETY: writable per the caller's contract; NULL is refused by write_out.
             unsafe { buffer::write_out(out_port, s.port, "out_port") }
         });
@@ -187,8 +189,8 @@ pub unsafe extern "C" fn haptix_server_port(
 /// Stops the server: no new connections; the connected client is disconnected and its devices
 /// stop. Blocks up to about `timeout_ms`. Stopping twice is `OK`.
 ///
-/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_WOULD_DEADLOCK` on a
-/// library runtime thread.
+/// Statuses: `OK`; `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN` (the
+/// context's shutdown already stopped it); `ERROR_WOULD_DEADLOCK` on a library runtime thread.
 ///
 /// # Safety
 /// `server` must be NULL or a value from `haptix_server_new`.
@@ -199,8 +201,10 @@ pub unsafe extern "C" fn haptix_server_stop(
     timeout_ms: u32,
 ) -> haptix_status {
     boundary::catch(|| {
-        let result = handles::get::<ServerInner>(server)
-            .and_then(|s| s.stop(Duration::from_millis(u64::from(timeout_ms))));
+        let result = handles::get::<ServerInner>(server).and_then(|s| {
+            s.context.check_live()?;
+            s.stop(Duration::from_millis(u64::from(timeout_ms)))
+        });
         report(result)
     })
 }
