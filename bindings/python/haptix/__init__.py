@@ -13,14 +13,12 @@ repository's `target/` directory (see `haptix._native`). It is loaded on first u
 it eagerly and checks the ABI version.
 """
 
-from __future__ import annotations
-
-from pathlib import Path
+import pathlib as _pathlib
 
 from . import _native
 from ._native import ABI_VERSION, LibraryError, library_file_name
-from .aio import AsyncClient, AsyncDevice
-from .client import Client, Device
+from .aio import AsyncClient, AsyncDevice, AsyncDeviceFeature
+from .client import Client, Device, DeviceFeature
 from .context import Context, Server
 from .errors import (
     AbiMismatch,
@@ -38,6 +36,7 @@ from .errors import (
     HaptixError,
     InternalError,
     InvalidArgument,
+    InvalidArgumentType,
     InvalidConfig,
     InvalidHandle,
     InvalidProtobuf,
@@ -92,7 +91,7 @@ from .types import (
 __version__ = "0.1.0"
 
 
-def load() -> Path:
+def load() -> _pathlib.Path:
     """Loads the native library now (checking its ABI version); returns its path."""
     return _native.library_path()
 
@@ -108,6 +107,7 @@ __all__ = [
     "ArgumentError",
     "AsyncClient",
     "AsyncDevice",
+    "AsyncDeviceFeature",
     "BufferTooSmall",
     "Cancelled",
     "Client",
@@ -120,6 +120,7 @@ __all__ = [
     "DeviceAdded",
     "DeviceDisconnected",
     "DeviceError",
+    "DeviceFeature",
     "DeviceInfo",
     "DeviceNotFound",
     "DeviceRemoved",
@@ -138,6 +139,7 @@ __all__ = [
     "InputType",
     "InternalError",
     "InvalidArgument",
+    "InvalidArgumentType",
     "InvalidConfig",
     "InvalidHandle",
     "InvalidProtobuf",

@@ -38,13 +38,21 @@ class NativeHandle:
 
     @property
     def closed(self) -> bool:
+        """Whether closing has started (new calls are refused)."""
         return self._closing
 
-    @contextmanager
-    def use(self) -> Iterator[int]:
-        """The pointer, valid until the block ends; Closed once freeing has started."""
+    @property
+    def active(self) -> int:
+        """How many calls are running on the pointer."""
         with self._cv:
-            if self._closing or self._pointer is None:
+            return self._active
+
+    @contextmanager
+    def use(self, closing: bool = False) -> Iterator[int]:
+        """The pointer, valid until the block ends; Closed once freeing has started (with
+        `closing=True`: once it is freed, for the call that unblocks the others)."""
+        with self._cv:
+            if (self._closing and not closing) or self._pointer is None:
                 raise Closed(2, f"the {self.kind} is closed")
             self._active += 1
             pointer = self._pointer

@@ -80,6 +80,10 @@ FUNCTIONS: Dict[str, Tuple[Any, Sequence[Any]]] = {
     ),
     "haptix_client_new": (_status, (_handle, _bytes, c_size_t, POINTER(_handle))),
     "haptix_client_send": (_status, (_handle, _bytes, c_size_t, POINTER(c_uint64))),
+    "haptix_client_call": (
+        _status,
+        (_handle, _bytes, c_size_t, c_uint32, POINTER(Buffer)),
+    ),
     "haptix_client_next_event": (_status, (_handle, c_uint32, POINTER(Buffer))),
     "haptix_client_set_event_callback": (
         _status,
@@ -95,6 +99,11 @@ FUNCTIONS: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "haptix_server_stop": (_status, (_handle, c_uint32)),
     "haptix_server_free": (None, (_handle,)),
 }
+
+
+#: Functions a library of this ABI may lack (added later in the ABI's life). The binding works
+#: without them, more slowly or with less: `has_function` tells whether the loaded one has them.
+OPTIONAL_FUNCTIONS = frozenset({"haptix_client_call"})
 
 
 def library_file_name(platform: Optional[str] = None) -> str:
@@ -151,7 +160,8 @@ def declare(cdll: ctypes.CDLL) -> None:
         try:
             function = getattr(cdll, name)
         except AttributeError:
-            missing.append(name)
+            if name not in OPTIONAL_FUNCTIONS:
+                missing.append(name)
             continue
         function.restype = restype
         function.argtypes = list(argtypes)
@@ -198,6 +208,11 @@ def lib() -> ctypes.CDLL:
         _library = cdll
         _library_path = path
         return cdll
+
+
+def has_function(name: str) -> bool:
+    """Whether the loaded library exports `name` (see OPTIONAL_FUNCTIONS)."""
+    return hasattr(lib(), name)
 
 
 def library_path() -> Path:

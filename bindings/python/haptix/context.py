@@ -3,6 +3,7 @@ server sharing the context's devices)."""
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import functools
 import logging
@@ -169,11 +170,22 @@ class Context:
         """Shuts down and frees the context and everything made from it. Idempotent."""
         self._core.close()
 
+    async def aclose(self) -> None:
+        """`close()` for asyncio: runs in a worker thread, so the event loop keeps running
+        while devices stop and clients close."""
+        await asyncio.to_thread(self.close)
+
     def __enter__(self) -> "Context":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    async def __aenter__(self) -> "Context":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     def __repr__(self) -> str:
         return f"<haptix.Context {'closed' if self.closed else 'open'}>"

@@ -105,7 +105,13 @@ class NullPointer(ArgumentError):
 
 
 class InvalidArgument(ArgumentError):
-    pass
+    """A bad argument (status ERROR_INVALID_ARGUMENT), from the library or checked by this
+    binding before sending; the message names the argument."""
+
+
+class InvalidArgumentType(InvalidArgument, TypeError):
+    """An argument of the wrong type (a string given as a level, ...): an `InvalidArgument`
+    that is also a `TypeError`."""
 
 
 class InvalidHandle(ArgumentError):

@@ -12,6 +12,7 @@ from .errors import Status, status_name
 from .types import InputType, LogLevel
 
 if TYPE_CHECKING:
+    from .aio import AsyncDevice
     from .client import Device
 
 
@@ -43,9 +44,10 @@ class Disconnected(Event):
 
 @dataclass(frozen=True)
 class DeviceAdded(Event):
-    """A device connected; `device` can be driven right away."""
+    """A device connected; `device` can be driven right away (an `AsyncDevice` in the events
+    of an `AsyncClient`)."""
 
-    device: "Device"
+    device: "Union[Device, AsyncDevice]"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class DeviceRemoved(Event):
     """A device disconnected. `device` is the object it had, when the client knew it."""
 
     device_index: int
-    device: Optional["Device"] = None
+    device: "Optional[Union[Device, AsyncDevice]]" = None
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ class InputReading(Event):
 
 @dataclass(frozen=True)
 class ErrorReport(Event):
-    """An error outside any request (e.g. a ping timeout) or a failure inside the library."""
+    """An error outside any request (e.g. a ping timeout), a failure inside the library, or
+    the failure of a request sent without waiting (`wait=False`; `request_id` is then its
+    id, else 0)."""
 
     status: Union[Status, int]
     message: str
+    request_id: int = 0
 
     def __str__(self) -> str:
         return f"{self.message} ({status_name(int(self.status))})"

@@ -170,6 +170,8 @@ class DeviceInfo:
     display_name: str = ""
     message_timing_gap_ms: int = 0
     features: Tuple[Feature, ...] = field(default=())
+    #: Hardware address (embedded server only; empty for a remote server's devices).
+    address: str = ""
 
     @classmethod
     def _from_proto(cls, msg: "device_pb2.Device") -> "DeviceInfo":
@@ -179,6 +181,7 @@ class DeviceInfo:
             display_name=msg.display_name,
             message_timing_gap_ms=msg.message_timing_gap_ms,
             features=tuple(Feature._from_proto(f) for f in msg.features),
+            address=getattr(msg, "address", ""),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+
 import pytest
 from conftest import ADDRESS, writes_until
 
@@ -80,7 +82,7 @@ def test_subscribing_to_a_read_only_input_fails(device: haptix.Device) -> None:
         device.subscribe(InputType.BATTERY, callback=seen.append)
     assert info.value.status == haptix.Status.ERROR_NOT_SUPPORTED
     assert "subscribe" in info.value.message.lower()
-    assert device._client._subscriptions == []  # the callback registration was undone
+    assert device._client.subscriptions() == []  # the callback registration was undone
 
 
 def test_inject_notification(client: haptix.Client, device: haptix.Device) -> None:
@@ -149,30 +151,15 @@ def test_connect_to_nothing_raises(context: haptix.Context) -> None:
     assert info.value.message
 
 
-def test_input_readings_reach_callbacks_and_events(
-    client: haptix.Client, device: haptix.Device
-) -> None:
-    # The simulated toy offers no subscription, so feed the client's event routing a reading
-    # exactly as the pump would after haptix_client_next_event.
-    from haptix.client import _Subscription
-    from haptix.v1 import device_pb2, event_pb2
-
-    got = []
-    client._core.add_subscription(
-        _Subscription(device.index, int(InputType.BATTERY), None, got.append)
-    )
-    client._core.add_subscription(
-        _Subscription(device.index, int(InputType.BUTTON), None, got.append)
-    )
-    event = event_pb2.Event(
-        input_reading=event_pb2.InputReading(
-            device_index=device.index,
-            feature_index=1,
-            input_type=device_pb2.INPUT_TYPE_BATTERY,
-            value=42,
-        )
-    )
-    client._core._dispatch(event.SerializeToString())
-    reading = haptix.InputReading(device.index, 1, InputType.BATTERY, 42)
-    assert got == [reading]
-    assert reading in list(client.events(timeout=0.2))
+def test_input_readings_reach_callbacks_and_events(context: haptix.Context) -> None:
+    # A simulated KGoal Boost sends pressure notifications once subscribed.
+    with haptix.Client.connect_embedded(context) as client:
+        client.add_simulated_device("Boost", "boost-1")
+        client.start_scanning()
+        boost = client.wait_for_device(10, name="KGoal Boost")
+        got: "queue.SimpleQueue[haptix.InputReading]" = queue.SimpleQueue()
+        boost.subscribe(InputType.PRESSURE, 0, callback=got.put)
+        client.inject_notification("boost-1", "rxpressure", bytes([0, 1, 4, 0, 42, 1, 0]))
+        reading = haptix.InputReading(boost.index, 0, InputType.PRESSURE, 42)
+        assert got.get(timeout=10) == reading
+        assert reading in list(client.events(timeout=0.5))

@@ -145,26 +145,35 @@ def test_many_contexts_in_sequence() -> None:
                 client.ping()
 
 
-def test_close_from_the_event_thread(client: haptix.Client) -> None:
-    # Futures complete on the client's event thread; close the client from there.
-    closed_on = []
-    future = client._core.device_future(lambda d: True)
+def test_close_from_a_handler(client: haptix.Client) -> None:
+    # Handlers run on the handler thread; closing the client from one returns at once and
+    # ends the pump.
+    closed_on: "concurrent.futures.Future[str]" = concurrent.futures.Future()
 
-    def close_it(_: object) -> None:
+    def close_it(event: haptix.DeviceAdded) -> None:
         client.close()
-        closed_on.append(threading.current_thread().name)
+        closed_on.set_result(threading.current_thread().name)
 
-    future.add_done_callback(close_it)
+    client.on_device_added = close_it
+    client.add_simulated_device("LVS-Hush")
     client.start_scanning()
-    deadline = time.monotonic() + 10
-    while not closed_on and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert closed_on == ["haptix-client-events"]
+    assert closed_on.result(timeout=10) == "haptix-client-handlers"
     assert client.closed
-    deadline = time.monotonic() + 5
-    while pump_threads() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    client._core._pump.join(10)
     assert pump_threads() == 0
+
+
+def test_close_is_prompt_and_joins_the_pump(context: haptix.Context) -> None:
+    # Before: the pump polled every 100 ms and close() waited for the poll to end. Now the
+    # pump sleeps until woken (by the library's notifier or by close), so close() finds it
+    # already gone when it returns.
+    for _ in range(3):
+        client = haptix.Client.connect_embedded(context)
+        client.ping()
+        pump = client._core._pump
+        assert client._core._woken  # the wake-up notifier is registered
+        client.close()
+        assert not pump.is_alive()
 
 
 def test_events_from_several_threads(client: haptix.Client) -> None:

@@ -45,6 +45,8 @@ def test_every_header_function_is_declared() -> None:
 def test_declarations_are_applied() -> None:
     library = _native.lib()
     for name, (restype, argtypes) in _native.FUNCTIONS.items():
+        if name in _native.OPTIONAL_FUNCTIONS and not _native.has_function(name):
+            continue  # an older library; the binding falls back
         function = getattr(library, name)
         assert function.restype is restype, name
         assert list(function.argtypes) == list(argtypes), name
