@@ -7,9 +7,15 @@
   this package without rewriting anything.
 * The runtime requirement on `protobuf` is derived from the generated code: protobuf's gencode
   check needs a runtime at least as new as the generator, with the same major version.
-* When `HAPTIX_BUNDLE_LIBRARY` names a native library file, the wheel carries it inside the
-  package (as `libhaptix.so`, `libhaptix.dylib` or `haptix.dll`) and is tagged
-  `py3-none-<platform>`.
+* The native library is bundled in the package (as `libhaptix.so`, `libhaptix.dylib` or
+  `haptix.dll`), stripped of its debug information: the file `HAPTIX_BUNDLE_LIBRARY` names, or
+  else the newest one built in the repository's `target/release` / `target/debug` (and
+  `$CARGO_TARGET_DIR`), so that `cargo build --release --lib && pip install ./bindings/python`
+  gives a working import. `HAPTIX_BUNDLE_LIBRARY=none` builds a pure package that finds the
+  library at run time. Editable installs never bundle (they find the repository's library).
+* A wheel that carries the library is tagged `py3-none-<platform>`; on Linux the platform is
+  the manylinux policy `auditwheel show` reports for it (auditwheel is a build requirement
+  there), so the wheel installs wherever that policy allows.
 """
 
 from __future__ import annotations
@@ -103,10 +109,30 @@ def _protobuf_requirement() -> str:
     return f"protobuf>={major}.{minor}.{patch},<{major + 1}"
 
 
+def _built_libraries() -> list[Path]:
+    """Libraries built by cargo in the repository this package lives in, newest first."""
+    targets = []
+    if os.environ.get("CARGO_TARGET_DIR"):
+        targets.append(Path(os.environ["CARGO_TARGET_DIR"]))
+    repository = HERE.parent.parent
+    if (repository / "Cargo.toml").is_file():
+        targets.append(repository / "target")
+    found = [
+        t / profile / _library_file_name()
+        for t in targets
+        for profile in ("release", "debug")
+        if (t / profile / _library_file_name()).is_file()
+    ]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def _bundled_library() -> Path | None:
-    value = os.environ.get("HAPTIX_BUNDLE_LIBRARY")
-    if not value:
+    value = os.environ.get("HAPTIX_BUNDLE_LIBRARY", "").strip()
+    if value.lower() in ("none", "no", "0", "off"):
         return None
+    if not value:
+        built = _built_libraries()
+        return built[0] if built else None
     path = Path(value)
     if not path.is_absolute():
         # pip runs this in the package directory; a relative path is meant from where the user
@@ -127,9 +153,24 @@ def _library_file_name() -> str:
     return "libhaptix.so"
 
 
+def _strip(path: Path) -> None:
+    """Removes debug information and local symbols from a copied library (the exported
+    functions stay)."""
+    if sys.platform == "win32":
+        return  # MSVC keeps debug information in a separate .pdb
+    strip = shutil.which(os.environ.get("STRIP", "strip"))
+    if strip is None:
+        raise SystemExit(
+            "haptix: bundling the native library needs `strip` (binutils) to remove its debug "
+            "information; install it, or build a pure package with HAPTIX_BUNDLE_LIBRARY=none"
+        )
+    flags = ["-x"] if sys.platform == "darwin" else ["--strip-unneeded"]
+    subprocess.run([strip, *flags, str(path)], check=True)
+
+
 class build_py(_build_py):
-    """Copies a bundled native library next to the modules (the protobuf modules were generated
-    when this file was loaded)."""
+    """Copies the bundled native library, stripped, next to the modules (the protobuf modules
+    were generated when this file was loaded)."""
 
     def run(self) -> None:
         super().run()
@@ -137,7 +178,9 @@ class build_py(_build_py):
         if library is not None and not getattr(self, "editable_mode", False):
             target = Path(self.build_lib) / "haptix" / _library_file_name()
             target.parent.mkdir(parents=True, exist_ok=True)
+            print(f"haptix: bundling {library} (stripped)")
             shutil.copyfile(library, target)
+            _strip(target)
 
 
 class Distribution(_Distribution):
@@ -147,14 +190,62 @@ class Distribution(_Distribution):
         return _bundled_library() is not None or super().has_ext_modules()
 
 
+def _manylinux_policy(wheel: Path) -> str | None:
+    """The platform tag `auditwheel show` reports for a wheel, or None when it cannot tell."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "auditwheel", "show", str(wheel)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as e:
+        detail = getattr(e, "stderr", "") or str(e)
+        print(f"haptix: warning: auditwheel show failed, the wheel keeps its tag: {detail}")
+        return None
+    text = " ".join(result.stdout.split())
+    match = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
+    if match is None:
+        print(f"haptix: warning: no platform tag in the output of auditwheel show: {text}")
+        return None
+    return match.group(1)
+
+
 class bdist_wheel(_bdist_wheel):
-    """Tags a wheel that carries the native library `py3-none-<platform>`."""
+    """Tags a wheel that carries the native library `py3-none-<platform>`, with the manylinux
+    policy auditwheel reports on Linux."""
 
     def get_tag(self) -> tuple[str, str, str]:
         python, abi, platform = super().get_tag()
         if _bundled_library() is not None:
             return "py3", "none", platform
         return python, abi, platform
+
+    def run(self) -> None:
+        super().run()
+        if _bundled_library() is None or not sys.platform.startswith("linux"):
+            return
+        python, abi, platform = self.get_tag()
+        wheel = Path(self.dist_dir) / f"{self.wheel_dist_name}-{python}-{abi}-{platform}.whl"
+        policy = _manylinux_policy(wheel)
+        if policy is None or policy == platform:
+            return
+        # `wheel tags` rewrites the WHEEL file and RECORD; --remove leaves only the new file,
+        # which is what a PEP 517 frontend then picks up from the output directory.
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wheel",
+                "tags",
+                "--remove",
+                f"--platform-tag={policy}",
+                str(wheel),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"haptix: wheel tagged {policy} (auditwheel show)")
 
 
 _generate()

@@ -7,7 +7,8 @@ exception.
 The library is found, in order, at:
 
 1. the path in the environment variable `HAPTIX_LIBRARY`;
-2. inside this package (wheels built with `HAPTIX_BUNDLE_LIBRARY` carry it there);
+2. inside this package (installing from the repository bundles the library built there, see
+   setup.py; wheels built with `HAPTIX_BUNDLE_LIBRARY` carry that one);
 3. `target/release` then `target/debug` of the repository this package's source lives in
    (editable installs and running from a checkout), and of `CARGO_TARGET_DIR` when set.
 """
@@ -146,9 +147,11 @@ def find_library() -> Path:
         if path.is_file():
             return path
     raise LibraryError(
-        f"cannot find the haptix native library ({library_file_name()} for {sys.platform}); "
-        "set HAPTIX_LIBRARY to its full path, install a wheel that bundles it, or build it "
-        "with `cargo build --lib` in the repository. Looked in: "
+        f"cannot find the haptix native library ({library_file_name()} for {sys.platform}): "
+        "this haptix package was installed without it. Either build it in the haptix "
+        "repository (`cargo build --release --lib`) and install the package again "
+        "(`pip install ./bindings/python` bundles the library it finds there), or set "
+        "HAPTIX_LIBRARY to the library's full path. Looked in: "
         + ", ".join(str(p) for p in candidates)
     )
 
