@@ -466,9 +466,9 @@ def gen_message(msg):
             if is_packable(f):
                 out.append("                    case %du:" % tag(f, 2))
                 out.append("                    {")
-                out.append("                        int end = r.BeginLength();")
-                out.append("                        while (r.Position < end) %s.Add(%s);" % (e, read_value(f)))
-                out.append("                        r.EndLength(end);")
+                out.append("                        int outer = r.BeginLength();")
+                out.append("                        while (!r.AtEnd) %s.Add(%s);" % (e, read_value(f)))
+                out.append("                        r.EndLength(outer);")
                 out.append("                        break;")
                 out.append("                    }")
                 out.append("                    case %du:" % tag(f))

@@ -39,6 +39,10 @@ namespace Haptix
         private static readonly SendOrPostCallback DrainCallback = DrainPosted;
         private static readonly WaitCallback DrainPoolCallback = DrainPosted;
         private static int callUnavailable;
+        private static long userDataFreed;
+
+        /// <summary>How many client registrations the library has released (each client's one, at its free): for leak checks.</summary>
+        public static long ReleasedRegistrations { get { return Interlocked.Read(ref userDataFreed); } }
 
         private readonly ClientHandle handle;
         private readonly Context context;
@@ -164,6 +168,13 @@ namespace Haptix
         }
 
         // ---------------------------------------------------------------- state
+
+        /// <summary>
+        /// The native handle, for calling the thin layer (<see cref="NativeMethods"/>) directly, e.g.
+        /// haptix_client_send of fire-and-forget requests. Owned by this client: do not dispose it
+        /// and do not register another event callback on it.
+        /// </summary>
+        public ClientHandle NativeHandle { get { return handle; } }
 
         /// <summary>The context this client runs on.</summary>
         public Context Context { get { return context; } }
@@ -415,6 +426,7 @@ namespace Haptix
             try
             {
                 GCHandle.FromIntPtr(userData).Free();
+                Interlocked.Increment(ref userDataFreed);
             }
             catch (Exception) { }
         }

@@ -98,6 +98,12 @@ namespace Haptix
     public sealed class Context : IDisposable
     {
         internal readonly ContextHandle Handle;
+
+        /// <summary>
+        /// The native handle, for calling the thin layer (<see cref="NativeMethods"/>) directly. Owned
+        /// by this context: do not dispose it yourself.
+        /// </summary>
+        public ContextHandle NativeHandle { get { return Handle; } }
         private readonly object gate = new object();
         private readonly List<WeakReference> children = new List<WeakReference>();
         private readonly object dispatchGate = new object();

@@ -693,9 +693,9 @@ namespace Haptix.Proto
                 {
                     case 10u:
                     {
-                        int end = r.BeginLength();
-                        while (r.Position < end) CommManagers.Add((CommManager)r.ReadInt32());
-                        r.EndLength(end);
+                        int outer = r.BeginLength();
+                        while (!r.AtEnd) CommManagers.Add((CommManager)r.ReadInt32());
+                        r.EndLength(outer);
                         break;
                     }
                     case 8u:
@@ -1812,9 +1812,9 @@ namespace Haptix.Proto
                         break;
                     case 26u:
                     {
-                        int end = r.BeginLength();
-                        while (r.Position < end) Commands.Add((InputCommand)r.ReadInt32());
-                        r.EndLength(end);
+                        int outer = r.BeginLength();
+                        while (!r.AtEnd) Commands.Add((InputCommand)r.ReadInt32());
+                        r.EndLength(outer);
                         break;
                     }
                     case 24u:

@@ -390,7 +390,7 @@ namespace Haptix.Proto
             {
                 case 0: ReadVarint(); break;
                 case 1: ReadLittleEndian(8); break;
-                case 2: position += ReadLength(); break;
+                case 2: { int length = ReadLength(); position += length; break; }
                 case 5: ReadLittleEndian(4); break;
                 default: throw new ProtoException("unsupported wire type " + (tag & 7) + " of field " + (tag >> 3));
             }

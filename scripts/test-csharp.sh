@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Builds and tests the C# binding (bindings/csharp) and compiles its Unity package, against the
+# native library in LIBRARY_DIR (default target/debug; build it first with `cargo build --lib`).
+#
+#   scripts/test-csharp.sh [LIBRARY_DIR]
+#
+# Idempotent on a fresh Debian machine: installs Mono (mono-devel: mcs, C# 7.2) and NUnit 2.6
+# (nunit-console and its framework assembly) with apt-get when missing, and Python's protobuf and
+# grpcio-tools into a private venv (HAPTIX_CSHARP_VENV, default ~/.cache/haptix-csharp/venv) for
+# the reference bytes. Steps: the generated codec is current (regenerated into a temporary folder
+# and diffed); everything compiles with warnings as errors and missing XML docs as errors; the
+# Unity scripts compile against the UnityEngine declarations of tests/unity-stubs; the NUnit suite
+# runs; Python's protobuf checks the bytes the suite wrote. Ends with `N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CS=bindings/csharp
+
+LIBDIR=${1:-target/debug}
+case "$(uname -s)" in
+    Darwin) LIBRARY=libhaptix.dylib ;;
+    MINGW* | MSYS* | CYGWIN*) LIBRARY=haptix.dll ;;
+    *) LIBRARY=libhaptix.so ;;
+esac
+if [ ! -f "$LIBDIR/$LIBRARY" ]; then
+    echo "test-csharp: no $LIBRARY in $LIBDIR (build it with: cargo build --lib)" >&2
+    exit 1
+fi
+LIBDIR=$(cd "$LIBDIR" && pwd)
+
+# --- tools ------------------------------------------------------------------------------------
+nunit_framework() {
+    ls /usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll 2>/dev/null | head -n 1
+}
+missing=()
+command -v mcs >/dev/null 2>&1 || missing+=(mono-devel)
+command -v nunit-console >/dev/null 2>&1 || missing+=(nunit-console)
+[ -n "$(nunit_framework)" ] || missing+=(libnunit-framework2.6.3-cil)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    SUDO=
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+NUNIT=$(nunit_framework)
+
+VENV=${HAPTIX_CSHARP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/haptix-csharp/venv}
+if ! "$VENV/bin/python" -c "import google.protobuf, grpc_tools" >/dev/null 2>&1; then
+    echo "== installing protobuf and grpcio-tools into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check protobuf grpcio-tools
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/bin
+mkdir -p "$OUT"
+
+# --- the generated codec is current -------------------------------------------------------------
+echo "== codec staleness check (gen_codec.py)"
+python3 "$CS/gen_codec.py" proto/haptix/v1 "$WORK/Proto.g.cs"
+if ! diff -u "$CS/src/Haptix/Proto.g.cs" "$WORK/Proto.g.cs" >"$WORK/codec.diff"; then
+    head -n 60 "$WORK/codec.diff" >&2
+    echo "test-csharp: $CS/src/Haptix/Proto.g.cs is stale: run python3 $CS/gen_codec.py and commit it" >&2
+    exit 1
+fi
+
+# --- build (warnings and missing documentation are errors) -------------------------------------
+MCS=(mcs -langversion:7.2 -warnaserror+ -warn:4 -debug)
+echo "== building Haptix.dll"
+"${MCS[@]}" -target:library -doc:"$OUT/Haptix.xml" -out:"$OUT/Haptix.dll" "$CS"/src/Haptix/*.cs
+echo "== building the tests, the demo and the benchmark"
+TESTS=()
+for f in "$CS"/tests/*.cs; do
+    [ "$(basename "$f")" = LoadCheck.cs ] || TESTS+=("$f")
+done
+"${MCS[@]}" -target:library -r:"$OUT/Haptix.dll" -r:"$NUNIT" -r:System.Core.dll -out:"$OUT/Haptix.Tests.dll" "${TESTS[@]}"
+"${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/LoadCheck.exe" "$CS/tests/LoadCheck.cs"
+"${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Demo.exe" "$CS/examples/Demo.cs"
+if [ -f "$CS/bench/Bench.cs" ]; then
+    "${MCS[@]}" -target:exe -unsafe -r:"$OUT/Haptix.dll" -out:"$OUT/Bench.exe" "$CS/bench/Bench.cs"
+fi
+echo "== compiling the Unity package scripts against tests/unity-stubs"
+UNITY_SOURCES=()
+while IFS= read -r f; do UNITY_SOURCES+=("$f"); done < <(find "$CS/unity" -name '*.cs' | sort)
+[ -d "$CS/unity" ] && "${MCS[@]}" -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -define:UNITY_2019_4_OR_NEWER \
+    -out:"$OUT/HaptixUnity.dll" "$CS"/src/Haptix/*.cs "${UNITY_SOURCES[@]}" "$CS"/tests/unity-stubs/*.cs
+
+# --- reference bytes from Python's protobuf -----------------------------------------------------
+echo "== Python protobuf samples"
+mkdir -p "$WORK/py"
+"$VENV/bin/python" -m grpc_tools.protoc -Iproto --python_out="$WORK/py" proto/haptix/v1/*.proto
+"$VENV/bin/python" "$CS/tests/protocheck.py" "$WORK/py" produce "$WORK/samples"
+
+# --- the suite ---------------------------------------------------------------------------------
+cp "$LIBDIR/$LIBRARY" "$OUT/"
+echo "== NUnit ($LIBDIR/$LIBRARY)"
+set +e
+(
+    cd "$OUT"
+    HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" \
+        LD_LIBRARY_PATH="$OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$OUT" \
+        nunit-console -nologo -noshadow -labels -result="$WORK/TestResult.xml" Haptix.Tests.dll
+)
+nunit_status=$?
+set -e
+
+echo "== Python protobuf checks the bytes the suite wrote (library events, C# requests and options)"
+if [ -d "$WORK/out" ]; then
+    set +e
+    "$VENV/bin/python" "$CS/tests/protocheck.py" "$WORK/py" verify "$WORK/out" | tee "$WORK/verify.txt"
+    verify_status=${PIPESTATUS[0]}
+    set -e
+else
+    echo "no bytes were written (the round-trip test did not run)"
+    verify_status=1
+    echo "protocheck verify: 0 passed, 1 failed" >"$WORK/verify.txt"
+fi
+
+python3 - "$WORK/TestResult.xml" "$WORK/verify.txt" "$nunit_status" "$verify_status" <<'EOF'
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+passed = failed = 0
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+    total = int(root.get("total", 0))
+    bad = int(root.get("failures", 0)) + int(root.get("errors", 0))
+    skipped = int(root.get("not-run", 0))
+    passed += total - bad
+    failed += bad
+except Exception as e:  # no result file: the runner itself failed
+    print("test-csharp: no NUnit result (%s)" % e)
+    failed += 1
+m = re.search(r"(\d+) passed, (\d+) failed", open(sys.argv[2]).read())
+if m:
+    passed += 1 if int(m.group(2)) == 0 and int(m.group(1)) > 0 else 0
+    failed += 0 if int(m.group(2)) == 0 and int(m.group(1)) > 0 else 1
+if sys.argv[3] != "0" and failed == 0:
+    failed = 1
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
+EOF
