@@ -250,7 +250,9 @@ namespace Haptix.Tests
                     Roundtrip(client, capture, new Request { Id = id++, Ping = new Ping() }, "ping", others);
                     var added = Roundtrip(client, capture, new Request { Id = id++, AddSimulatedDevice = new AddSimulatedDevice { Device = new Haptix.Proto.SimulatedDevice { Identifier = "LVS-Nora", Address = "nora-9" } } }, "add_simulated_device", others);
                     Assert.AreEqual("nora-9", added.Response.SimulatedDevice.Address);
+                    WaitFor(client, capture, Event.KindOneofCase.DeviceAdded, others, 3);
                     Roundtrip(client, capture, new Request { Id = id++, RemoveSimulatedDevice = new RemoveSimulatedDevice { Address = "nora-9" } }, "remove_simulated_device", others);
+                    WaitFor(client, capture, Event.KindOneofCase.DeviceRemoved, others);
                     Roundtrip(client, capture, new Request { Id = id++, StopScanning = new StopScanning() }, "stop_scanning", others);
                     // An error response round-trips too.
                     var bad = new Request { Id = id++, Output = new Output { DeviceIndex = 99, OutputType = OutputType.Vibrate, Level = 0.5 } }.ToByteArray();
