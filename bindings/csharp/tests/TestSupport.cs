@@ -41,19 +41,23 @@ namespace Haptix.Tests
         }
 
         /// <summary>Waits for a task to complete (hang guard) and returns it.</summary>
-        public static Task Done(Task task, string what)
+        public static Task Done(Task task, string what, bool expectFailure = false)
         {
-            if (!task.Wait(HangGuardMs, CancellationToken.None) && !task.IsCompleted)
+            if (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(HangGuardMs) && !task.IsCompleted)
             {
                 Assert.Fail("hang guard: " + what + " did not complete");
+            }
+            if (task.IsFaulted && !expectFailure)
+            {
+                Assert.Fail(what + " failed: " + task.Exception.GetBaseException());
             }
             return task;
         }
 
-        private static bool Wait(this Task task, int ms, CancellationToken token)
+        /// <summary>Waits for a task that may fail (hang guard) and returns it.</summary>
+        public static Task Completes(Task task, string what)
         {
-            try { return task.Wait(ms); }
-            catch (AggregateException) { return true; }
+            return Done(task, what, true);
         }
 
         /// <summary>Scans until a device with this address is connected.</summary>
@@ -103,7 +107,7 @@ namespace Haptix.Tests
             {
                 return e;
             }
-            Done(task, what);
+            Completes(task, what);
             Assert.IsTrue(task.IsFaulted || task.IsCanceled, what + ": expected a failure, got success");
             if (task.IsCanceled)
             {

@@ -1,0 +1,320 @@
+// The idiomatic API on the embedded server: connection, scanning, every output type reaching the
+// simulated toys as exact bytes, inputs, bad input, order, cancellation, logs.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Haptix;
+using NUnit.Framework;
+
+namespace Haptix.Tests
+{
+    [TestFixture]
+    public class ClientTests
+    {
+        private Context context;
+        private Client client;
+
+        [SetUp]
+        public void SetUp()
+        {
+            context = T.NewContext(
+                new SimulatedDevice("LVS-Nora", "nora-1"),
+                new SimulatedDevice("CCYB_1", "osc-1"),
+                new SimulatedDevice("BT05", "pos-1"),
+                new SimulatedDevice("Boost", "boost-1"));
+            client = Client.ConnectEmbedded(context, "C# tests");
+        }
+
+        [TearDown]
+        public void TearDown()
+        {
+            client.Dispose();
+            context.Dispose();
+        }
+
+        private Device Find(string address)
+        {
+            var d = T.FindDevice(client, address);
+            T.ClearWrites(client, address);
+            return d;
+        }
+
+        [Test, Timeout(60000)]
+        public void ConnectsToTheEmbeddedServer()
+        {
+            Assert.IsTrue(client.IsConnected);
+            Assert.AreEqual("Haptix", client.ServerName);
+            Assert.GreaterOrEqual(client.SpecVersion, 3u);
+            Assert.AreSame(context, client.Context);
+        }
+
+        [Test, Timeout(60000)]
+        public void ScanFindsSimulatedDevicesAndRaisesDeviceAddedOnTheCallingThread()
+        {
+            var added = new List<Device>();
+            var threads = new HashSet<int>();
+            client.DeviceAdded += (s, e) =>
+            {
+                added.Add(e.Device);
+                threads.Add(Thread.CurrentThread.ManagedThreadId);
+            };
+            T.Done(client.StartScanningAsync(), "start scanning");
+            T.WaitUntil(() => added.Count == 5, "five DeviceAdded events", client);
+            CollectionAssert.AreEquivalent(
+                new[] { "Lovense Hush", "Lovense Nora", "Xibao Smart Masturbation Cup", "Fleshy Thrust Sync", "KGoal Boost" },
+                added.Select(d => d.Name));
+            CollectionAssert.AreEqual(new[] { Thread.CurrentThread.ManagedThreadId }, threads);
+            CollectionAssert.AreEquivalent(added, client.Devices);
+            var hush = added.Single(d => d.Address == T.Hush);
+            Assert.IsTrue(hush.HasOutput(OutputType.Vibrate));
+            Assert.IsTrue(hush.HasInput(InputType.Battery));
+            Assert.IsFalse(hush.HasOutput(OutputType.Rotate));
+            Assert.AreEqual(20, hush.Features[0].StepCount(OutputType.Vibrate));
+            Assert.AreSame(hush, client.GetDevice(hush.Index));
+        }
+
+        [Test, Timeout(60000)]
+        public void VibrateReachesTheToyAsExactBytes()
+        {
+            var hush = Find(T.Hush);
+            T.Done(hush.VibrateAsync(0.5), "vibrate");
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:10;" }, T.Writes(client, T.Hush));
+            hush.Vibrate(1.0);
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:20;" }, T.Writes(client, T.Hush));
+            T.Done(hush.Features[0].VibrateAsync(0.25), "feature vibrate");
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:5;" }, T.Writes(client, T.Hush));
+            T.Done(hush.RunOutputStepsAsync(OutputType.Vibrate, 3), "steps");
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:3;" }, T.Writes(client, T.Hush));
+            T.Done(hush.RunOutputAsync(OutputType.Vibrate, 0.75, 0), "generic output");
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:15;" }, T.Writes(client, T.Hush));
+            T.Done(hush.StopAsync(), "stop");
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:0;" }, T.Writes(client, T.Hush));
+        }
+
+        [Test, Timeout(60000)]
+        public void RotateReachesTheToyAsExactBytes()
+        {
+            var nora = Find("nora-1");
+            T.Done(nora.RotateAsync(0.5), "rotate");
+            CollectionAssert.AreEqual(new[] { "tx Rotate:10;" }, T.Writes(client, "nora-1"));
+            // The other direction: the Nora is told to change direction first.
+            nora.Rotate(-1.0);
+            var writes = T.Writes(client, "nora-1");
+            CollectionAssert.AreEqual(new[] { "tx RotateChange;", "tx Rotate:20;" }, writes);
+            T.Done(nora.Features.First(f => f.HasOutput(OutputType.Rotate)).RotateAsync(-0.25), "feature rotate");
+            CollectionAssert.AreEqual(new[] { "tx Rotate:5;" }, T.Writes(client, "nora-1"));
+        }
+
+        [Test, Timeout(60000)]
+        public void OscillateReachesTheToyAsExactBytes()
+        {
+            var cup = Find("osc-1");
+            T.Done(cup.OscillateAsync(0.5), "oscillate");
+            CollectionAssert.AreEqual(new[] { "tx hex:663a00060006010200020432e7" }, T.Writes(client, "osc-1"));
+            cup.Oscillate(0);
+            Assert.AreEqual(1, T.Writes(client, "osc-1").Count);
+        }
+
+        [Test, Timeout(60000)]
+        public void PositionReachesTheToyAsExactBytes()
+        {
+            var thrust = Find("pos-1");
+            // 0.5 of 0..180 is 90 (0x5a), in 500 ms (0x01f4).
+            T.Done(thrust.PositionAsync(0.5, 500), "position");
+            CollectionAssert.AreEqual(new[] { "tx hex:5a01f4" }, T.Writes(client, "pos-1"));
+            thrust.Position(1.0, 1000);
+            CollectionAssert.AreEqual(new[] { "tx hex:b403e8" }, T.Writes(client, "pos-1"));
+            T.Done(thrust.Features[0].PositionAsync(0, 100), "feature position");
+            CollectionAssert.AreEqual(new[] { "tx hex:000064" }, T.Writes(client, "pos-1"));
+        }
+
+        [Test, Timeout(60000)]
+        public void BatteryReadsTheToy()
+        {
+            var hush = Find(T.Hush);
+            var battery = T.Done(hush.BatteryAsync(), "battery") as Task<double>;
+            Assert.AreEqual(0.85, battery.Result, 1e-9);
+            Assert.AreEqual(0.85, hush.Battery(), 1e-9);
+            Assert.AreEqual(85, hush.ReadInput(InputType.Battery));
+            CollectionAssert.Contains(T.Writes(client, T.Hush), "tx Battery;");
+        }
+
+        [Test, Timeout(60000)]
+        public void AnInputSubscriptionDeliversReadings()
+        {
+            var boost = Find("boost-1");
+            var readings = new List<InputReadingEventArgs>();
+            client.InputReading += (s, e) => readings.Add(e);
+            T.Done(boost.SubscribeAsync(InputType.Pressure, 0), "subscribe");
+            T.Done(client.InjectNotificationAsync("boost-1", "rxpressure", new byte[] { 0, 1, 4, 0, 42, 1, 0 }), "inject");
+            T.WaitUntil(() => readings.Count > 0, "an input reading", client);
+            Assert.AreSame(boost, readings[0].Device);
+            Assert.AreEqual(InputType.Pressure, readings[0].InputType);
+            Assert.AreEqual(0u, readings[0].FeatureIndex);
+            Assert.AreEqual(42, readings[0].Value);
+            T.Done(boost.UnsubscribeAsync(InputType.Pressure, 0), "unsubscribe");
+            int before = readings.Count;
+            T.Done(client.InjectNotificationAsync("boost-1", "rxpressure", new byte[] { 0, 1, 4, 0, 43, 1, 0 }), "inject");
+            client.Ping();
+            client.DispatchEvents();
+            Assert.IsFalse(readings.Skip(before).Any(r => r.Value == 43), "a reading after unsubscribing");
+        }
+
+        [Test, Timeout(60000)]
+        public void RssiIsReadOrRefusedWithTheLibrarysMessage()
+        {
+            var hush = Find(T.Hush);
+            var task = hush.RssiAsync();
+            T.Completes(task, "rssi");
+            if (task.IsFaulted)
+            {
+                var e = (HaptixException)task.Exception.GetBaseException();
+                Assert.AreNotEqual(Status.Ok, e.Status);
+                Assert.IsNotEmpty(e.Message);
+            }
+            else
+            {
+                Assert.Less(task.Result, 0, "RSSI is negative dBm");
+            }
+        }
+
+        [Test, Timeout(60000)]
+        public void BadInputIsRefusedWithTheLibrarysMessageAndNothingReachesTheToy()
+        {
+            var hush = Find(T.Hush);
+            var cases = new Dictionary<string, Func<Task>>
+            {
+                { "NaN", () => hush.VibrateAsync(double.NaN) },
+                { "infinity", () => hush.VibrateAsync(double.PositiveInfinity) },
+                { "1.5", () => hush.VibrateAsync(1.5) },
+                { "-0.5", () => hush.VibrateAsync(-0.5) },
+                { "steps out of range", () => hush.RunOutputStepsAsync(OutputType.Vibrate, 21, 0) },
+                { "missing output", () => hush.RotateAsync(0.5) },
+                { "missing feature", () => hush.RunOutputAsync(OutputType.Vibrate, 0.5, 9) },
+                { "missing input", () => hush.ReadInputAsync(InputType.Pressure) },
+                { "position on a vibrator", () => hush.PositionAsync(0.5, 100) },
+            };
+            foreach (var c in cases)
+            {
+                var e = T.Fails<HaptixException>(c.Value, c.Key);
+                Assert.GreaterOrEqual((int)e.Status, 100, c.Key);
+                Assert.IsNotEmpty(e.Message, c.Key);
+                Assert.AreNotEqual(e.Status.ToString(), e.Message, c.Key + ": the message is the library's, not the status name");
+            }
+            var sync = Assert.Throws<HaptixException>(() => hush.Vibrate(double.NaN));
+            Assert.IsNotEmpty(sync.Message);
+            client.Ping();
+            Thread.Sleep(100);
+            CollectionAssert.IsEmpty(client.TakeWrites(T.Hush), "something reached the toy");
+        }
+
+        [Test, Timeout(60000)]
+        public void ARemovedOrDisposedDeviceIsRefused()
+        {
+            var hush = Find(T.Hush);
+            T.Done(client.RemoveSimulatedDeviceAsync(T.Hush), "remove");
+            T.WaitUntil(() => !hush.IsConnected, "the device disconnects", client);
+            var e = T.Fails<HaptixException>(() => hush.VibrateAsync(0.5), "vibrate a removed device");
+            Assert.AreEqual(Status.ErrorDeviceNotFound, e.Status);
+            Assert.IsNotEmpty(e.Message);
+            client.Dispose();
+            Assert.IsFalse(hush.IsConnected);
+            Assert.Throws<ObjectDisposedException>(() => hush.VibrateAsync(0.5));
+            Assert.Throws<ObjectDisposedException>(() => hush.Vibrate(0.5));
+        }
+
+        [Test, Timeout(60000)]
+        public void RequestsOfOneThreadAreAppliedInOrder()
+        {
+            var hush = Find(T.Hush);
+            // Stop everything and start the toy in one frame: the toy runs.
+            var a = client.StopAllDevicesAsync();
+            var b = hush.VibrateAsync(0.5);
+            T.Done(Task.WhenAll(a, b), "stop all + vibrate");
+            Thread.Sleep(100);
+            var writes = T.Writes(client, T.Hush);
+            Assert.AreEqual("tx Vibrate:10;", writes.Last(), string.Join(" ", writes));
+            client.StopAllDevices();
+            Assert.AreEqual("tx Vibrate:0;", T.Writes(client, T.Hush).Last());
+        }
+
+        [Test, Timeout(60000)]
+        public void ACancelledTokenCancelsTheTask()
+        {
+            var hush = Find(T.Hush);
+            var cts = new CancellationTokenSource();
+            cts.Cancel();
+            var task = hush.VibrateAsync(0.5, cts.Token);
+            Assert.IsTrue(task.IsCanceled);
+            var pending = client.PingAsync(new CancellationTokenSource().Token);
+            T.Done(pending, "ping with a token");
+            Assert.IsTrue(pending.Status == TaskStatus.RanToCompletion);
+        }
+
+        [Test, Timeout(60000)]
+        public void ContinuationsNeverRunOnTheLibrarysThread()
+        {
+            var hush = Find(T.Hush);
+            // Even a continuation that asks to run synchronously runs on the thread pool (or inline
+            // on this thread when the task had already completed), never on the pump's thread.
+            int self = Thread.CurrentThread.ManagedThreadId;
+            for (int i = 0; i < 20; i++)
+            {
+                bool ok = false;
+                var continuation = hush.VibrateAsync(0.5).ContinueWith(
+                    t => ok = Thread.CurrentThread.IsThreadPoolThread || Thread.CurrentThread.ManagedThreadId == self,
+                    TaskContinuationOptions.ExecuteSynchronously);
+                T.Done(continuation, "continuation");
+                Assert.IsTrue(ok, "a continuation ran on a library thread");
+            }
+        }
+
+        [Test, Timeout(60000)]
+        public void ConnectingToNothingFailsInsteadOfHanging()
+        {
+            string url;
+            using (var server = context.StartServer())
+            {
+                url = server.Url;
+                server.Stop();
+            }
+            var e = T.Fails<HaptixException>(() => Client.ConnectAsync(context, url), "connect to a stopped server");
+            Assert.AreNotEqual(Status.Ok, e.Status);
+            Assert.IsNotEmpty(e.Message);
+            Assert.Throws<ArgumentNullException>(() => Client.ConnectAsync(context, null));
+            var bad = Assert.Throws<HaptixException>(() => Client.ConnectAsync(context, "http://not-a-websocket"));
+            Assert.AreEqual(Status.ErrorInvalidArgument, bad.Status);
+        }
+
+        [Test, Timeout(60000)]
+        public void LogRecordsAreRaisedByDispatchEvents()
+        {
+            var options = new ContextOptions { LogLevel = LogLevel.Debug };
+            options.SimulatedDevices.Add(new SimulatedDevice("LVS-Hush"));
+            using (var verbose = new Context(options))
+            using (var c = Client.ConnectEmbedded(verbose))
+            {
+                var logs = new List<LogEventArgs>();
+                verbose.Log += (s, e) => logs.Add(e);
+                c.Ping();
+                T.WaitUntil(() => { verbose.DispatchEvents(); return logs.Count > 0; }, "a log record");
+                Assert.IsNotEmpty(logs[0].Target);
+                Assert.Greater(logs[0].Timestamp.Year, 2000);
+            }
+        }
+
+        [Test, Timeout(60000)]
+        public void BadContextOptionsGiveTheLibrarysMessage()
+        {
+            var options = new ContextOptions { DeviceConfigJson = System.Text.Encoding.UTF8.GetBytes("{not json") };
+            var e = Assert.Throws<HaptixException>(() => new Context(options));
+            Assert.AreEqual(Status.ErrorInvalidConfig, e.Status);
+            StringAssert.Contains("context", e.Message);
+            options = new ContextOptions();
+            options.SimulatedDevices.Add(new SimulatedDevice("hid:zz"));
+            Assert.Throws<HaptixException>(() => new Context(options));
+        }
+    }
+}
