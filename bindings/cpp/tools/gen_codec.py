@@ -47,6 +47,10 @@ SCALARS = {
 }
 
 
+# Member names the generated structs use themselves.
+RESERVED_NAMES = {"unknown_fields", "encode", "decode", "encode_to", "decode_from", "has_unknown_fields"}
+
+
 class SchemaError(Exception):
     pass
 
@@ -154,6 +158,8 @@ def parse(path: Path, messages: Dict[str, Message], enums: Dict[str, Enum]) -> N
         i += 1
         fname = tokens[i][0]
         i += 1
+        if fname.endswith("_") or fname in RESERVED_NAMES:
+            fail(f"field name {fname!r} collides with the generated code", i - 1)
         expect("=")
         try:
             number = int(tokens[i][0])
@@ -402,57 +408,83 @@ class Generator:
         w("")
         w("    /// Appends the encoded message to `out` (owned by the caller). Fields in number order,")
         w("    /// then unknown_fields, as libprotobuf writes them.")
-        w("    void encode(std::string &out) const {")
-        w("        wire::Writer writer(out);")
-        w("        encode_to(writer);")
+        w("    void encode(std::string &out_) const {")
+        w("        wire::Writer writer_(out_);")
+        w("        encode_to(writer_);")
         w("    }")
         w("    /// The encoded message in a new string.")
         w("    std::string encode() const {")
-        w("        std::string out;")
-        w("        encode(out);")
-        w("        return out;")
+        w("        std::string out_;")
+        w("        encode(out_);")
+        w("        return out_;")
         w("    }")
         w("    /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on")
         w("    /// malformed input, leaving *this in a valid but unspecified state.")
-        w("    bool decode(const std::uint8_t *data, std::size_t len) {")
+        w("    bool decode(const std::uint8_t *data_, std::size_t len_) {")
         w(f"        *this = {m.name}{{}};")
-        w("        wire::Reader reader(data, len);")
-        w("        return decode_from(reader) && reader.at_end();")
+        w("        wire::Reader reader_(data_, len_);")
+        w("        return decode_from(reader_) && reader_.at_end();")
         w("    }")
         w("    /// decode() over a string's bytes.")
-        w("    bool decode(const std::string &data) {")
-        w("        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());")
+        w("    bool decode(const std::string &data_) {")
+        w("        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());")
+        w("    }")
+        w("")
+        w("    /// True when this message or one it contains kept fields this schema does not know")
+        w("    /// (sent by a newer library).")
+        w("    bool has_unknown_fields() const {")
+        w("        if (!unknown_fields.empty()) {")
+        w("            return true;")
+        w("        }")
+        for f in sorted(m.fields, key=lambda f: f.number):
+            if self.kind(f) != "message":
+                continue
+            if f.label == "repeated":
+                w(f"        for (const auto &item_ : {f.name}) {{")
+                w("            if (item_.has_unknown_fields()) {")
+                w("                return true;")
+                w("            }")
+                w("        }")
+            elif f.oneof is not None:
+                w(f"        if ({f.oneof}_case == {camel(f.oneof)}Case::k{camel(f.name)} && {f.name}.has_unknown_fields()) {{")
+                w("            return true;")
+                w("        }")
+            else:
+                w(f"        if ({f.name} && {f.name}->has_unknown_fields()) {{")
+                w("            return true;")
+                w("        }")
+        w("        return false;")
         w("    }")
         w("")
         w("    /// Writes the fields through `writer` (used for nested messages).")
-        w("    void encode_to(wire::Writer &writer) const {")
+        w("    void encode_to(wire::Writer &writer_) const {")
         for f in sorted(m.fields, key=lambda f: f.number):
             self.gen_encode_field(m, f)
-        w("        writer.raw(unknown_fields);")
+        w("        writer_.raw(unknown_fields);")
         w("    }")
         w("")
         w("    /// Reads fields until `reader` is exhausted (used for nested messages).")
-        w("    bool decode_from(wire::Reader &reader) {")
-        w("        while (!reader.at_end()) {")
-        w("            std::uint32_t number = 0;")
-        w("            std::uint32_t type = 0;")
-        w("            const std::size_t start = reader.position();")
-        w("            if (!reader.tag(number, type)) {")
+        w("    bool decode_from(wire::Reader &reader_) {")
+        w("        while (!reader_.at_end()) {")
+        w("            std::uint32_t number_ = 0;")
+        w("            std::uint32_t type_ = 0;")
+        w("            const std::size_t start_ = reader_.position();")
+        w("            if (!reader_.tag(number_, type_)) {")
         w("                return false;")
         w("            }")
-        w("            bool known = false;")
+        w("            bool known_ = false;")
         if m.fields:
-            w("            switch (number) {")
+            w("            switch (number_) {")
             for f in sorted(m.fields, key=lambda f: f.number):
                 self.gen_decode_field(m, f)
             w("            default:")
             w("                break;")
             w("            }")
-        w("            if (!known) {")
-        w("                if (!reader.skip(number, type)) {")
+        w("            if (!known_) {")
+        w("                if (!reader_.skip(number_, type_)) {")
         w("                    return false;")
         w("                }")
-        w("                reader.copy_since(start, unknown_fields);")
+        w("                reader_.copy_since(start_, unknown_fields);")
         w("            }")
         w("        }")
         w("        return true;")
@@ -466,17 +498,17 @@ class Generator:
         n = f.number
         if f.label == "repeated":
             if k == "message":
-                w(f"        for (const auto &item : {f.name}) {{")
-                w(f"            writer.message({n}, item);")
+                w(f"        for (const auto &item_ : {f.name}) {{")
+                w(f"            writer_.message({n}, item_);")
                 w("        }")
             elif k == "enum":
-                w(f"        writer.packed_enum({n}, {f.name});")
+                w(f"        writer_.packed_enum({n}, {f.name});")
             elif f.type in ("string", "bytes"):
-                w(f"        for (const auto &item : {f.name}) {{")
-                w(f"            writer.field_string({n}, item);")
+                w(f"        for (const auto &item_ : {f.name}) {{")
+                w(f"            writer_.field_string({n}, item_);")
                 w("        }")
             else:
-                w(f"        writer.packed_{SCALARS[f.type][2]}({n}, {f.name});")
+                w(f"        writer_.packed_{SCALARS[f.type][2]}({n}, {f.name});")
             return
         if f.oneof is not None:
             cond = f"{f.oneof}_case == {camel(f.oneof)}Case::k{camel(f.name)}"
@@ -491,11 +523,11 @@ class Generator:
             value = f.name
             always = False
         if k == "message":
-            call = f"writer.message({n}, {value});"
+            call = f"writer_.message({n}, {value});"
         elif k == "enum":
-            call = f"writer.field_enum({n}, {value}, {'true' if always else 'false'});"
+            call = f"writer_.field_enum({n}, {value}, {'true' if always else 'false'});"
         else:
-            call = f"writer.field_{SCALARS[f.type][2]}({n}, {value}, {'true' if always else 'false'});"
+            call = f"writer_.field_{SCALARS[f.type][2]}({n}, {value}, {'true' if always else 'false'});"
         if cond:
             w(f"        if ({cond}) {{")
             w(f"            {call}")
@@ -510,27 +542,27 @@ class Generator:
         w(f"            case {n}:")
         if f.label == "repeated":
             if k == "message":
-                w("                if (type == 2) {")
+                w("                if (type_ == 2) {")
                 w(f"                    {f.name}.emplace_back();")
-                w(f"                    if (!reader.message({f.name}.back())) {{")
+                w(f"                    if (!reader_.message({f.name}.back())) {{")
                 w("                        return false;")
                 w("                    }")
-                w("                    known = true;")
+                w("                    known_ = true;")
                 w("                }")
             elif k == "enum":
-                w(f"                if (!reader.repeated_enum(type, {f.name}, known)) {{")
+                w(f"                if (!reader_.repeated_enum(type_, {f.name}, known_)) {{")
                 w("                    return false;")
                 w("                }")
             elif f.type in ("string", "bytes"):
-                w("                if (type == 2) {")
+                w("                if (type_ == 2) {")
                 w(f"                    {f.name}.emplace_back();")
-                w(f"                    if (!reader.read_string({f.name}.back())) {{")
+                w(f"                    if (!reader_.read_string({f.name}.back())) {{")
                 w("                        return false;")
                 w("                    }")
-                w("                    known = true;")
+                w("                    known_ = true;")
                 w("                }")
             else:
-                w(f"                if (!reader.repeated_{SCALARS[f.type][3]}(type, {f.name}, known)) {{")
+                w(f"                if (!reader_.repeated_{SCALARS[f.type][3]}(type_, {f.name}, known_)) {{")
                 w("                    return false;")
                 w("                }")
             w("                break;")
@@ -541,7 +573,7 @@ class Generator:
             wt = 0
         else:
             wt = SCALARS[f.type][1]
-        w(f"                if (type == {wt}) {{")
+        w(f"                if (type_ == {wt}) {{")
         if f.oneof is not None:
             case = f"{camel(f.oneof)}Case::k{camel(f.name)}"
             if k == "message":
@@ -549,7 +581,7 @@ class Generator:
                 w(f"                    if ({f.oneof}_case != {case}) {{")
                 w(f"                        {f.name} = {f.type}{{}};")
                 w("                    }")
-                w(f"                    if (!reader.message({f.name})) {{")
+                w(f"                    if (!reader_.message({f.name})) {{")
                 w("                        return false;")
                 w("                    }")
             else:
@@ -559,7 +591,7 @@ class Generator:
             w(f"                    if (!{f.name}) {{")
             w(f"                        {f.name}.emplace();")
             w("                    }")
-            w(f"                    if (!reader.message(*{f.name})) {{")
+            w(f"                    if (!reader_.message(*{f.name})) {{")
             w("                        return false;")
             w("                    }")
         elif f.label == "optional":
@@ -567,7 +599,7 @@ class Generator:
             self.read_scalar(f, k, f"*{f.name}", "                    ")
         else:
             self.read_scalar(f, k, f.name, "                    ")
-        w("                    known = true;")
+        w("                    known_ = true;")
         w("                }")
         w("                break;")
 
@@ -578,7 +610,7 @@ class Generator:
             fn = "read_string"
         else:
             fn = "read_" + SCALARS[f.type][3]
-        self.w(f"{indent}if (!reader.{fn}({target})) {{")
+        self.w(f"{indent}if (!reader_.{fn}({target})) {{")
         self.w(f"{indent}    return false;")
         self.w(f"{indent}}}")
 

@@ -136,70 +136,79 @@ struct Range {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Range{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_int32(1, min, false);
-        writer.field_varint_int32(2, max, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_int32(1, min, false);
+        writer_.field_varint_int32(2, max, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(min)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(min)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(max)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(max)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -218,89 +227,104 @@ struct FeatureOutput {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = FeatureOutput{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (value && value->has_unknown_fields()) {
+            return true;
+        }
+        if (duration && duration->has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_enum(1, output_type, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_enum(1, output_type, false);
         if (value.has_value()) {
-            writer.message(2, *value);
+            writer_.message(2, *value);
         }
         if (duration.has_value()) {
-            writer.message(3, *duration);
+            writer_.message(3, *duration);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_enum(output_type)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(output_type)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (!value) {
                         value.emplace();
                     }
-                    if (!reader.message(*value)) {
+                    if (!reader_.message(*value)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (!duration) {
                         duration.emplace();
                     }
-                    if (!reader.message(*duration)) {
+                    if (!reader_.message(*duration)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -317,79 +341,93 @@ struct FeatureInput {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = FeatureInput{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : value) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_enum(1, input_type, false);
-        for (const auto &item : value) {
-            writer.message(2, item);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_enum(1, input_type, false);
+        for (const auto &item_ : value) {
+            writer_.message(2, item_);
         }
-        writer.packed_enum(3, commands);
-        writer.raw(unknown_fields);
+        writer_.packed_enum(3, commands);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_enum(input_type)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(input_type)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
+                if (type_ == 2) {
                     value.emplace_back();
-                    if (!reader.message(value.back())) {
+                    if (!reader_.message(value.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (!reader.repeated_enum(type, commands, known)) {
+                if (!reader_.repeated_enum(type_, commands, known_)) {
                     return false;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -407,94 +445,113 @@ struct Feature {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Feature{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : outputs) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        for (const auto &item_ : inputs) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, index, false);
-        writer.field_string(2, description, false);
-        for (const auto &item : outputs) {
-            writer.message(3, item);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, index, false);
+        writer_.field_string(2, description, false);
+        for (const auto &item_ : outputs) {
+            writer_.message(3, item_);
         }
-        for (const auto &item : inputs) {
-            writer.message(4, item);
+        for (const auto &item_ : inputs) {
+            writer_.message(4, item_);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(description)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(description)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
+                if (type_ == 2) {
                     outputs.emplace_back();
-                    if (!reader.message(outputs.back())) {
+                    if (!reader_.message(outputs.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 2) {
+                if (type_ == 2) {
                     inputs.emplace_back();
-                    if (!reader.message(inputs.back())) {
+                    if (!reader_.message(inputs.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -519,109 +576,123 @@ struct Device {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Device{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : features) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, index, false);
-        writer.field_string(2, name, false);
-        writer.field_string(3, display_name, false);
-        writer.field_varint_uint32(4, message_timing_gap_ms, false);
-        for (const auto &item : features) {
-            writer.message(5, item);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, index, false);
+        writer_.field_string(2, name, false);
+        writer_.field_string(3, display_name, false);
+        writer_.field_varint_uint32(4, message_timing_gap_ms, false);
+        for (const auto &item_ : features) {
+            writer_.message(5, item_);
         }
-        writer.field_string(6, address, false);
-        writer.raw(unknown_fields);
+        writer_.field_string(6, address, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(name)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(name)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
-                    if (!reader.read_string(display_name)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(display_name)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(message_timing_gap_ms)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(message_timing_gap_ms)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 5:
-                if (type == 2) {
+                if (type_ == 2) {
                     features.emplace_back();
-                    if (!reader.message(features.back())) {
+                    if (!reader_.message(features.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 6:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -636,64 +707,78 @@ struct DeviceList {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = DeviceList{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : devices) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        for (const auto &item : devices) {
-            writer.message(1, item);
+    void encode_to(wire::Writer &writer_) const {
+        for (const auto &item_ : devices) {
+            writer_.message(1, item_);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
+                if (type_ == 2) {
                     devices.emplace_back();
-                    if (!reader.message(devices.back())) {
+                    if (!reader_.message(devices.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -712,88 +797,97 @@ struct InputReading {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = InputReading{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, device_index, false);
-        writer.field_varint_uint32(2, feature_index, false);
-        writer.field_enum(3, input_type, false);
-        writer.field_varint_int64(4, value, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, device_index, false);
+        writer_.field_varint_uint32(2, feature_index, false);
+        writer_.field_enum(3, input_type, false);
+        writer_.field_varint_int64(4, value, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(device_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(device_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(feature_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(feature_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 0) {
-                    if (!reader.read_enum(input_type)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(input_type)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 0) {
-                    if (!reader.read_varint_int64(value)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int64(value)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -809,70 +903,79 @@ struct SimulatedDeviceInfo {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = SimulatedDeviceInfo{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, address, false);
-        writer.field_string(2, identifier, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, address, false);
+        writer_.field_string(2, identifier, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(identifier)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(identifier)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -890,79 +993,88 @@ struct Write {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Write{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, endpoint, false);
-        writer.field_string(2, data, false);
-        writer.field_varint_bool(3, with_response, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, endpoint, false);
+        writer_.field_string(2, data, false);
+        writer_.field_varint_bool(3, with_response, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(endpoint)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(endpoint)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(data)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(data)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 0) {
-                    if (!reader.read_varint_bool(with_response)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_bool(with_response)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -977,64 +1089,78 @@ struct Writes {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Writes{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : writes) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        for (const auto &item : writes) {
-            writer.message(1, item);
+    void encode_to(wire::Writer &writer_) const {
+        for (const auto &item_ : writes) {
+            writer_.message(1, item_);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
+                if (type_ == 2) {
                     writes.emplace_back();
-                    if (!reader.message(writes.back())) {
+                    if (!reader_.message(writes.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1070,130 +1196,151 @@ struct Response {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Response{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (result_case == ResultCase::kDeviceList && device_list.has_unknown_fields()) {
+            return true;
+        }
+        if (result_case == ResultCase::kReading && reading.has_unknown_fields()) {
+            return true;
+        }
+        if (result_case == ResultCase::kSimulatedDevice && simulated_device.has_unknown_fields()) {
+            return true;
+        }
+        if (result_case == ResultCase::kWrites && writes.has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_int32(1, status, false);
-        writer.field_string(2, message, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_int32(1, status, false);
+        writer_.field_string(2, message, false);
         if (result_case == ResultCase::kDeviceList) {
-            writer.message(10, device_list);
+            writer_.message(10, device_list);
         }
         if (result_case == ResultCase::kReading) {
-            writer.message(11, reading);
+            writer_.message(11, reading);
         }
         if (result_case == ResultCase::kSimulatedDevice) {
-            writer.message(12, simulated_device);
+            writer_.message(12, simulated_device);
         }
         if (result_case == ResultCase::kWrites) {
-            writer.message(13, writes);
+            writer_.message(13, writes);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(status)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(status)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(message)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(message)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 10:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (result_case != ResultCase::kDeviceList) {
                         device_list = DeviceList{};
                     }
-                    if (!reader.message(device_list)) {
+                    if (!reader_.message(device_list)) {
                         return false;
                     }
                     result_case = ResultCase::kDeviceList;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 11:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (result_case != ResultCase::kReading) {
                         reading = InputReading{};
                     }
-                    if (!reader.message(reading)) {
+                    if (!reader_.message(reading)) {
                         return false;
                     }
                     result_case = ResultCase::kReading;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 12:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (result_case != ResultCase::kSimulatedDevice) {
                         simulated_device = SimulatedDeviceInfo{};
                     }
-                    if (!reader.message(simulated_device)) {
+                    if (!reader_.message(simulated_device)) {
                         return false;
                     }
                     result_case = ResultCase::kSimulatedDevice;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 13:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (result_case != ResultCase::kWrites) {
                         writes = Writes{};
                     }
-                    if (!reader.message(writes)) {
+                    if (!reader_.message(writes)) {
                         return false;
                     }
                     result_case = ResultCase::kWrites;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1210,70 +1357,79 @@ struct Connected {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Connected{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, server_name, false);
-        writer.field_varint_uint32(2, spec_version, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, server_name, false);
+        writer_.field_varint_uint32(2, spec_version, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(server_name)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(server_name)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(spec_version)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(spec_version)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1290,70 +1446,79 @@ struct Disconnected {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Disconnected{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, reason, false);
-        writer.field_varint_int32(2, status, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, reason, false);
+        writer_.field_varint_int32(2, status, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(reason)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(reason)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(status)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(status)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1368,66 +1533,78 @@ struct DeviceAdded {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = DeviceAdded{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (device && device->has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
+    void encode_to(wire::Writer &writer_) const {
         if (device.has_value()) {
-            writer.message(1, *device);
+            writer_.message(1, *device);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (!device) {
                         device.emplace();
                     }
-                    if (!reader.message(*device)) {
+                    if (!reader_.message(*device)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1442,61 +1619,70 @@ struct DeviceRemoved {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = DeviceRemoved{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, device_index, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, device_index, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(device_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(device_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1510,48 +1696,57 @@ struct ScanningFinished {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = ScanningFinished{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1568,70 +1763,79 @@ struct ErrorReport {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = ErrorReport{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_int32(1, status, false);
-        writer.field_string(2, message, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_int32(1, status, false);
+        writer_.field_string(2, message, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(status)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(status)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(message)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(message)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1653,97 +1857,106 @@ struct LogRecord {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = LogRecord{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_enum(1, level, false);
-        writer.field_string(2, target, false);
-        writer.field_string(3, message, false);
-        writer.field_varint_uint64(4, timestamp_ms, false);
-        writer.field_varint_uint64(5, dropped_before, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_enum(1, level, false);
+        writer_.field_string(2, target, false);
+        writer_.field_string(3, message, false);
+        writer_.field_varint_uint64(4, timestamp_ms, false);
+        writer_.field_varint_uint64(5, dropped_before, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_enum(level)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(level)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(target)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(target)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
-                    if (!reader.read_string(message)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(message)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 0) {
-                    if (!reader.read_varint_uint64(timestamp_ms)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint64(timestamp_ms)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 5:
-                if (type == 0) {
-                    if (!reader.read_varint_uint64(dropped_before)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint64(dropped_before)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -1793,196 +2006,232 @@ struct Event {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Event{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (kind_case == KindCase::kResponse && response.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kConnected && connected.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kDisconnected && disconnected.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kDeviceAdded && device_added.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kDeviceRemoved && device_removed.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kScanningFinished && scanning_finished.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kInputReading && input_reading.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kError && error.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kLog && log.has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint64(1, request_id, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint64(1, request_id, false);
         if (kind_case == KindCase::kResponse) {
-            writer.message(10, response);
+            writer_.message(10, response);
         }
         if (kind_case == KindCase::kConnected) {
-            writer.message(11, connected);
+            writer_.message(11, connected);
         }
         if (kind_case == KindCase::kDisconnected) {
-            writer.message(12, disconnected);
+            writer_.message(12, disconnected);
         }
         if (kind_case == KindCase::kDeviceAdded) {
-            writer.message(13, device_added);
+            writer_.message(13, device_added);
         }
         if (kind_case == KindCase::kDeviceRemoved) {
-            writer.message(14, device_removed);
+            writer_.message(14, device_removed);
         }
         if (kind_case == KindCase::kScanningFinished) {
-            writer.message(15, scanning_finished);
+            writer_.message(15, scanning_finished);
         }
         if (kind_case == KindCase::kInputReading) {
-            writer.message(16, input_reading);
+            writer_.message(16, input_reading);
         }
         if (kind_case == KindCase::kError) {
-            writer.message(17, error);
+            writer_.message(17, error);
         }
         if (kind_case == KindCase::kLog) {
-            writer.message(18, log);
+            writer_.message(18, log);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint64(request_id)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint64(request_id)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 10:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kResponse) {
                         response = Response{};
                     }
-                    if (!reader.message(response)) {
+                    if (!reader_.message(response)) {
                         return false;
                     }
                     kind_case = KindCase::kResponse;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 11:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kConnected) {
                         connected = Connected{};
                     }
-                    if (!reader.message(connected)) {
+                    if (!reader_.message(connected)) {
                         return false;
                     }
                     kind_case = KindCase::kConnected;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 12:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kDisconnected) {
                         disconnected = Disconnected{};
                     }
-                    if (!reader.message(disconnected)) {
+                    if (!reader_.message(disconnected)) {
                         return false;
                     }
                     kind_case = KindCase::kDisconnected;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 13:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kDeviceAdded) {
                         device_added = DeviceAdded{};
                     }
-                    if (!reader.message(device_added)) {
+                    if (!reader_.message(device_added)) {
                         return false;
                     }
                     kind_case = KindCase::kDeviceAdded;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 14:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kDeviceRemoved) {
                         device_removed = DeviceRemoved{};
                     }
-                    if (!reader.message(device_removed)) {
+                    if (!reader_.message(device_removed)) {
                         return false;
                     }
                     kind_case = KindCase::kDeviceRemoved;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 15:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kScanningFinished) {
                         scanning_finished = ScanningFinished{};
                     }
-                    if (!reader.message(scanning_finished)) {
+                    if (!reader_.message(scanning_finished)) {
                         return false;
                     }
                     kind_case = KindCase::kScanningFinished;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 16:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kInputReading) {
                         input_reading = InputReading{};
                     }
-                    if (!reader.message(input_reading)) {
+                    if (!reader_.message(input_reading)) {
                         return false;
                     }
                     kind_case = KindCase::kInputReading;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 17:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kError) {
                         error = ErrorReport{};
                     }
-                    if (!reader.message(error)) {
+                    if (!reader_.message(error)) {
                         return false;
                     }
                     kind_case = KindCase::kError;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 18:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kLog) {
                         log = LogRecord{};
                     }
-                    if (!reader.message(log)) {
+                    if (!reader_.message(log)) {
                         return false;
                     }
                     kind_case = KindCase::kLog;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2001,70 +2250,79 @@ struct SimulatedDevice {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = SimulatedDevice{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, identifier, false);
-        writer.field_string(2, address, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, identifier, false);
+        writer_.field_string(2, address, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(identifier)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(identifier)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2117,163 +2375,177 @@ struct ContextOptions {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = ContextOptions{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        for (const auto &item_ : simulated_devices) {
+            if (item_.has_unknown_fields()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.packed_enum(1, comm_managers);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.packed_enum(1, comm_managers);
         if (device_config_case == DeviceConfigCase::kDeviceConfigJson) {
-            writer.field_string(2, device_config_json, true);
+            writer_.field_string(2, device_config_json, true);
         }
         if (device_config_case == DeviceConfigCase::kDeviceConfigPath) {
-            writer.field_string(3, device_config_path, true);
+            writer_.field_string(3, device_config_path, true);
         }
         if (user_config_case == UserConfigCase::kUserConfigJson) {
-            writer.field_string(4, user_config_json, true);
+            writer_.field_string(4, user_config_json, true);
         }
         if (user_config_case == UserConfigCase::kUserConfigPath) {
-            writer.field_string(5, user_config_path, true);
+            writer_.field_string(5, user_config_path, true);
         }
-        for (const auto &item : simulated_devices) {
-            writer.message(6, item);
+        for (const auto &item_ : simulated_devices) {
+            writer_.message(6, item_);
         }
-        writer.field_enum(7, log_level, false);
-        writer.field_string(8, server_name, false);
-        writer.field_varint_uint32(9, max_ping_time_ms, false);
-        writer.field_varint_uint32(10, worker_threads, false);
-        writer.field_string(11, websocket_devices_address, false);
-        writer.raw(unknown_fields);
+        writer_.field_enum(7, log_level, false);
+        writer_.field_string(8, server_name, false);
+        writer_.field_varint_uint32(9, max_ping_time_ms, false);
+        writer_.field_varint_uint32(10, worker_threads, false);
+        writer_.field_string(11, websocket_devices_address, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (!reader.repeated_enum(type, comm_managers, known)) {
+                if (!reader_.repeated_enum(type_, comm_managers, known_)) {
                     return false;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(device_config_json)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(device_config_json)) {
                         return false;
                     }
                     device_config_case = DeviceConfigCase::kDeviceConfigJson;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
-                    if (!reader.read_string(device_config_path)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(device_config_path)) {
                         return false;
                     }
                     device_config_case = DeviceConfigCase::kDeviceConfigPath;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 2) {
-                    if (!reader.read_string(user_config_json)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(user_config_json)) {
                         return false;
                     }
                     user_config_case = UserConfigCase::kUserConfigJson;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 5:
-                if (type == 2) {
-                    if (!reader.read_string(user_config_path)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(user_config_path)) {
                         return false;
                     }
                     user_config_case = UserConfigCase::kUserConfigPath;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 6:
-                if (type == 2) {
+                if (type_ == 2) {
                     simulated_devices.emplace_back();
-                    if (!reader.message(simulated_devices.back())) {
+                    if (!reader_.message(simulated_devices.back())) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 7:
-                if (type == 0) {
-                    if (!reader.read_enum(log_level)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(log_level)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 8:
-                if (type == 2) {
-                    if (!reader.read_string(server_name)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(server_name)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 9:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(max_ping_time_ms)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(max_ping_time_ms)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 10:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(worker_threads)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(worker_threads)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 11:
-                if (type == 2) {
-                    if (!reader.read_string(websocket_devices_address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(websocket_devices_address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2287,48 +2559,57 @@ struct EmbeddedServer {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = EmbeddedServer{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2362,97 +2643,109 @@ struct ClientOptions {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = ClientOptions{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (server_case == ServerCase::kEmbedded && embedded.has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, client_name, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, client_name, false);
         if (server_case == ServerCase::kEmbedded) {
-            writer.message(2, embedded);
+            writer_.message(2, embedded);
         }
         if (server_case == ServerCase::kWebsocketUrl) {
-            writer.field_string(3, websocket_url, true);
+            writer_.field_string(3, websocket_url, true);
         }
-        writer.field_varint_uint32(4, request_timeout_ms, false);
-        writer.raw(unknown_fields);
+        writer_.field_varint_uint32(4, request_timeout_ms, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(client_name)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(client_name)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (server_case != ServerCase::kEmbedded) {
                         embedded = EmbeddedServer{};
                     }
-                    if (!reader.message(embedded)) {
+                    if (!reader_.message(embedded)) {
                         return false;
                     }
                     server_case = ServerCase::kEmbedded;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
-                    if (!reader.read_string(websocket_url)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(websocket_url)) {
                         return false;
                     }
                     server_case = ServerCase::kWebsocketUrl;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(request_timeout_ms)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(request_timeout_ms)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2470,70 +2763,79 @@ struct ServerOptions {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = ServerOptions{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, listen_address, false);
-        writer.field_varint_uint32(2, max_message_size, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, listen_address, false);
+        writer_.field_varint_uint32(2, max_message_size, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(listen_address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(listen_address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(max_message_size)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(max_message_size)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2547,48 +2849,57 @@ struct StartScanning {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = StartScanning{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2602,48 +2913,57 @@ struct StopScanning {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = StopScanning{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2657,48 +2977,57 @@ struct RequestDeviceList {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = RequestDeviceList{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2734,115 +3063,124 @@ struct Output {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Output{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, device_index, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, device_index, false);
         if (feature_index.has_value()) {
-            writer.field_varint_uint32(2, *feature_index, true);
+            writer_.field_varint_uint32(2, *feature_index, true);
         }
-        writer.field_enum(3, output_type, false);
+        writer_.field_enum(3, output_type, false);
         if (value_case == ValueCase::kLevel) {
-            writer.field_fixed64_double(4, level, true);
+            writer_.field_fixed64_double(4, level, true);
         }
         if (value_case == ValueCase::kSteps) {
-            writer.field_varint_int32(5, steps, true);
+            writer_.field_varint_int32(5, steps, true);
         }
-        writer.field_varint_uint32(6, duration_ms, false);
-        writer.raw(unknown_fields);
+        writer_.field_varint_uint32(6, duration_ms, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(device_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(device_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
+                if (type_ == 0) {
                     feature_index.emplace();
-                    if (!reader.read_varint_uint32(*feature_index)) {
+                    if (!reader_.read_varint_uint32(*feature_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 0) {
-                    if (!reader.read_enum(output_type)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(output_type)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 1) {
-                    if (!reader.read_fixed64_double(level)) {
+                if (type_ == 1) {
+                    if (!reader_.read_fixed64_double(level)) {
                         return false;
                     }
                     value_case = ValueCase::kLevel;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 5:
-                if (type == 0) {
-                    if (!reader.read_varint_int32(steps)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_int32(steps)) {
                         return false;
                     }
                     value_case = ValueCase::kSteps;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 6:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(duration_ms)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(duration_ms)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2862,91 +3200,100 @@ struct Input {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Input{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, device_index, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, device_index, false);
         if (feature_index.has_value()) {
-            writer.field_varint_uint32(2, *feature_index, true);
+            writer_.field_varint_uint32(2, *feature_index, true);
         }
-        writer.field_enum(3, input_type, false);
-        writer.field_enum(4, command, false);
-        writer.raw(unknown_fields);
+        writer_.field_enum(3, input_type, false);
+        writer_.field_enum(4, command, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(device_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(device_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
+                if (type_ == 0) {
                     feature_index.emplace();
-                    if (!reader.read_varint_uint32(*feature_index)) {
+                    if (!reader_.read_varint_uint32(*feature_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 0) {
-                    if (!reader.read_enum(input_type)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(input_type)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 4:
-                if (type == 0) {
-                    if (!reader.read_enum(command)) {
+                if (type_ == 0) {
+                    if (!reader_.read_enum(command)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -2965,85 +3312,94 @@ struct StopDevice {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = StopDevice{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint32(1, device_index, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint32(1, device_index, false);
         if (inputs.has_value()) {
-            writer.field_varint_bool(2, *inputs, true);
+            writer_.field_varint_bool(2, *inputs, true);
         }
         if (outputs.has_value()) {
-            writer.field_varint_bool(3, *outputs, true);
+            writer_.field_varint_bool(3, *outputs, true);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint32(device_index)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint32(device_index)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
+                if (type_ == 0) {
                     inputs.emplace();
-                    if (!reader.read_varint_bool(*inputs)) {
+                    if (!reader_.read_varint_bool(*inputs)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 0) {
+                if (type_ == 0) {
                     outputs.emplace();
-                    if (!reader.read_varint_bool(*outputs)) {
+                    if (!reader_.read_varint_bool(*outputs)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3061,76 +3417,85 @@ struct StopAll {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = StopAll{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
+    void encode_to(wire::Writer &writer_) const {
         if (inputs.has_value()) {
-            writer.field_varint_bool(1, *inputs, true);
+            writer_.field_varint_bool(1, *inputs, true);
         }
         if (outputs.has_value()) {
-            writer.field_varint_bool(2, *outputs, true);
+            writer_.field_varint_bool(2, *outputs, true);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
+                if (type_ == 0) {
                     inputs.emplace();
-                    if (!reader.read_varint_bool(*inputs)) {
+                    if (!reader_.read_varint_bool(*inputs)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 0) {
+                if (type_ == 0) {
                     outputs.emplace();
-                    if (!reader.read_varint_bool(*outputs)) {
+                    if (!reader_.read_varint_bool(*outputs)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3144,48 +3509,57 @@ struct Ping {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Ping{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3199,48 +3573,57 @@ struct Disconnect {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Disconnect{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            bool known_ = false;
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3257,66 +3640,78 @@ struct AddSimulatedDevice {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = AddSimulatedDevice{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (device && device->has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
+    void encode_to(wire::Writer &writer_) const {
         if (device.has_value()) {
-            writer.message(1, *device);
+            writer_.message(1, *device);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (!device) {
                         device.emplace();
                     }
-                    if (!reader.message(*device)) {
+                    if (!reader_.message(*device)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3331,61 +3726,70 @@ struct RemoveSimulatedDevice {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = RemoveSimulatedDevice{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, address, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, address, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3403,79 +3807,88 @@ struct InjectNotification {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = InjectNotification{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, address, false);
-        writer.field_string(2, endpoint, false);
-        writer.field_string(3, data, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, address, false);
+        writer_.field_string(2, endpoint, false);
+        writer_.field_string(3, data, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 2:
-                if (type == 2) {
-                    if (!reader.read_string(endpoint)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(endpoint)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 3:
-                if (type == 2) {
-                    if (!reader.read_string(data)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(data)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3490,61 +3903,70 @@ struct TakeWrites {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = TakeWrites{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_string(1, address, false);
-        writer.raw(unknown_fields);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_string(1, address, false);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 2) {
-                    if (!reader.read_string(address)) {
+                if (type_ == 2) {
+                    if (!reader_.read_string(address)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
@@ -3607,256 +4029,304 @@ struct Request {
 
     /// Appends the encoded message to `out` (owned by the caller). Fields in number order,
     /// then unknown_fields, as libprotobuf writes them.
-    void encode(std::string &out) const {
-        wire::Writer writer(out);
-        encode_to(writer);
+    void encode(std::string &out_) const {
+        wire::Writer writer_(out_);
+        encode_to(writer_);
     }
     /// The encoded message in a new string.
     std::string encode() const {
-        std::string out;
-        encode(out);
-        return out;
+        std::string out_;
+        encode(out_);
+        return out_;
     }
     /// Replaces *this with the message in `data[0..len)` (borrowed). Returns false on
     /// malformed input, leaving *this in a valid but unspecified state.
-    bool decode(const std::uint8_t *data, std::size_t len) {
+    bool decode(const std::uint8_t *data_, std::size_t len_) {
         *this = Request{};
-        wire::Reader reader(data, len);
-        return decode_from(reader) && reader.at_end();
+        wire::Reader reader_(data_, len_);
+        return decode_from(reader_) && reader_.at_end();
     }
     /// decode() over a string's bytes.
-    bool decode(const std::string &data) {
-        return decode(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+    bool decode(const std::string &data_) {
+        return decode(reinterpret_cast<const std::uint8_t *>(data_.data()), data_.size());
+    }
+
+    /// True when this message or one it contains kept fields this schema does not know
+    /// (sent by a newer library).
+    bool has_unknown_fields() const {
+        if (!unknown_fields.empty()) {
+            return true;
+        }
+        if (kind_case == KindCase::kStartScanning && start_scanning.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kStopScanning && stop_scanning.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kRequestDeviceList && request_device_list.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kOutput && output.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kInput && input.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kStopDevice && stop_device.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kStopAll && stop_all.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kPing && ping.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kDisconnect && disconnect.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kAddSimulatedDevice && add_simulated_device.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kRemoveSimulatedDevice && remove_simulated_device.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kInjectNotification && inject_notification.has_unknown_fields()) {
+            return true;
+        }
+        if (kind_case == KindCase::kTakeWrites && take_writes.has_unknown_fields()) {
+            return true;
+        }
+        return false;
     }
 
     /// Writes the fields through `writer` (used for nested messages).
-    void encode_to(wire::Writer &writer) const {
-        writer.field_varint_uint64(1, id, false);
+    void encode_to(wire::Writer &writer_) const {
+        writer_.field_varint_uint64(1, id, false);
         if (kind_case == KindCase::kStartScanning) {
-            writer.message(10, start_scanning);
+            writer_.message(10, start_scanning);
         }
         if (kind_case == KindCase::kStopScanning) {
-            writer.message(11, stop_scanning);
+            writer_.message(11, stop_scanning);
         }
         if (kind_case == KindCase::kRequestDeviceList) {
-            writer.message(12, request_device_list);
+            writer_.message(12, request_device_list);
         }
         if (kind_case == KindCase::kOutput) {
-            writer.message(13, output);
+            writer_.message(13, output);
         }
         if (kind_case == KindCase::kInput) {
-            writer.message(14, input);
+            writer_.message(14, input);
         }
         if (kind_case == KindCase::kStopDevice) {
-            writer.message(15, stop_device);
+            writer_.message(15, stop_device);
         }
         if (kind_case == KindCase::kStopAll) {
-            writer.message(16, stop_all);
+            writer_.message(16, stop_all);
         }
         if (kind_case == KindCase::kPing) {
-            writer.message(17, ping);
+            writer_.message(17, ping);
         }
         if (kind_case == KindCase::kDisconnect) {
-            writer.message(18, disconnect);
+            writer_.message(18, disconnect);
         }
         if (kind_case == KindCase::kAddSimulatedDevice) {
-            writer.message(19, add_simulated_device);
+            writer_.message(19, add_simulated_device);
         }
         if (kind_case == KindCase::kRemoveSimulatedDevice) {
-            writer.message(20, remove_simulated_device);
+            writer_.message(20, remove_simulated_device);
         }
         if (kind_case == KindCase::kInjectNotification) {
-            writer.message(21, inject_notification);
+            writer_.message(21, inject_notification);
         }
         if (kind_case == KindCase::kTakeWrites) {
-            writer.message(22, take_writes);
+            writer_.message(22, take_writes);
         }
-        writer.raw(unknown_fields);
+        writer_.raw(unknown_fields);
     }
 
     /// Reads fields until `reader` is exhausted (used for nested messages).
-    bool decode_from(wire::Reader &reader) {
-        while (!reader.at_end()) {
-            std::uint32_t number = 0;
-            std::uint32_t type = 0;
-            const std::size_t start = reader.position();
-            if (!reader.tag(number, type)) {
+    bool decode_from(wire::Reader &reader_) {
+        while (!reader_.at_end()) {
+            std::uint32_t number_ = 0;
+            std::uint32_t type_ = 0;
+            const std::size_t start_ = reader_.position();
+            if (!reader_.tag(number_, type_)) {
                 return false;
             }
-            bool known = false;
-            switch (number) {
+            bool known_ = false;
+            switch (number_) {
             case 1:
-                if (type == 0) {
-                    if (!reader.read_varint_uint64(id)) {
+                if (type_ == 0) {
+                    if (!reader_.read_varint_uint64(id)) {
                         return false;
                     }
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 10:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kStartScanning) {
                         start_scanning = StartScanning{};
                     }
-                    if (!reader.message(start_scanning)) {
+                    if (!reader_.message(start_scanning)) {
                         return false;
                     }
                     kind_case = KindCase::kStartScanning;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 11:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kStopScanning) {
                         stop_scanning = StopScanning{};
                     }
-                    if (!reader.message(stop_scanning)) {
+                    if (!reader_.message(stop_scanning)) {
                         return false;
                     }
                     kind_case = KindCase::kStopScanning;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 12:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kRequestDeviceList) {
                         request_device_list = RequestDeviceList{};
                     }
-                    if (!reader.message(request_device_list)) {
+                    if (!reader_.message(request_device_list)) {
                         return false;
                     }
                     kind_case = KindCase::kRequestDeviceList;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 13:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kOutput) {
                         output = Output{};
                     }
-                    if (!reader.message(output)) {
+                    if (!reader_.message(output)) {
                         return false;
                     }
                     kind_case = KindCase::kOutput;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 14:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kInput) {
                         input = Input{};
                     }
-                    if (!reader.message(input)) {
+                    if (!reader_.message(input)) {
                         return false;
                     }
                     kind_case = KindCase::kInput;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 15:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kStopDevice) {
                         stop_device = StopDevice{};
                     }
-                    if (!reader.message(stop_device)) {
+                    if (!reader_.message(stop_device)) {
                         return false;
                     }
                     kind_case = KindCase::kStopDevice;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 16:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kStopAll) {
                         stop_all = StopAll{};
                     }
-                    if (!reader.message(stop_all)) {
+                    if (!reader_.message(stop_all)) {
                         return false;
                     }
                     kind_case = KindCase::kStopAll;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 17:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kPing) {
                         ping = Ping{};
                     }
-                    if (!reader.message(ping)) {
+                    if (!reader_.message(ping)) {
                         return false;
                     }
                     kind_case = KindCase::kPing;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 18:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kDisconnect) {
                         disconnect = Disconnect{};
                     }
-                    if (!reader.message(disconnect)) {
+                    if (!reader_.message(disconnect)) {
                         return false;
                     }
                     kind_case = KindCase::kDisconnect;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 19:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kAddSimulatedDevice) {
                         add_simulated_device = AddSimulatedDevice{};
                     }
-                    if (!reader.message(add_simulated_device)) {
+                    if (!reader_.message(add_simulated_device)) {
                         return false;
                     }
                     kind_case = KindCase::kAddSimulatedDevice;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 20:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kRemoveSimulatedDevice) {
                         remove_simulated_device = RemoveSimulatedDevice{};
                     }
-                    if (!reader.message(remove_simulated_device)) {
+                    if (!reader_.message(remove_simulated_device)) {
                         return false;
                     }
                     kind_case = KindCase::kRemoveSimulatedDevice;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 21:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kInjectNotification) {
                         inject_notification = InjectNotification{};
                     }
-                    if (!reader.message(inject_notification)) {
+                    if (!reader_.message(inject_notification)) {
                         return false;
                     }
                     kind_case = KindCase::kInjectNotification;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             case 22:
-                if (type == 2) {
+                if (type_ == 2) {
                     if (kind_case != KindCase::kTakeWrites) {
                         take_writes = TakeWrites{};
                     }
-                    if (!reader.message(take_writes)) {
+                    if (!reader_.message(take_writes)) {
                         return false;
                     }
                     kind_case = KindCase::kTakeWrites;
-                    known = true;
+                    known_ = true;
                 }
                 break;
             default:
                 break;
             }
-            if (!known) {
-                if (!reader.skip(number, type)) {
+            if (!known_) {
+                if (!reader_.skip(number_, type_)) {
                     return false;
                 }
-                reader.copy_since(start, unknown_fields);
+                reader_.copy_since(start_, unknown_fields);
             }
         }
         return true;
