@@ -177,6 +177,11 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /** @return requests sent and not yet answered or cancelled (for tests) */
+    int pendingRequests() {
+        return core.pendingCount();
+    }
+
     /** @return how many queued events were dropped because nobody took them */
     public long droppedEvents() {
         return core.dropped.get();

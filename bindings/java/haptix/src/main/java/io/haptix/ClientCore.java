@@ -118,6 +118,11 @@ final class ClientCore implements Runnable {
         return future;
     }
 
+    /** @return requests sent and not yet answered (for tests) */
+    int pendingCount() {
+        return pending.size();
+    }
+
     // ---- the pump ------------------------------------------------------------------------
 
     private void pumpLoop() {
