@@ -577,6 +577,11 @@ namespace Haptix
             byte[] bytes = request.ToByteArray();
             lock (gate)
             {
+                if (IsDisposed)
+                {
+                    p.Fail(new ObjectDisposedException("Haptix.Client"));
+                    return p.Task;
+                }
                 pending[id] = p;
                 if (!keepAlive.IsAllocated) keepAlive = GCHandle.Alloc(this);
             }
@@ -829,7 +834,8 @@ namespace Haptix
                 }
                 catch (Exception) { }
             }
-            handle.Dispose();
+            // Fail the pending requests first, so that the cancelled responses and the Disconnected
+            // event the library may still deliver while freeing find nothing to complete.
             List<PendingRequest> failed;
             List<Device> gone;
             lock (gate)
@@ -842,6 +848,7 @@ namespace Haptix
                 isConnected = false;
                 if (keepAlive.IsAllocated) keepAlive.Free();
             }
+            handle.Dispose();
             connected.TrySetException(new HaptixException(Status.ErrorCancelled, "the client was disposed before it connected"));
             var error = new HaptixException(Status.ErrorCancelled, "the client was disposed before the request completed");
             foreach (var p in failed) p.Fail(error);
