@@ -615,12 +615,13 @@ class _ClientCore:
             disconnected = Disconnected(d.reason, _status(d.status))
             self.disconnected = disconnected
             if not self.connected.done():
+                reason = _without_repeated_prefix(d.reason)
                 if d.status == Status.OK:
                     error: HaptixError = ConnectError(
-                        Status.ERROR_CONNECT, d.reason or "disconnected before connecting"
+                        Status.ERROR_CONNECT, reason or "disconnected before connecting"
                     )
                 else:
-                    error = error_for_status(d.status, d.reason)
+                    error = error_for_status(d.status, reason)
                 _settle(self.connected, error=error)
             with self._lock:
                 self.devices.clear()
@@ -724,6 +725,15 @@ class _ClientCore:
                 lib().haptix_client_send(pointer, data, len(data), None)
         except Closed:
             pass
+
+
+def _without_repeated_prefix(message: str) -> str:
+    """ "cannot connect: cannot connect: ws://..." -> "cannot connect: ws://..." (a library
+    that wraps an error in the same words twice)."""
+    head, sep, rest = message.partition(": ")
+    while sep and rest.startswith(head + sep):
+        rest = rest[len(head + sep) :]
+    return head + sep + rest if sep else message
 
 
 def _run_handler(handler: Handler) -> Callable[[Any], None]:

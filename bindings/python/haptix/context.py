@@ -159,6 +159,7 @@ class Context:
 
     @property
     def closed(self) -> bool:
+        """Whether `close()` was called."""
         return self._core.closed
 
     def shutdown(self, timeout: Optional[float] = None) -> None:

@@ -67,6 +67,7 @@ class HaptixError(Exception):
 
     @property
     def status_name(self) -> str:
+        """The status's name, e.g. "ERROR_DEVICE_NOT_FOUND"."""
         return status_name(int(self.status))
 
     def __str__(self) -> str:
@@ -101,7 +102,7 @@ class ArgumentError(HaptixError, ValueError):
 
 
 class NullPointer(ArgumentError):
-    pass
+    """A required pointer was NULL (ERROR_NULL_POINTER); a binding bug when it happens here."""
 
 
 class InvalidArgument(ArgumentError):
@@ -115,15 +116,15 @@ class InvalidArgumentType(InvalidArgument, TypeError):
 
 
 class InvalidHandle(ArgumentError):
-    pass
+    """A handle that is freed or not from this library (ERROR_INVALID_HANDLE)."""
 
 
 class InvalidUtf8(ArgumentError):
-    pass
+    """A string that is not UTF-8 (ERROR_INVALID_UTF8)."""
 
 
 class InvalidProtobuf(ArgumentError):
-    pass
+    """Bytes that are not the expected protobuf message (ERROR_INVALID_PROTOBUF)."""
 
 
 class AbiMismatch(ArgumentError):
@@ -131,7 +132,7 @@ class AbiMismatch(ArgumentError):
 
 
 class InvalidConfig(ArgumentError):
-    pass
+    """A device or user configuration the library cannot use (ERROR_INVALID_CONFIG)."""
 
 
 # 200-299: runtime and lifecycle.
@@ -144,27 +145,30 @@ class ShutDown(LifecycleError, Closed):
 
 
 class WouldDeadlock(LifecycleError):
-    pass
+    """A wait that could never end, refused (ERROR_WOULD_DEADLOCK): waiting for the next event on
+    a library dispatcher thread."""
 
 
 class Poisoned(LifecycleError):
-    pass
+    """The library hit a poisoned lock after a panic (ERROR_POISONED)."""
 
 
 class RuntimeFailure(LifecycleError):
-    pass
+    """The library's runtime could not start or run (ERROR_RUNTIME)."""
 
 
 class Cancelled(LifecycleError):
-    pass
+    """The request was cancelled before an answer came (ERROR_CANCELLED): its client was freed,
+    disconnected or shut down."""
 
 
 class TimedOut(LifecycleError, Timeout):
-    pass
+    """No answer within the request timeout (ERROR_TIMED_OUT): the client's `request_timeout`, or
+    the `timeout` of the call."""
 
 
 class NotConnected(LifecycleError):
-    pass
+    """The client is not connected (ERROR_NOT_CONNECTED)."""
 
 
 # 300-399: protocol.
@@ -173,15 +177,15 @@ class ProtocolError(HaptixError):
 
 
 class HandshakeError(ProtocolError):
-    pass
+    """The Buttplug handshake failed (ERROR_HANDSHAKE)."""
 
 
 class PingTimeout(ProtocolError):
-    pass
+    """The server closed the connection for a missed ping (ERROR_PING)."""
 
 
 class ServerError(ProtocolError):
-    pass
+    """The server answered with an error of its own (ERROR_SERVER)."""
 
 
 # 400-499: devices.
@@ -190,27 +194,27 @@ class DeviceError(HaptixError):
 
 
 class DeviceNotFound(DeviceError, LookupError):
-    pass
+    """No connected device has that index (ERROR_DEVICE_NOT_FOUND); it may have disconnected."""
 
 
 class FeatureNotFound(DeviceError, LookupError):
-    pass
+    """The device has no feature with that index (ERROR_FEATURE_NOT_FOUND)."""
 
 
 class NotSupported(DeviceError):
-    pass
+    """The device or feature has no such output, input or command (ERROR_NOT_SUPPORTED)."""
 
 
 class OutOfRange(DeviceError, ValueError):
-    pass
+    """A level or step value outside the feature's range (ERROR_OUT_OF_RANGE)."""
 
 
 class DeviceDisconnected(DeviceError):
-    pass
+    """The device disconnected during the request (ERROR_DEVICE_DISCONNECTED)."""
 
 
 class DeviceTimeout(DeviceError, Timeout):
-    pass
+    """The device did not answer in time (ERROR_DEVICE_TIMEOUT)."""
 
 
 # 500-599: transport.
@@ -219,7 +223,7 @@ class TransportError(HaptixError, ConnectionError):
 
 
 class ConnectError(TransportError):
-    pass
+    """The connection to the server could not be made (ERROR_CONNECT)."""
 
 
 # 600-699: internal.
@@ -228,7 +232,7 @@ class InternalError(HaptixError):
 
 
 class Panic(InternalError):
-    pass
+    """A panic inside the library, caught at the C ABI (ERROR_PANIC)."""
 
 
 _BY_STATUS: Dict[int, Type[HaptixError]] = {

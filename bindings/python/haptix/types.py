@@ -116,10 +116,12 @@ class FeatureInput:
 
     @property
     def readable(self) -> bool:
+        """Whether the input can be read once (`Device.read`)."""
         return InputCommand.READ in self.commands
 
     @property
     def subscribable(self) -> bool:
+        """Whether the input can be subscribed to (`Device.subscribe`)."""
         return InputCommand.SUBSCRIBE in self.commands
 
 
