@@ -85,8 +85,20 @@ fi
 echo "== compiling the Unity package scripts against tests/unity-stubs"
 UNITY_SOURCES=()
 while IFS= read -r f; do UNITY_SOURCES+=("$f"); done < <(find "$CS/unity" -name '*.cs' | sort)
-[ -d "$CS/unity" ] && "${MCS[@]}" -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -define:UNITY_2019_4_OR_NEWER \
+"${MCS[@]}" -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -define:UNITY_2019_4_OR_NEWER \
     -out:"$OUT/HaptixUnity.dll" "$CS"/src/Haptix/*.cs "${UNITY_SOURCES[@]}" "$CS"/tests/unity-stubs/*.cs
+
+cp "$LIBDIR/$LIBRARY" "$OUT/"
+echo "== Unity package tarball (unity/pack.py)"
+TARBALL=$(python3 "$CS/unity/pack.py" "$OUT" "$WORK/unity")
+tar tzf "$TARBALL" >"$WORK/tarball.txt"
+for f in package/package.json package/Runtime/HaptixManager.cs.meta package/Runtime/Haptix.Runtime.asmdef \
+    package/Runtime/link.xml package/Runtime/Haptix/Client.cs package/Runtime/Haptix/Proto.g.cs.meta \
+    package/Editor/HaptixEditorHooks.cs package/Editor/Haptix.Editor.asmdef.meta \
+    "package/Samples~/Demo/HaptixDemo.cs" "package/Plugins/x86_64/$LIBRARY" "package/Plugins/x86_64/$LIBRARY.meta"; do
+    grep -qxF "$f" "$WORK/tarball.txt" || { echo "test-csharp: $f is missing from $(basename "$TARBALL")" >&2; exit 1; }
+done
+echo "$(basename "$TARBALL"): $(wc -l <"$WORK/tarball.txt") entries"
 
 # --- reference bytes from Python's protobuf -----------------------------------------------------
 echo "== Python protobuf samples"
@@ -95,7 +107,6 @@ mkdir -p "$WORK/py"
 "$VENV/bin/python" "$CS/tests/protocheck.py" "$WORK/py" produce "$WORK/samples"
 
 # --- the suite ---------------------------------------------------------------------------------
-cp "$LIBDIR/$LIBRARY" "$OUT/"
 echo "== NUnit ($LIBDIR/$LIBRARY)"
 set +e
 (
