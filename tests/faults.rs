@@ -175,7 +175,7 @@ async fn a_protocol_that_panics_while_connecting_does_not_take_the_others_down()
     let sim = Arc::new(SimCommManager::new(comm));
     dm.add_comm_manager(sim.clone()).unwrap();
     let mut events = dm.subscribe();
-    sim.add_device(SimDeviceSpec::parse("MY2607-BLE-V1.0").unwrap()); // cupido
+    let broken = sim.add_device(SimDeviceSpec::parse("MY2607-BLE-V1.0").unwrap()); // cupido
     sim.add_device(SimDeviceSpec::parse("LVS-Hush").unwrap());
     dm.start_scanning().await.unwrap();
     let added = tokio::time::timeout(Duration::from_secs(10), async {
@@ -192,14 +192,24 @@ async fn a_protocol_that_panics_while_connecting_does_not_take_the_others_down()
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(dm.devices().len(), 1);
     assert_eq!(ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst), 1);
-    // the failed attempt is over: the next scan tries the device again
-    dm.stop_scanning().await.unwrap();
-    dm.start_scanning().await.unwrap();
+    // once the failed attempt is over (its hardware released), the next scan tries the
+    // device again
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while broken.is_connected() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !broken.is_connected(),
+        "the failed device's hardware was not released"
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst) < 2
         && tokio::time::Instant::now() < deadline
     {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // (the attempt's bookkeeping ends just after the release: scan again until it is done)
+        dm.stop_scanning().await.unwrap();
+        dm.start_scanning().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(ATTEMPTS.load(std::sync::atomic::Ordering::SeqCst), 2);
     dm.stop_scanning().await.unwrap();

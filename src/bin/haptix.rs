@@ -2,6 +2,7 @@
 //! Engine's flags, so it can replace the engine where a program launches it) and `haptix demo`
 //! (an embedded client and server driving a simulated toy).
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +14,10 @@ use clap::{Args, Parser, Subcommand};
 use haptix::client::{Client, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
 use haptix::hwmgr::serial::SerialCommManager;
-use haptix::hwmgr::sim::{describe_bytes, SimDeviceSpec, SimHardware, SimOp};
+use haptix::hwmgr::sim::{
+    describe_bytes, lovense_simulate_identifier, simulate_identifier, SimDeviceSpec, SimHardware,
+    SimOp,
+};
 use haptix::hwmgr::websocket::WebsocketDeviceManager;
 use haptix::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
 use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
@@ -153,30 +157,62 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
             out.push_str(&format!("{}\t{status}\n", protocol.name));
             continue;
         }
+        let simulate: Vec<String> = protocol
+            .communication
+            .iter()
+            .filter_map(simulate_identifier)
+            .map(|id| shell_word(&id))
+            .collect();
+        let simulate = if simulate.is_empty() {
+            String::new()
+        } else {
+            format!("; --simulate {}", simulate.join(" | "))
+        };
         out.push_str(&format!(
-            "{} [{}] {status}, {count} definition{}\n",
+            "{} [{}] {status}, {count} definition{}{simulate}\n",
             protocol.name,
             buses.join(", "),
             if count == 1 { "" } else { "s" }
         ));
         for def in protocol.defaults.iter().chain(&protocol.configurations) {
+            // Lovense models are told apart by their answer to identification, which a
+            // simulated Lovense gives from its name.
+            let model = (protocol.name == "lovense")
+                .then(|| {
+                    def.identifiers
+                        .iter()
+                        .find_map(|id| lovense_simulate_identifier(id))
+                })
+                .flatten()
+                .map(|name| format!("; --simulate {name}"))
+                .unwrap_or_default();
             if def.identifiers.is_empty() {
-                out.push_str(&format!("    {} (default)\n", def.name));
+                out.push_str(&format!("    {} (default){model}\n", def.name));
             } else {
                 out.push_str(&format!(
-                    "    {} ({})\n",
+                    "    {} ({}){model}\n",
                     def.name,
                     def.identifiers.join(", ")
                 ));
             }
         }
     }
-    print!("{out}");
     let total = config.protocols().len();
-    println!(
-        "{total} protocols, {supported} supported, {} not supported; {definitions} device definitions",
+    out.push_str(&format!(
+        "{total} protocols, {supported} supported, {} not supported; {definitions} device \
+         definitions\n",
         total - supported
-    );
+    ));
+    // A closed pipe (`haptix devices | head`) ends the listing quietly.
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(format!("cannot write the listing: {e}")),
+    }
     if missing.is_empty() {
         Ok(())
     } else {
@@ -184,6 +220,19 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
             "protocols without an implementation: {}",
             missing.join(", ")
         ))
+    }
+}
+
+/// `text` as one shell word: quoted when it holds anything but letters, digits and `-_.:/`.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.:/".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -236,7 +285,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     );
     for (spec, text) in specs.into_iter().zip(&args.simulate) {
-        let hw = server.simulator().add_device(spec);
+        let hw = server
+            .add_simulated_device(spec)
+            .map_err(|e| format!("--simulate {text}: {e}"))?;
         print_toy_operations(text.clone(), &hw);
     }
     let ip: IpAddr = if args.websocket_use_all_interfaces {
@@ -332,7 +383,7 @@ async fn demo(toy: &str) -> Result<(), String> {
             max_ping_time: 0,
         },
     );
-    let hw = server.simulator().add_device(SimDeviceSpec::parse(toy)?);
+    let hw = server.add_simulated_device(SimDeviceSpec::parse(toy)?)?;
     println!("Haptix demo: an embedded server with a simulated toy ({toy}), driven by a client.");
     let client = Client::connect_in_process(&server, "haptix demo")
         .await

@@ -491,7 +491,13 @@ impl ClientInner {
                     }
                     spec.address = Some(device.address.clone());
                 }
-                let hw = sim.add_device(spec);
+                let hw = self
+                    .context
+                    .server
+                    .add_simulated_device(spec)
+                    .map_err(|e| {
+                        invalid(format!("simulated device {:?}: {e}", device.identifier))
+                    })?;
                 Ok(Some(Payload::SimulatedDevice(proto::SimulatedDeviceInfo {
                     address: hw.address().to_string(),
                     identifier: device.identifier,

@@ -188,8 +188,13 @@ impl ContextInner {
                 },
             ))
         };
-        for spec in simulated {
-            server.simulator().add_device(spec);
+        for (spec, d) in simulated.into_iter().zip(&options.simulated_devices) {
+            server.add_simulated_device(spec).map_err(|e| {
+                Failure::new(
+                    haptix_status::ErrorInvalidArgument,
+                    format!("simulated device {:?}: {e}", d.identifier),
+                )
+            })?;
         }
         if websocket_devices {
             let text = if options.websocket_devices_address.is_empty() {

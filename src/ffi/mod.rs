@@ -25,8 +25,9 @@ use std::ffi::c_char;
 
 pub use buffer::{haptix_buffer, haptix_buffer_free};
 pub use client::{
-    haptix_client, haptix_client_free, haptix_client_new, haptix_client_next_event,
-    haptix_client_send, haptix_client_set_event_callback, haptix_client_set_wakeup_callback,
+    haptix_client, haptix_client_call, haptix_client_free, haptix_client_new,
+    haptix_client_next_event, haptix_client_send, haptix_client_set_event_callback,
+    haptix_client_set_wakeup_callback,
 };
 pub use context::{
     haptix_context, haptix_context_free, haptix_context_new, haptix_context_next_event,

@@ -188,6 +188,18 @@ impl SimDeviceSpec {
             if name.is_empty() {
                 return Err("a simulated device needs a name".to_string());
             }
+            if let Some(model) = name.strip_prefix("LVS-") {
+                // A simulated Lovense answers identification with the type its name gives; a
+                // name that gives none would otherwise become some other toy.
+                if lovense_type(model).is_none() {
+                    let known: Vec<&str> = LOVENSE_TYPES.iter().map(|(p, _)| *p).collect();
+                    return Err(format!(
+                        "{model:?} is no Lovense model the simulator knows: use LVS- followed by \
+                         one of {}, or by a device-type code such as Z36D",
+                        known.join(", ")
+                    ));
+                }
+            }
             return Ok(SimDeviceSpec::ble(name));
         };
         Ok(SimDeviceSpec {
@@ -198,7 +210,8 @@ impl SimDeviceSpec {
         })
     }
 
-    fn name(&self) -> String {
+    /// What the device presents as its name: the Bluetooth name, port or `vid:pid`.
+    pub fn name(&self) -> String {
         match &self.bus {
             SimBus::Btle { name, .. } => name.clone(),
             SimBus::Serial { port } => port.clone(),
@@ -209,7 +222,8 @@ impl SimDeviceSpec {
         }
     }
 
-    fn specifier(&self) -> CommSpecifier {
+    /// What the device presents to the device configuration, as real hardware would.
+    pub fn specifier(&self) -> CommSpecifier {
         match &self.bus {
             SimBus::Btle {
                 name,
@@ -263,20 +277,62 @@ const LOVENSE_TYPES: &[(&str, &str)] = &[
     ("Ridge", "V"),
 ];
 
+/// The Lovense device-type letters a name after `LVS-` stands for: a product name the table
+/// knows ("Hush", "Edge2"), or a type code as real toys advertise it (upper-case letters, then
+/// upper-case letters or digits, as in "Z36D"). `None` for anything else ("Hsh").
+fn lovense_type(model: &str) -> Option<String> {
+    if let Some((_, letters)) = LOVENSE_TYPES
+        .iter()
+        .find(|(product, _)| model.starts_with(product))
+    {
+        return Some((*letters).to_string());
+    }
+    let letters: String = model
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase())
+        .collect();
+    let code = model
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    (!letters.is_empty() && code).then_some(letters)
+}
+
+/// The identifier to give `--simulate` (or `SimulatedDevice.identifier`) for a simulated
+/// device that a bus specifier of the device configuration matches: a Bluetooth name (the
+/// first one without a wildcard), `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` or
+/// `simulated:NAME`. `None` for buses the simulator cannot present (gamepads, Lovense
+/// Connect, WebSocket devices) and for names that are only wildcards.
+pub fn simulate_identifier(spec: &CommSpecifier) -> Option<String> {
+    let exact = |names: &[String]| names.iter().find(|n| !n.contains('*')).cloned();
+    match spec {
+        CommSpecifier::Btle(b) => exact(&b.names),
+        CommSpecifier::Serial(s) => Some(format!("serial:{}", s.port)),
+        CommSpecifier::Hid(ids) => ids
+            .first()
+            .map(|p| format!("hid:{:04x}:{:04x}", p.vendor_id, p.product_id)),
+        CommSpecifier::Usb(ids) => ids
+            .first()
+            .map(|p| format!("usb:{:04x}:{:04x}", p.vendor_id, p.product_id)),
+        CommSpecifier::Simulated { names } => exact(names).map(|n| format!("simulated:{n}")),
+        CommSpecifier::XInput
+        | CommSpecifier::LovenseConnectService
+        | CommSpecifier::Websocket { .. }
+        | CommSpecifier::SdlGamepad => None,
+    }
+}
+
+/// The simulator name of the Lovense model with these device-type letters ("Z" gives
+/// "LVS-Hush"), when the simulator knows one.
+pub fn lovense_simulate_identifier(type_letters: &str) -> Option<String> {
+    LOVENSE_TYPES
+        .iter()
+        .find(|(_, letters)| *letters == type_letters)
+        .map(|(product, _)| format!("LVS-{product}"))
+}
+
 /// A responder for known device families, chosen from the advertised name.
 pub fn builtin_responder(name: &str) -> Option<Responder> {
-    let rest = name.strip_prefix("LVS-")?;
-    let letter = LOVENSE_TYPES
-        .iter()
-        .find(|(product, _)| rest.starts_with(product))
-        .map(|(_, l)| (*l).to_string())
-        .or_else(|| {
-            let letters: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_uppercase())
-                .collect();
-            (!letters.is_empty()).then_some(letters)
-        })?;
+    let letter = lovense_type(name.strip_prefix("LVS-")?)?;
     Some(Arc::new(move |endpoint: Endpoint, data: &[u8]| {
         if endpoint != Endpoint::Tx {
             return Vec::new();
@@ -286,7 +342,10 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
                 Endpoint::Rx,
                 format!("{letter}:11:0082059AD3BD;").into_bytes(),
             )],
-            b"Battery;" => vec![(Endpoint::Rx, b"85;".to_vec())],
+            b"Battery;" => vec![(
+                Endpoint::Rx,
+                format!("{SIMULATED_BATTERY_PERCENT};").into_bytes(),
+            )],
             _ if data.ends_with(b";") && data != b"Battery;" => {
                 vec![(Endpoint::Rx, b"OK;".to_vec())]
             }
@@ -294,6 +353,10 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
         }
     }))
 }
+
+/// What a simulated device answers for its battery level (percent) when nothing else was
+/// scripted: the standard BLE battery characteristic, and Lovense's `Battery;`.
+pub const SIMULATED_BATTERY_PERCENT: u8 = 85;
 
 static NEXT_ADDRESS: AtomicU64 = AtomicU64::new(1);
 
@@ -560,6 +623,10 @@ impl Hardware for SimHardware {
                     if let Some((_, data)) = reads.pop_front() {
                         return Ok(data);
                     }
+                } else if endpoint == Endpoint::RxBleBattery {
+                    // the standard battery characteristic answers like a charged toy unless a
+                    // test scripted another reply
+                    return Ok(vec![SIMULATED_BATTERY_PERCENT]);
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -780,7 +847,11 @@ mod tests {
     #[tokio::test]
     async fn reads_and_missing_endpoints() {
         let mut spec = SimDeviceSpec::ble_silent("X");
-        spec.endpoints = Some(vec![Endpoint::Tx, Endpoint::RxBleBattery]);
+        spec.endpoints = Some(vec![
+            Endpoint::Tx,
+            Endpoint::RxBleBattery,
+            Endpoint::RxBleModel,
+        ]);
         let hw = SimHardware::new(spec);
         let dynhw = Box::new(SimConnector {
             hardware: hw.clone(),
@@ -795,8 +866,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v, vec![42]);
-        assert!(dynhw
+        // without a scripted reply the battery reads as charged, other endpoints time out
+        let v = dynhw
             .read(Endpoint::RxBleBattery, 1, Duration::from_millis(20))
+            .await
+            .unwrap();
+        assert_eq!(v, vec![SIMULATED_BATTERY_PERCENT]);
+        assert!(dynhw
+            .read(Endpoint::RxBleModel, 1, Duration::from_millis(20))
             .await
             .is_err());
         hw.disconnect_now();
@@ -818,5 +895,10 @@ mod tests {
         ));
         assert!(SimDeviceSpec::parse("hid:zz").is_err());
         assert!(SimDeviceSpec::parse("").is_err());
+        // a mistyped Lovense name is refused instead of becoming another model
+        let e = SimDeviceSpec::parse("LVS-Hsh").err().unwrap_or_default();
+        assert!(e.contains("Hush"), "{e}");
+        assert!(SimDeviceSpec::parse("LVS-Z36D").is_ok());
+        assert!(SimDeviceSpec::parse("LVS-Edge2").is_ok());
     }
 }

@@ -289,6 +289,17 @@ impl DeviceManager {
                 return;
             }
         }
+        // Devices get their indexes in the order they were found, not in the order their
+        // (concurrent) identification finishes.
+        let registry = &self.inner.registry;
+        if !self
+            .inner
+            .config
+            .candidates(connector.specifier(), &|name| registry.contains(name))
+            .is_empty()
+        {
+            self.inner.config.reserve_index(&address);
+        }
         let me = self.clone();
         self.inner.tasks.spawn(async move {
             let result = tokio::select! {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::device::config::DeviceConfigManager;
 use crate::device::protocols::ProtocolRegistry;
 use crate::error::DeviceError;
-use crate::hwmgr::sim::{SimBus, SimCommManager, SimDeviceSpec};
+use crate::hwmgr::sim::{SimBus, SimCommManager, SimDeviceSpec, SimHardware};
 use crate::hwmgr::{CommEventSender, CommManager};
 
 pub use device_manager::{DeviceEvent, DeviceManager};
@@ -69,6 +69,26 @@ impl Server {
     /// The simulated comm manager.
     pub fn simulator(&self) -> &Arc<SimCommManager> {
         &self.sim
+    }
+
+    /// Adds a simulated device after checking that some protocol of the device configuration
+    /// matches what it presents, so that a mistyped identifier is an error instead of a toy
+    /// that is never found.
+    pub fn add_simulated_device(&self, spec: SimDeviceSpec) -> Result<Arc<SimHardware>, String> {
+        let registry = self.dm.registry();
+        if self
+            .dm
+            .config()
+            .candidates(&spec.specifier(), &|name| registry.contains(name))
+            .is_empty()
+        {
+            return Err(format!(
+                "no device of the device configuration presents itself as {:?} (`haptix devices` lists the \
+                 identifiers that do)",
+                spec.name()
+            ));
+        }
+        Ok(self.sim.add_device(spec))
     }
 
     /// The device manager.

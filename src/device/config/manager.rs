@@ -68,6 +68,10 @@ struct UserState {
     device_keys: HashMap<DeviceIdentifier, usize>,
     /// Every index ever reserved or given out (never shrinks).
     used_indexes: BTreeSet<u32>,
+    /// Indexes reserved for hardware addresses when they were found, before identification:
+    /// devices found in one order get their indexes in that order, however long each takes
+    /// to identify.
+    address_indexes: HashMap<String, u32>,
     /// Simulated devices from v5 user files.
     simulated: Vec<SimulatedDevice>,
 }
@@ -437,6 +441,22 @@ impl DeviceConfigManager {
         out
     }
 
+    /// Reserves the next free index for hardware at `address` that was just found, unless a
+    /// device at that address already has a definition (and so an index) or a reservation.
+    /// [`resolve`](Self::resolve) then gives the reserved index to the first new definition for
+    /// that address. Called in discovery order, this makes indexes follow discovery order.
+    pub fn reserve_index(&self, address: &str) {
+        let mut state = self.user.write();
+        if state.address_indexes.contains_key(address)
+            || state.devices.iter().any(|(id, _)| id.address == address)
+        {
+            return;
+        }
+        let index = state.free_index();
+        state.used_indexes.insert(index);
+        state.address_indexes.insert(address.to_string(), index);
+    }
+
     /// Looks up the definition for an identified device (`device-config.md` §4.3 step 4): the
     /// stored per-device definition for the exact triple; else a new per-device definition
     /// derived from the configuration under `(protocol, identifier)` (user configurations
@@ -453,8 +473,13 @@ impl DeviceConfigManager {
             return Some(def.clone());
         }
         let base = self.find_base(&state, id)?;
-        let index = state.free_index();
+        let index = state
+            .address_indexes
+            .get(&id.address)
+            .copied()
+            .unwrap_or_else(|| state.free_index());
         let def = derive(base, id, index);
+        state.address_indexes.remove(&id.address);
         state.store_device(id.clone(), def.clone());
         Some(def)
     }

@@ -1,0 +1,227 @@
+//! Simulated toys as a user meets them: identifiers that match nothing are refused, indexes
+//! follow the order devices were found in, the device address reaches C ABI clients, and
+//! simulated batteries answer.
+
+use std::ptr;
+use std::time::Duration;
+
+use haptix::client::{Client, ClientDevice, ClientEvent};
+use haptix::device::config::DeviceConfigManager;
+use haptix::ffi::proto::{self, event, request};
+use haptix::ffi::*;
+use haptix::hwmgr::sim::SimDeviceSpec;
+use haptix::server::{Server, SessionOptions};
+use prost::Message;
+
+fn server() -> Server {
+    Server::new(
+        DeviceConfigManager::builtin().expect("built-in database"),
+        SessionOptions {
+            server_name: "simulated".into(),
+            max_ping_time: 0,
+        },
+    )
+}
+
+async fn next_added(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<ClientEvent>,
+) -> ClientDevice {
+    tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match events.recv().await {
+                Some(ClientEvent::DeviceAdded(d)) => return d,
+                Some(_) => {}
+                None => panic!("events ended"),
+            }
+        }
+    })
+    .await
+    .expect("no device in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identifiers_that_match_nothing_are_refused() {
+    let server = server();
+    let e = server
+        .add_simulated_device(SimDeviceSpec::parse("Nothing At All").unwrap())
+        .err()
+        .unwrap_or_default();
+    assert!(
+        e.contains("Nothing At All") && e.contains("haptix devices"),
+        "{e}"
+    );
+    assert!(server.simulator().devices().is_empty());
+    assert!(server
+        .add_simulated_device(SimDeviceSpec::parse("LVS-Hush").unwrap())
+        .is_ok());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexes_follow_the_order_devices_were_found_in() {
+    for _ in 0..3 {
+        let server = server();
+        // the first toy identifies slowly (its handshake write takes 300 ms), the others at
+        // once; without reservation in discovery order the quick ones took the low indexes
+        let names = ["LVS-Hush", "Boost", "FOX", "LVS-Edge"];
+        let mut addresses = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let mut spec = SimDeviceSpec::parse(name).unwrap();
+            spec.address = Some(format!("toy-{i}"));
+            let hw = server.add_simulated_device(spec).unwrap();
+            if i == 0 {
+                hw.set_write_delay(Some(Duration::from_millis(300)));
+            }
+            addresses.push(hw.address().to_string());
+        }
+        let client = Client::connect_in_process(&server, "order").await.unwrap();
+        let mut events = client.events();
+        client.start_scanning().await.unwrap();
+        for _ in 0..names.len() {
+            next_added(&mut events).await;
+        }
+        for (expected, address) in addresses.iter().enumerate() {
+            let index = server
+                .device_manager()
+                .devices()
+                .iter()
+                .find(|d| d.identifier().address == *address)
+                .map(|d| d.index());
+            assert_eq!(
+                index,
+                Some(expected as u32),
+                "{address} ({})",
+                names[expected]
+            );
+        }
+        client.disconnect().await.unwrap();
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_kgoal_boost_reports_its_battery() {
+    let server = server();
+    server
+        .add_simulated_device(SimDeviceSpec::parse("Boost").unwrap())
+        .unwrap();
+    let client = Client::connect_in_process(&server, "battery")
+        .await
+        .unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = next_added(&mut events).await;
+    let level = tokio::time::timeout(Duration::from_secs(5), device.battery())
+        .await
+        .expect("the battery read hung")
+        .unwrap();
+    assert!((level - 0.85).abs() < 1e-9, "{level}");
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}
+
+/// Through the C ABI: refused identifiers name themselves; DeviceAdded carries the address.
+#[test]
+fn the_c_abi_refuses_unknown_toys_and_reports_addresses() {
+    let options = proto::ContextOptions {
+        simulated_devices: vec![proto::SimulatedDevice {
+            identifier: "LVS-Hsh".into(),
+            address: String::new(),
+        }],
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut ctx = ptr::null_mut();
+    // SAFETY: valid buffer and out-pointer.
+    let st = unsafe {
+        haptix_context_new(
+            HAPTIX_ABI_VERSION,
+            options.as_ptr(),
+            options.len(),
+            &mut ctx,
+        )
+    };
+    assert_eq!(st, haptix_status::ErrorInvalidArgument);
+    assert!(ctx.is_null());
+
+    let options = proto::ContextOptions {
+        simulated_devices: vec![proto::SimulatedDevice {
+            identifier: "LVS-Hush".into(),
+            address: "hush-1".into(),
+        }],
+        ..Default::default()
+    }
+    .encode_to_vec();
+    // SAFETY: as above.
+    let st = unsafe {
+        haptix_context_new(
+            HAPTIX_ABI_VERSION,
+            options.as_ptr(),
+            options.len(),
+            &mut ctx,
+        )
+    };
+    assert_eq!(st, haptix_status::Ok);
+    let mut client = ptr::null_mut();
+    // SAFETY: NULL options with length 0 are the defaults.
+    assert_eq!(
+        unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut client) },
+        haptix_status::Ok
+    );
+    let call = |kind: request::Kind| -> proto::Event {
+        let bytes = proto::Request {
+            id: 0,
+            kind: Some(kind),
+        }
+        .encode_to_vec();
+        let mut out = haptix_buffer::EMPTY;
+        // SAFETY: valid buffers; the response is freed below.
+        let st =
+            unsafe { haptix_client_call(client, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
+        assert_eq!(st, haptix_status::Ok);
+        // SAFETY: filled by the library.
+        let event = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
+            .expect("a valid Event");
+        // SAFETY: filled by the library.
+        unsafe { haptix_buffer_free(&mut out) };
+        event
+    };
+    let refused = call(request::Kind::AddSimulatedDevice(
+        proto::AddSimulatedDevice {
+            device: Some(proto::SimulatedDevice {
+                identifier: "Nothing At All".into(),
+                address: String::new(),
+            }),
+        },
+    ));
+    match refused.kind {
+        Some(event::Kind::Response(r)) => {
+            assert_eq!(r.status, haptix_status::ErrorInvalidArgument.code());
+            assert!(r.message.contains("Nothing At All"), "{}", r.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    call(request::Kind::StartScanning(proto::StartScanning {}));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut address = None;
+    while address.is_none() && std::time::Instant::now() < deadline {
+        let mut buf = haptix_buffer::EMPTY;
+        // SAFETY: valid out-pointer.
+        if unsafe { haptix_client_next_event(client, 200, &mut buf) } == haptix_status::Ok {
+            // SAFETY: filled by the library.
+            let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(buf.data, buf.len) })
+                .expect("a valid Event");
+            // SAFETY: filled by the library.
+            unsafe { haptix_buffer_free(&mut buf) };
+            if let Some(event::Kind::DeviceAdded(d)) = ev.kind {
+                address = d.device.map(|d| d.address);
+            }
+        }
+    }
+    assert_eq!(address.as_deref(), Some("hush-1"));
+    // SAFETY: live handles, freed once.
+    unsafe {
+        haptix_client_free(client);
+        haptix_context_free(ctx);
+    }
+}
