@@ -94,6 +94,26 @@ namespace Haptix.Tests
         }
 
         [Test, Timeout(60000)]
+        public void FireAndForgetOutputsReachTheToyAndReportRefusals()
+        {
+            var hush = Find(T.Hush);
+            var errors = new List<ErrorEventArgs>();
+            client.ErrorReceived += (s, e) => errors.Add(e);
+            hush.SendVibrate(0.5);
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:10;" }, T.Writes(client, T.Hush));
+            hush.SendOutput(OutputType.Vibrate, 0.25, 0);
+            CollectionAssert.AreEqual(new[] { "tx Vibrate:5;" }, T.Writes(client, T.Hush));
+            hush.SendVibrate(double.NaN);
+            T.WaitUntil(() => errors.Count == 1, "an ErrorReceived event for the refused command", client);
+            Assert.AreEqual(Status.ErrorOutOfRange, errors[0].Status);
+            StringAssert.Contains("NaN", errors[0].Message);
+            client.Ping();
+            CollectionAssert.IsEmpty(client.TakeWrites(T.Hush));
+            client.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => hush.SendVibrate(0.5));
+        }
+
+        [Test, Timeout(60000)]
         public void RotateReachesTheToyAsExactBytes()
         {
             var nora = Find("nora-1");

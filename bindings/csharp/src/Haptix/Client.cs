@@ -406,6 +406,7 @@ namespace Haptix
                 client = GCHandle.FromIntPtr(userData).Target as Client;
                 if (client == null) return;
                 int n = checked((int)len.ToUInt64());
+                if (IsPlainSuccessOfUntracked(data, n)) return;
                 var bytes = new byte[n];
                 if (n > 0) Marshal.Copy(data, bytes, 0, n);
                 client.Route(Proto.Event.Parse(bytes));
@@ -419,6 +420,29 @@ namespace Haptix
                 catch (Exception) { }
             }
         }
+
+        /// <summary>
+        /// True for the response to a command sent without a task (an id the library chose, at or
+        /// above 2^63) that succeeded with nothing in it: the pump drops it without allocating.
+        /// Reads the native bytes in place: field 1 (request_id), then field 10 (response) empty.
+        /// </summary>
+        private static bool IsPlainSuccessOfUntracked(IntPtr data, int n)
+        {
+            if (n < 12 || Marshal.ReadByte(data, 0) != 0x08) return false;
+            int i = 1;
+            ulong id = 0;
+            for (int shift = 0; shift < 64; shift += 7)
+            {
+                if (i >= n) return false;
+                byte b = Marshal.ReadByte(data, i++);
+                id |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80) break;
+            }
+            if (id < FirstLibraryId) return false;
+            return i + 2 == n && Marshal.ReadByte(data, i) == 0x52 && Marshal.ReadByte(data, i + 1) == 0;
+        }
+
+        private const ulong FirstLibraryId = 1UL << 63;
 
         [AOT.MonoPInvokeCallback(typeof(UserDataFree))]
         private static void FreeUserData(IntPtr userData)
@@ -440,9 +464,21 @@ namespace Haptix
                     PendingRequest p;
                     lock (gate)
                     {
-                        if (!pending.TryGetValue(ev.RequestId, out p)) return;
-                        pending.Remove(ev.RequestId);
-                        ReleaseKeepAliveLocked();
+                        if (pending.TryGetValue(ev.RequestId, out p))
+                        {
+                            pending.Remove(ev.RequestId);
+                            ReleaseKeepAliveLocked();
+                        }
+                    }
+                    if (p == null)
+                    {
+                        // A command sent without a task (SendOutput) failed: report it as an event.
+                        var r = ev.Response;
+                        if (ev.RequestId >= FirstLibraryId && r != null && r.Status != 0)
+                        {
+                            Enqueue(new ErrorEventArgs((Status)r.Status, "a command sent without a task failed: " + r.Message));
+                        }
+                        return;
                     }
                     p.Complete(ev.Response);
                     return;
@@ -610,6 +646,44 @@ namespace Haptix
             }
             if (cancellationToken.CanBeCanceled) p.Register(this, id, cancellationToken);
             return p.Task;
+        }
+
+        [ThreadStatic] private static Request scratchRequest;
+        [ThreadStatic] private static Output scratchOutput;
+        [ThreadStatic] private static byte[] scratchBytes;
+
+        /// <summary>
+        /// Sends an output command without a task (fire and forget, for a game loop): encodes into
+        /// a per-thread buffer and allocates nothing per call. Throws at once when the request
+        /// cannot be sent (disposed, disconnected); when the device refuses it, an
+        /// <see cref="ErrorReceived"/> event with the library's message follows.
+        /// </summary>
+        internal void SendOutput(uint device, OutputType type, double level, uint? featureIndex, uint durationMs)
+        {
+            ThrowIfDisposed();
+            var output = scratchOutput ?? (scratchOutput = new Output());
+            var request = scratchRequest ?? (scratchRequest = new Request());
+            output.DeviceIndex = device;
+            output.FeatureIndex = featureIndex;
+            output.OutputType = type;
+            output.Level = level;
+            output.DurationMs = durationMs;
+            request.Id = 0;
+            request.Output = output;
+            int n = ProtoRuntime.EncodeInto(request, ref scratchBytes);
+            int status;
+            string message = null;
+            try
+            {
+                ulong id;
+                status = NativeMethods.haptix_client_send(handle, scratchBytes, (UIntPtr)n, out id);
+                if (status != 0) message = NativeMethods.LastErrorMessage();
+            }
+            catch (ObjectDisposedException)
+            {
+                throw new ObjectDisposedException("Haptix.Client");
+            }
+            if (status != 0) throw SendError(status, message);
         }
 
         internal void Forget(ulong id)

@@ -112,6 +112,19 @@ namespace Haptix
             client.Call(OutputRequest(Index, type, level, featureIndex, durationMs));
         }
 
+        /// <summary>
+        /// Fire and forget, for a game loop: sends the output command without a task and allocates
+        /// nothing per call. Throws at once when it cannot be sent; when the device refuses it,
+        /// <see cref="Haptix.Client.ErrorReceived"/> follows with the library's message.
+        /// </summary>
+        public void SendOutput(OutputType type, double level, uint? featureIndex = null, uint durationMs = 0)
+        {
+            client.SendOutput(Index, type, level, featureIndex, durationMs);
+        }
+
+        /// <summary>Fire-and-forget <see cref="VibrateAsync"/> (see <see cref="SendOutput"/>).</summary>
+        public void SendVibrate(double level) { client.SendOutput(Index, OutputType.Vibrate, level, null, 0); }
+
         /// <summary>Drives an output with a raw step value inside the feature's range.</summary>
         public Task RunOutputStepsAsync(OutputType type, int steps, uint? featureIndex = null, uint durationMs = 0,
             CancellationToken cancellationToken = default(CancellationToken))
