@@ -80,7 +80,7 @@ done
 "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/LoadCheck.exe" "$CS/tests/LoadCheck.cs"
 "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Demo.exe" "$CS/examples/Demo.cs"
 if [ -f "$CS/bench/Bench.cs" ]; then
-    "${MCS[@]}" -target:exe -unsafe -r:"$OUT/Haptix.dll" -out:"$OUT/Bench.exe" "$CS/bench/Bench.cs"
+    "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Bench.exe" "$CS/bench/Bench.cs"
 fi
 echo "== compiling the Unity package scripts against tests/unity-stubs"
 UNITY_SOURCES=()

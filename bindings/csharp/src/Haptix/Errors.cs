@@ -100,6 +100,16 @@ namespace Haptix
         public Status Status { get; private set; }
 
         /// <summary>
+        /// For callers of the thin layer (<see cref="Native.NativeMethods"/>): throws a
+        /// <see cref="HaptixException"/> for a status other than OK, with the calling thread's last
+        /// error message. Call it right after the native call, on the same thread.
+        /// </summary>
+        public static void ThrowIfFailed(int status)
+        {
+            Check(status, "the native call");
+        }
+
+        /// <summary>
         /// Throws for a non-OK status of a native call made on this thread, with the thread's last
         /// error message; <paramref name="what"/> names the call.
         /// </summary>

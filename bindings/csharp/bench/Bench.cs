@@ -1,0 +1,268 @@
+// The C# binding's benchmark (not a test): sequential commands per second and p50/p99
+// call->response latency for (a) the raw P/Invoke layer and (b) the idiomatic API, then the same
+// with 1,024 requests in flight, then what the poll path allocates per command. Everything runs
+// against the embedded server and a simulated Lovense Hush (no hardware, no network).
+// Run it with scripts/bench-csharp.sh. Usage: Bench.exe [COMMANDS]
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using Haptix;
+using Haptix.Native;
+using Event = Haptix.Proto.Event;
+using Output = Haptix.Proto.Output;
+using Request = Haptix.Proto.Request;
+
+internal static class Bench
+{
+    private const int InFlight = 1024;
+    private static int commands = 20000;
+
+    private static double Ms(long ticks) { return ticks * 1000.0 / Stopwatch.Frequency; }
+
+    private static void Report(string what, int count, long elapsedTicks, long[] latencies)
+    {
+        Array.Sort(latencies);
+        double seconds = elapsedTicks / (double)Stopwatch.Frequency;
+        Console.WriteLine("  {0,-46} {1,9:N0} cmd/s   p50 {2,8:F3} ms   p99 {3,8:F3} ms", what, count / seconds,
+            Ms(latencies[latencies.Length / 2]), Ms(latencies[Math.Min(latencies.Length - 1, (int)(latencies.Length * 0.99))]));
+    }
+
+    private static byte[] VibrateBytes(uint device, double level, ulong id)
+    {
+        return new Request { Id = id, Output = new Output { DeviceIndex = device, OutputType = OutputType.Vibrate, Level = level } }.ToByteArray();
+    }
+
+    // ---- (a) the raw P/Invoke layer: send + haptix_client_next_event on a poll-mode client
+
+    private static Event NextResponse(ClientHandle raw)
+    {
+        while (true)
+        {
+            HaptixBuffer buffer;
+            int status = NativeMethods.haptix_client_next_event(raw, NativeMethods.WaitForever, out buffer);
+            if (status != 0) throw new HaptixException((Status)status, "next_event: " + NativeMethods.LastErrorMessage());
+            Event ev;
+            try { ev = Event.Parse(buffer.ToArray()); }
+            finally { NativeMethods.haptix_buffer_free(ref buffer); }
+            if (ev.KindCase == Event.KindOneofCase.Response)
+            {
+                if (ev.Response.Status != 0) throw new HaptixException((Status)ev.Response.Status, ev.Response.Message);
+                return ev;
+            }
+        }
+    }
+
+    private static void RawSequential(ClientHandle raw, uint device, int count, bool report)
+    {
+        var requests = new[] { VibrateBytes(device, 0.25, 0), VibrateBytes(device, 0.5, 0) };
+        var latencies = new long[count];
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var bytes = requests[i & 1];
+            ulong id;
+            HaptixException.ThrowIfFailed(NativeMethods.haptix_client_send(raw, bytes, (UIntPtr)bytes.Length, out id));
+            NextResponse(raw);
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+        }
+        if (report) Report("raw: send + next_event, sequential", count, total.ElapsedTicks, latencies);
+    }
+
+    private static bool RawCallSequential(ClientHandle raw, uint device, int count, bool report)
+    {
+        var requests = new[] { VibrateBytes(device, 0.25, 0), VibrateBytes(device, 0.5, 0) };
+        var latencies = new long[count];
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var bytes = requests[i & 1];
+            HaptixBuffer buffer;
+            int status;
+            try
+            {
+                status = NativeMethods.haptix_client_call(raw, bytes, (UIntPtr)bytes.Length, NativeMethods.WaitForever, out buffer);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                Console.WriteLine("  raw: haptix_client_call                       (not in this library)");
+                return false;
+            }
+            HaptixException.ThrowIfFailed(status);
+            NativeMethods.haptix_buffer_free(ref buffer);
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+        }
+        if (report) Report("raw: haptix_client_call, sequential", count, total.ElapsedTicks, latencies);
+        return true;
+    }
+
+    private static void RawInFlight(ClientHandle raw, uint device, int rounds)
+    {
+        var latencies = new long[rounds * InFlight];
+        var sent = new long[InFlight + 1];
+        ulong nextId = 1;
+        var total = Stopwatch.StartNew();
+        for (int r = 0; r < rounds; r++)
+        {
+            ulong first = nextId;
+            for (int i = 0; i < InFlight; i++)
+            {
+                var bytes = VibrateBytes(device, (i & 1) == 0 ? 0.25 : 0.5, nextId++);
+                sent[i] = Stopwatch.GetTimestamp();
+                ulong id;
+                HaptixException.ThrowIfFailed(NativeMethods.haptix_client_send(raw, bytes, (UIntPtr)bytes.Length, out id));
+            }
+            for (int i = 0; i < InFlight; i++)
+            {
+                var ev = NextResponse(raw);
+                latencies[r * InFlight + i] = Stopwatch.GetTimestamp() - sent[(int)(ev.RequestId - first)];
+            }
+        }
+        Report("raw: 1,024 in flight", rounds * InFlight, total.ElapsedTicks, latencies);
+    }
+
+    // ---- (b) the idiomatic API
+
+    private static void TaskSequential(Device hush, int count, bool report)
+    {
+        var latencies = new long[count];
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5).Wait();
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+        }
+        if (report) Report("idiomatic: VibrateAsync().Wait(), sequential", count, total.ElapsedTicks, latencies);
+    }
+
+    private static async Task AwaitSequential(Device hush, int count, bool report)
+    {
+        var latencies = new long[count];
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5).ConfigureAwait(false);
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+        }
+        if (report) Report("idiomatic: await VibrateAsync(), sequential", count, total.ElapsedTicks, latencies);
+    }
+
+    private static void SyncSequential(Device hush, int count, bool report)
+    {
+        var latencies = new long[count];
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            hush.Vibrate((i & 1) == 0 ? 0.25 : 0.5);
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+        }
+        if (report) Report("idiomatic: Vibrate() (haptix_client_call)", count, total.ElapsedTicks, latencies);
+    }
+
+    private static void TaskInFlight(Device hush, int rounds)
+    {
+        var latencies = new long[rounds * InFlight];
+        var tasks = new Task[InFlight];
+        var total = Stopwatch.StartNew();
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < InFlight; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                int slot = r * InFlight + i;
+                tasks[i] = hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5)
+                    .ContinueWith(t => latencies[slot] = Stopwatch.GetTimestamp() - start, TaskContinuationOptions.ExecuteSynchronously);
+            }
+            Task.WaitAll(tasks);
+        }
+        Report("idiomatic: 1,024 VibrateAsync in flight", rounds * InFlight, total.ElapsedTicks, latencies);
+    }
+
+    // ---- allocations
+
+    private static readonly MethodInfo AllocatedBytes = typeof(GC).GetMethod("GetAllocatedBytesForCurrentThread", BindingFlags.Public | BindingFlags.Static);
+
+    private static long ThreadAllocated()
+    {
+        return AllocatedBytes == null ? -1 : (long)AllocatedBytes.Invoke(null, null);
+    }
+
+    private static void Allocations(string what, Client client, Action<int> command, int count)
+    {
+        for (int i = 0; i < 1000; i++) command(i);
+        client.Ping();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        int gen0 = GC.CollectionCount(0);
+        long heap = GC.GetTotalMemory(false);
+        long thread = ThreadAllocated();
+        for (int i = 0; i < count; i++) command(i);
+        long threadAfter = ThreadAllocated();
+        client.Ping(); // responses are in order: every command above has been answered
+        long heapAfter = GC.GetTotalMemory(false);
+        int collections = GC.CollectionCount(0) - gen0;
+        Console.WriteLine("  {0,-46} {1} gen0 GCs, heap {2:+#,0;-#,0;0} B ({3:F1} B/cmd){4}", what, collections, heapAfter - heap,
+            (heapAfter - heap) / (double)count,
+            thread >= 0 ? string.Format(", sending thread allocated {0:F1} B/cmd", (threadAfter - thread) / (double)count) : "");
+    }
+
+    private static int Main(string[] args)
+    {
+        if (args.Length > 0) commands = int.Parse(args[0]);
+        Library.EnsureLoaded();
+        Console.WriteLine("Haptix C# benchmark: {0} {1}, Mono {2}, {3} commands per row, embedded server, simulated Lovense Hush",
+            Library.ExpectedFileName, Library.Version, Type.GetType("Mono.Runtime") != null ? Environment.Version.ToString() : "?", commands);
+        var options = new ContextOptions();
+        options.SimulatedDevices.Add(new SimulatedDevice("LVS-Hush", "bench-hush"));
+        using (var context = new Context(options))
+        using (var client = Client.ConnectEmbedded(context, "C# bench"))
+        {
+            client.StartScanning();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (client.Devices.Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            if (client.Devices.Count == 0)
+            {
+                Console.Error.WriteLine("bench: the simulated toy was not found");
+                return 1;
+            }
+            var hush = client.Devices[0];
+            client.StopScanning();
+
+            ClientHandle raw;
+            HaptixException.ThrowIfFailed(NativeMethods.haptix_client_new(context.NativeHandle, null, UIntPtr.Zero, out raw));
+            using (raw)
+            {
+                HaptixBuffer first;
+                HaptixException.ThrowIfFailed(NativeMethods.haptix_client_next_event(raw, 30000, out first));
+                NativeMethods.haptix_buffer_free(ref first);
+
+                // Warm up both layers (JIT, the device's writer).
+                RawSequential(raw, hush.Index, 1000, false);
+                TaskSequential(hush, 1000, false);
+
+                Console.WriteLine("sequential (one command at a time, each waits for its response):");
+                RawSequential(raw, hush.Index, commands, true);
+                bool call = RawCallSequential(raw, hush.Index, commands, true);
+                TaskSequential(hush, commands, true);
+                AwaitSequential(hush, commands, true).Wait();
+                if (call) SyncSequential(hush, commands, true);
+                Console.WriteLine("1,024 in flight:");
+                int rounds = Math.Max(1, commands / InFlight);
+                RawInFlight(raw, hush.Index, rounds);
+                TaskInFlight(hush, rounds);
+            }
+            Console.WriteLine("allocations per command ({0} commands, then one Ping to drain the responses):", commands);
+            Allocations("poll path: SendVibrate (fire and forget)", client, i => hush.SendVibrate((i & 1) == 0 ? 0.25 : 0.5), commands);
+            Allocations("VibrateAsync (a task per command)", client, i => hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5), commands);
+        }
+        return 0;
+    }
+}
