@@ -124,6 +124,13 @@ TEST(Wire, UnnamedEnumValuesAreKeptAsNumbers) {
     EXPECT_EQ(static_cast<int>(back.output.output_type), 77);
 }
 
+TEST(Wire, EnumValuesHaveTheirSchemaNames) {
+    EXPECT_STREQ(v1::name(v1::OutputType::kVibrate), "OUTPUT_TYPE_VIBRATE");
+    EXPECT_STREQ(v1::name(v1::InputType::kBattery), "INPUT_TYPE_BATTERY");
+    EXPECT_STREQ(v1::name(v1::LogLevel::kTrace), "LOG_LEVEL_TRACE");
+    EXPECT_STREQ(v1::name(static_cast<v1::OutputType>(77)), "");
+}
+
 TEST(Wire, TheLastOneofMemberWins) {
     // Response with reading (field 11) then writes (field 13).
     v1::Response response;

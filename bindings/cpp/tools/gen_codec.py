@@ -366,6 +366,17 @@ class Generator:
             w(f"    {enum_value_name(e, vname)} = {number},  // {vname}")
         w("};")
         w("")
+        w(f"/// The schema's name of a {e.name} value (\"{e.values[0][0]}\"), or an empty string for a")
+        w("/// number the schema does not name. The string is static.")
+        w(f"inline const char *name({e.name} value) noexcept {{")
+        w("    switch (value) {")
+        for vname, number, _ in e.values:
+            w(f"    case {e.name}::{enum_value_name(e, vname)}:")
+            w(f"        return \"{vname}\";")
+        w("    }")
+        w("    return \"\";")
+        w("}")
+        w("")
 
     def member_decl(self, f: Field) -> str:
         t = self.cpp_type(f)

@@ -44,6 +44,34 @@ enum class OutputType : std::int32_t {
     kHwPositionWithDuration = 9,  // OUTPUT_TYPE_HW_POSITION_WITH_DURATION
 };
 
+/// The schema's name of a OutputType value ("OUTPUT_TYPE_UNSPECIFIED"), or an empty string for a
+/// number the schema does not name. The string is static.
+inline const char *name(OutputType value) noexcept {
+    switch (value) {
+    case OutputType::kUnspecified:
+        return "OUTPUT_TYPE_UNSPECIFIED";
+    case OutputType::kVibrate:
+        return "OUTPUT_TYPE_VIBRATE";
+    case OutputType::kRotate:
+        return "OUTPUT_TYPE_ROTATE";
+    case OutputType::kOscillate:
+        return "OUTPUT_TYPE_OSCILLATE";
+    case OutputType::kConstrict:
+        return "OUTPUT_TYPE_CONSTRICT";
+    case OutputType::kTemperature:
+        return "OUTPUT_TYPE_TEMPERATURE";
+    case OutputType::kLed:
+        return "OUTPUT_TYPE_LED";
+    case OutputType::kSpray:
+        return "OUTPUT_TYPE_SPRAY";
+    case OutputType::kPosition:
+        return "OUTPUT_TYPE_POSITION";
+    case OutputType::kHwPositionWithDuration:
+        return "OUTPUT_TYPE_HW_POSITION_WITH_DURATION";
+    }
+    return "";
+}
+
 /// What an input feature measures.
 enum class InputType : std::int32_t {
     kUnspecified = 0,  // INPUT_TYPE_UNSPECIFIED
@@ -55,6 +83,28 @@ enum class InputType : std::int32_t {
     kPosition = 6,  // INPUT_TYPE_POSITION
 };
 
+/// The schema's name of a InputType value ("INPUT_TYPE_UNSPECIFIED"), or an empty string for a
+/// number the schema does not name. The string is static.
+inline const char *name(InputType value) noexcept {
+    switch (value) {
+    case InputType::kUnspecified:
+        return "INPUT_TYPE_UNSPECIFIED";
+    case InputType::kBattery:
+        return "INPUT_TYPE_BATTERY";
+    case InputType::kRssi:
+        return "INPUT_TYPE_RSSI";
+    case InputType::kPressure:
+        return "INPUT_TYPE_PRESSURE";
+    case InputType::kButton:
+        return "INPUT_TYPE_BUTTON";
+    case InputType::kDepth:
+        return "INPUT_TYPE_DEPTH";
+    case InputType::kPosition:
+        return "INPUT_TYPE_POSITION";
+    }
+    return "";
+}
+
 /// What can be done with an input.
 enum class InputCommand : std::int32_t {
     kUnspecified = 0,  // INPUT_COMMAND_UNSPECIFIED
@@ -62,6 +112,22 @@ enum class InputCommand : std::int32_t {
     kSubscribe = 2,  // INPUT_COMMAND_SUBSCRIBE
     kUnsubscribe = 3,  // INPUT_COMMAND_UNSUBSCRIBE
 };
+
+/// The schema's name of a InputCommand value ("INPUT_COMMAND_UNSPECIFIED"), or an empty string for a
+/// number the schema does not name. The string is static.
+inline const char *name(InputCommand value) noexcept {
+    switch (value) {
+    case InputCommand::kUnspecified:
+        return "INPUT_COMMAND_UNSPECIFIED";
+    case InputCommand::kRead:
+        return "INPUT_COMMAND_READ";
+    case InputCommand::kSubscribe:
+        return "INPUT_COMMAND_SUBSCRIBE";
+    case InputCommand::kUnsubscribe:
+        return "INPUT_COMMAND_UNSUBSCRIBE";
+    }
+    return "";
+}
 
 /// Hardware buses a context can watch.
 enum class CommManager : std::int32_t {
@@ -76,6 +142,26 @@ enum class CommManager : std::int32_t {
     kHid = 5,  // COMM_MANAGER_HID
 };
 
+/// The schema's name of a CommManager value ("COMM_MANAGER_UNSPECIFIED"), or an empty string for a
+/// number the schema does not name. The string is static.
+inline const char *name(CommManager value) noexcept {
+    switch (value) {
+    case CommManager::kUnspecified:
+        return "COMM_MANAGER_UNSPECIFIED";
+    case CommManager::kSimulated:
+        return "COMM_MANAGER_SIMULATED";
+    case CommManager::kWebsocketDevices:
+        return "COMM_MANAGER_WEBSOCKET_DEVICES";
+    case CommManager::kBluetoothLe:
+        return "COMM_MANAGER_BLUETOOTH_LE";
+    case CommManager::kSerial:
+        return "COMM_MANAGER_SERIAL";
+    case CommManager::kHid:
+        return "COMM_MANAGER_HID";
+    }
+    return "";
+}
+
 /// How much the library logs to the context's event stream.
 enum class LogLevel : std::int32_t {
     /// Same as LOG_LEVEL_WARN.
@@ -87,6 +173,28 @@ enum class LogLevel : std::int32_t {
     kDebug = 5,  // LOG_LEVEL_DEBUG
     kTrace = 6,  // LOG_LEVEL_TRACE
 };
+
+/// The schema's name of a LogLevel value ("LOG_LEVEL_UNSPECIFIED"), or an empty string for a
+/// number the schema does not name. The string is static.
+inline const char *name(LogLevel value) noexcept {
+    switch (value) {
+    case LogLevel::kUnspecified:
+        return "LOG_LEVEL_UNSPECIFIED";
+    case LogLevel::kOff:
+        return "LOG_LEVEL_OFF";
+    case LogLevel::kError:
+        return "LOG_LEVEL_ERROR";
+    case LogLevel::kWarn:
+        return "LOG_LEVEL_WARN";
+    case LogLevel::kInfo:
+        return "LOG_LEVEL_INFO";
+    case LogLevel::kDebug:
+        return "LOG_LEVEL_DEBUG";
+    case LogLevel::kTrace:
+        return "LOG_LEVEL_TRACE";
+    }
+    return "";
+}
 
 struct Range;
 struct FeatureOutput;
