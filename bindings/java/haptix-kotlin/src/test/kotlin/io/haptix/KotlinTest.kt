@@ -16,6 +16,7 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -69,6 +70,8 @@ class KotlinTest {
                     val added = async(start = CoroutineStart.UNDISPATCHED) {
                         client.events().filterIsInstance<Event.DeviceAdded>().first()
                     }
+                    // Lets the flow's producer run and register its listener (one event loop).
+                    repeat(3) { yield() }
                     client.startScanning()
                     assertEquals("hush-1", added.await().device().address())
 
@@ -118,6 +121,7 @@ class KotlinTest {
                         val ended = async(start = CoroutineStart.UNDISPATCHED) {
                             remote.events().filterIsInstance<Event.Disconnected>().first()
                         }
+                        repeat(3) { yield() }
                         server.stop(java.time.Duration.ofSeconds(5))
                         ended.await()
                         assertFalse(hush.connected)
