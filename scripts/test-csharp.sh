@@ -71,7 +71,7 @@ fi
 MCS=(mcs -langversion:7.2 -warnaserror+ -warn:4 -debug)
 echo "== building Haptix.dll"
 "${MCS[@]}" -target:library -doc:"$OUT/Haptix.xml" -out:"$OUT/Haptix.dll" "$CS"/src/Haptix/*.cs
-echo "== building the tests, the demo and the benchmark"
+echo "== building the tests, the demo, the benchmark and the README example"
 TESTS=()
 for f in "$CS"/tests/*.cs; do
     [ "$(basename "$f")" = LoadCheck.cs ] || TESTS+=("$f")
@@ -79,9 +79,13 @@ done
 "${MCS[@]}" -target:library -r:"$OUT/Haptix.dll" -r:"$NUNIT" -r:System.Core.dll -out:"$OUT/Haptix.Tests.dll" "${TESTS[@]}"
 "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/LoadCheck.exe" "$CS/tests/LoadCheck.cs"
 "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Demo.exe" "$CS/examples/Demo.cs"
-if [ -f "$CS/bench/Bench.cs" ]; then
-    "${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Bench.exe" "$CS/bench/Bench.cs"
-fi
+"${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/Bench.exe" "$CS/bench/Bench.cs"
+python3 - "$CS/README.md" "$WORK/ReadmeExample.cs" <<'PY'
+import re, sys
+block = re.search(r"```csharp\n(.*?)```", open(sys.argv[1], encoding="utf-8").read(), re.S)
+open(sys.argv[2], "w", encoding="utf-8").write(block.group(1))
+PY
+"${MCS[@]}" -target:exe -r:"$OUT/Haptix.dll" -out:"$OUT/ReadmeExample.exe" "$WORK/ReadmeExample.cs"
 echo "== compiling the Unity package scripts against tests/unity-stubs"
 UNITY_SOURCES=()
 while IFS= read -r f; do UNITY_SOURCES+=("$f"); done < <(find "$CS/unity" -name '*.cs' | sort)
