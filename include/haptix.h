@@ -380,8 +380,9 @@ haptix_status haptix_client_send(struct haptix_client *client,
  *
  * Statuses: `OK`; `CLOSED` (the client is disconnected); `ERROR_TIMED_OUT`;
  * `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`; `ERROR_INVALID_PROTOBUF`;
- * `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`). Blocks up to the timeout. Any thread,
- * concurrently with other calls on the same client.
+ * `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`); `ERROR_WOULD_DEADLOCK` on one of the
+ * library's runtime threads (never a thread host code runs on). Blocks up to the timeout. Any
+ * thread, concurrently with other calls on the same client.
  *
  * # Safety
  * `client` must be NULL or a value from `haptix_client_new`; `request` valid for `len`

@@ -832,8 +832,9 @@ fn live_client(client: *mut haptix_client) -> Result<Arc<ClientInner>, Failure> 
 ///
 /// Statuses: `OK`; `CLOSED` (the client is disconnected); `ERROR_TIMED_OUT`;
 /// `ERROR_NULL_POINTER`; `ERROR_INVALID_HANDLE`; `ERROR_SHUT_DOWN`; `ERROR_INVALID_PROTOBUF`;
-/// `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`). Blocks up to the timeout. Any thread,
-/// concurrently with other calls on the same client.
+/// `ERROR_INVALID_ARGUMENT` (as for `haptix_client_send`); `ERROR_WOULD_DEADLOCK` on one of the
+/// library's runtime threads (never a thread host code runs on). Blocks up to the timeout. Any
+/// thread, concurrently with other calls on the same client.
 ///
 /// # Safety
 /// `client` must be NULL or a value from `haptix_client_new`; `request` valid for `len`
@@ -851,6 +852,7 @@ pub unsafe extern "C" fn haptix_client_call(
         let result = (|| {
             let inner = handles::get::<ClientInner>(client)?;
             inner.context.check_live()?;
+            super::context::check_may_block()?;
             if out_response.is_null() {
                 return Err(Failure::new(
                     haptix_status::ErrorNullPointer,
