@@ -84,8 +84,12 @@ def test_device_exposes_its_address(client: haptix.Client, device: haptix.Device
     assert device.address == ADDRESS
     client.add_simulated_device("LVS-Hush", "hush-b")
     client.start_scanning()
-    added = [e for e in client.events(timeout=10) if isinstance(e, haptix.DeviceAdded)]
-    second = next(e.device for e in added if e.device is not device)
+    second = None
+    for event in client.events(timeout=10):
+        if isinstance(event, haptix.DeviceAdded) and event.device is not device:
+            second = event.device
+            break
+    assert second is not None
     assert second.name == device.name and second.address == "hush-b"
 
 
