@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Union, cast
 
 from . import _native
+from ._handlers import Handler, HandlerThread
 from ._lifecycle import CONTEXT, SERVER, NativeHandle, finalize_later, track, untrack
 from ._native import ABI_VERSION, Buffer, check, lib, take_buffer
 from ._pb import event_pb2, options_pb2
@@ -50,6 +51,8 @@ class _ContextCore:
         self._children_lock = threading.Lock()
         # ctypes callback objects stay referenced until the native context is freed.
         self.keepalive: List[Any] = []
+        # Runs the log callback (never on the library's dispatcher thread).
+        self.handlers = HandlerThread("haptix-context-handlers")
         self._close_lock = threading.Lock()
         self._closed = False
         self._finalizer = finalize_later(
@@ -91,6 +94,7 @@ class _ContextCore:
             child.close()
         self.handle.free()
         self.keepalive.clear()
+        self.handlers.close()
         untrack(self, CONTEXT)
 
 
@@ -236,21 +240,26 @@ class Context:
                 return
             yield record
 
-    def set_log_callback(self, callback: Optional[Callable[[LogRecord], None]]) -> None:
-        """Delivers log records to `callback` on the library's dispatcher thread (None goes back
-        to `next_log`). The callback must be quick and must not close this context."""
+    def set_log_callback(self, callback: Optional[Callable[[LogRecord], Any]]) -> None:
+        """Delivers log records to `callback` (None goes back to `next_log`). It runs on the
+        context's handler thread (`haptix-context-handlers`), one record at a time and in
+        order, never on a library thread: it may call anything, including closing this
+        context. A coroutine function is run to completion there."""
         library = lib()
         if callback is None:
             native_callback = _native.EventCallback()
         else:
+            handler = Handler(callback)
+            handlers = self._core.handlers
 
             def trampoline(_user_data: Optional[int], data: Any, length: int) -> None:
+                # On the dispatcher thread: copy the record and hand it over, nothing more.
                 try:
                     record = _log_record(ctypes.string_at(data, length))
                     if record is not None:
-                        callback(record)
+                        handlers.post(handler.run, record)
                 except BaseException:  # nothing may unwind into the library
-                    log.exception("haptix: error in log callback")
+                    log.exception("haptix: error while queueing a log record")
 
             native_callback = _native.EventCallback(trampoline)
         self._core.keepalive.append(native_callback)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import queue
 import threading
 import time
 from typing import Any, List
@@ -41,6 +42,24 @@ def test_context_logs_by_callback() -> None:
         context.next_log(0.05)  # polling works again
     assert got and all(isinstance(r, haptix.LogRecord) for r, _ in got)
     assert all(ident != threading.main_thread().ident for _, ident in got)
+
+
+def test_log_callback_runs_off_the_library_threads_and_may_close_the_context() -> None:
+    # Before, log callbacks ran on the library's dispatcher thread, where closing the context
+    # (which waits for that thread) was forbidden.
+    closed: "queue.SimpleQueue[str]" = queue.SimpleQueue()
+    context = haptix.Context(simulated_devices=["LVS-Hush"], log_level=haptix.LogLevel.INFO)
+
+    def on_record(record: haptix.LogRecord) -> None:
+        if not context.closed:
+            context.close()
+            closed.put(threading.current_thread().name)
+
+    context.set_log_callback(on_record)
+    with haptix.Client.connect_embedded(context) as client:
+        client.start_scanning()
+        assert closed.get(timeout=10) == "haptix-context-handlers"
+    assert context.closed and client.closed
 
 
 def test_logs_off() -> None:
