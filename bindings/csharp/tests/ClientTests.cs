@@ -300,9 +300,12 @@ namespace Haptix.Tests
                 url = server.Url;
                 server.Stop();
             }
+            long released = Client.ReleasedRegistrations;
             var e = T.Fails<HaptixException>(() => Client.ConnectAsync(context, url), "connect to a stopped server");
             Assert.AreNotEqual(Status.Ok, e.Status);
             Assert.IsNotEmpty(e.Message);
+            // The client that could not connect is freed by the binding (nobody else holds it).
+            T.WaitUntil(() => Client.ReleasedRegistrations > released, "the failed client is freed");
             Assert.Throws<ArgumentNullException>(() => Client.ConnectAsync(context, null));
             var bad = Assert.Throws<HaptixException>(() => Client.ConnectAsync(context, "http://not-a-websocket"));
             Assert.AreEqual(Status.ErrorInvalidArgument, bad.Status);

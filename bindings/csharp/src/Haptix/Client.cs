@@ -38,6 +38,13 @@ namespace Haptix
         private static readonly UserDataFree FreeUserDataCallback = FreeUserData;
         private static readonly SendOrPostCallback DrainCallback = DrainPosted;
         private static readonly WaitCallback DrainPoolCallback = DrainPosted;
+        private static readonly WaitCallback DisposeCallback = state => ((Client)state).Dispose();
+
+        /// <summary>
+        /// How many events are kept for <see cref="DispatchEvents"/> when nobody dispatches them;
+        /// beyond it the oldest are dropped and counted in <see cref="DroppedEvents"/>.
+        /// </summary>
+        public const int MaxQueuedEvents = 10000;
         private static int callUnavailable;
         private static long userDataFreed;
 
@@ -65,6 +72,7 @@ namespace Haptix
         private SynchronizationContext pumpTarget;
         private bool pumpOn;
         private bool drainScheduled;
+        private long droppedEvents;
 
         private Client(Context context, bool ownsContext, ClientOptions options)
         {
@@ -240,6 +248,9 @@ namespace Haptix
 
         /// <summary>An error reported outside any request. Raised by <see cref="DispatchEvents"/> or the event pump.</summary>
         public event EventHandler<ErrorEventArgs> ErrorReceived;
+
+        /// <summary>Events dropped because more than <see cref="MaxQueuedEvents"/> were waiting.</summary>
+        public long DroppedEvents { get { return Interlocked.Read(ref droppedEvents); } }
 
         /// <summary>Number of events queued for <see cref="DispatchEvents"/>.</summary>
         public int PendingEventCount { get { lock (gate) return queue.Count; } }
@@ -509,8 +520,13 @@ namespace Haptix
                         ReleaseKeepAliveLocked();
                     }
                     var status = d.Status == 0 ? Status.Ok : (Status)d.Status;
-                    connected.TrySetException(new HaptixException(status == Status.Ok ? Status.ErrorConnect : status,
-                        "the connection could not be made: " + d.Reason));
+                    if (connected.TrySetException(new HaptixException(status == Status.Ok ? Status.ErrorConnect : status,
+                        "the connection could not be made: " + d.Reason)))
+                    {
+                        // Nobody holds a client whose connection failed: free it now, off the
+                        // dispatcher thread (it may own a context, whose free waits for that thread).
+                        ThreadPool.UnsafeQueueUserWorkItem(DisposeCallback, this);
+                    }
                     foreach (var dev in gone) dev.MarkRemoved();
                     var error = new HaptixException(Status.ErrorNotConnected, "the client disconnected: " + d.Reason);
                     foreach (var p in failed) p.Fail(error);
@@ -566,6 +582,11 @@ namespace Haptix
             lock (gate)
             {
                 if (IsDisposed) return;
+                if (queue.Count >= MaxQueuedEvents)
+                {
+                    queue.Dequeue();
+                    Interlocked.Increment(ref droppedEvents);
+                }
                 queue.Enqueue(e);
                 if (pumpOn && !drainScheduled)
                 {
