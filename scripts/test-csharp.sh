@@ -13,7 +13,6 @@
 # runs; Python's protobuf checks the bytes the suite wrote. Ends with `N passed, N failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 CS=bindings/csharp
 
 LIBDIR=${1:-target/debug}
