@@ -56,10 +56,13 @@ def test_log_callback_runs_off_the_library_threads_and_may_close_the_context() -
             closed.put(threading.current_thread().name)
 
     context.set_log_callback(on_record)
-    with haptix.Client.connect_embedded(context) as client:
-        client.start_scanning()
-        assert closed.get(timeout=10) == "haptix-context-handlers"
-    assert context.closed and client.closed
+    try:
+        with haptix.Client.connect_embedded(context) as client:
+            client.start_scanning()  # logs at INFO, if connecting did not already
+    except haptix.HaptixError:
+        pass  # the callback may close the context under these calls: that is the point
+    assert closed.get(timeout=10) == "haptix-context-handlers"
+    assert context.closed
 
 
 def test_logs_off() -> None:
