@@ -151,6 +151,23 @@ namespace Haptix.Tests
         }
 
         [Test, Timeout(60000)]
+        public void PlainPositionAndConstrictReachTheToyAsExactBytes()
+        {
+            T.Done(client.AddSimulatedDeviceAsync("UMVxB1", "umove-1"), "add a Umove Vero");
+            T.Done(client.AddSimulatedDeviceAsync("ST462A", "klitty-1"), "add a Svakom Klitty");
+            var vero = Find("umove-1");
+            var klitty = Find("klitty-1");
+            // Position 0.5 of 0..732 is step 366 (0x016e), without a duration.
+            T.Done(vero.RunOutputAsync(OutputType.Position, 0.5), "position");
+            CollectionAssert.AreEqual(new[] { "tx hex:5aa5550000000100000000006e010000" }, T.Writes(client, "umove-1"));
+            // Constrict 0.5 of 0..3 rounds to step 2.
+            T.Done(klitty.RunOutputAsync(OutputType.Constrict, 0.5), "constrict");
+            CollectionAssert.AreEqual(new[] { "tx hex:55090000020000" }, T.Writes(client, "klitty-1"));
+            T.Done(klitty.RotateAsync(0.5), "rotate");
+            CollectionAssert.AreEqual(new[] { "tx hex:55140000010500" }, T.Writes(client, "klitty-1"));
+        }
+
+        [Test, Timeout(60000)]
         public void BatteryReadsTheToy()
         {
             var hush = Find(T.Hush);
