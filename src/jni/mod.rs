@@ -27,17 +27,6 @@ use ::jni::{JNIEnv, JavaVM};
 
 use crate::ffi::{haptix_buffer, haptix_client, haptix_context, haptix_server, haptix_status};
 
-// TEMPORARY until crate::ffi re-exports it: the C ABI export of the same library.
-extern "C" {
-    fn haptix_client_call(
-        client: *mut haptix_client,
-        request: *const u8,
-        len: usize,
-        timeout_ms: u32,
-        out_response: *mut haptix_buffer,
-    ) -> haptix_status;
-}
-
 /// The Java class holding the native methods.
 const NATIVE_CLASS: &str = "io/haptix/Native";
 /// The exception class thrown for every failure.
@@ -393,7 +382,7 @@ pub extern "system" fn Java_io_haptix_Native_clientCall(
         let mut response = haptix_buffer::EMPTY;
         // SAFETY: `request` is valid for its length; `response` is a valid out-pointer.
         check(unsafe {
-            haptix_client_call(
+            crate::ffi::haptix_client_call(
                 client_ptr(client),
                 request.as_ptr(),
                 request.len(),
