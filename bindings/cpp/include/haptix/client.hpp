@@ -27,6 +27,34 @@
 
 namespace haptix {
 
+namespace detail {
+
+/// Decodes an encoded Event of kind `response` into `response`; false when the bytes are
+/// malformed or hold no response. Fields of the Event other than `response` are skipped (the
+/// library's answer to haptix_client_call carries only request_id and response).
+inline bool decode_response_event(const std::uint8_t *data, std::size_t len, v1::Response &response) {
+    wire::Reader reader(data, len);
+    bool found = false;
+    while (!reader.at_end()) {
+        std::uint32_t number = 0;
+        std::uint32_t type = 0;
+        if (!reader.tag(number, type)) {
+            return false;
+        }
+        if (number == static_cast<std::uint32_t>(v1::Event::KindCase::kResponse) && type == wire::kLengthDelimited) {
+            if (!reader.message(response)) {
+                return false;
+            }
+            found = true;
+        } else if (!reader.skip(number, type)) {
+            return false;
+        }
+    }
+    return found;
+}
+
+}  // namespace detail
+
 /// The id of a request, echoed in its response event (Event::request_id).
 using RequestId = std::uint64_t;
 
@@ -357,16 +385,17 @@ public:
             }
             return detail::last_error(status, "haptix_client_call");
         }
-        v1::Event event;
-        if (!event.decode(out.data(), out.size()) ||
-            event.kind_case != v1::Event::KindCase::kResponse) {
+        // Only the Event's `response` member is decoded, straight into the Response returned:
+        // no Event (with every other kind's members) is built on this hot path.
+        v1::Response response;
+        if (!detail::decode_response_event(out.data(), out.size(), response)) {
             return Error{HAPTIX_STATUS_ERROR_INVALID_PROTOBUF,
                          "haptix C++: haptix_client_call returned something other than a response"};
         }
-        if (event.response.status != HAPTIX_STATUS_OK) {
-            return Error{static_cast<Status>(event.response.status), std::move(event.response.message)};
+        if (response.status != HAPTIX_STATUS_OK) {
+            return Error{static_cast<Status>(response.status), std::move(response.message)};
         }
-        return std::move(event.response);
+        return response;
     }
 
     // Commands: send() with a built request; each returns the request's id. ------------------
