@@ -90,6 +90,8 @@ UNITY_SOURCES=()
 while IFS= read -r f; do UNITY_SOURCES+=("$f"); done < <(find "$CS/unity" -name '*.cs' | sort)
 "${MCS[@]}" -target:library -define:UNITY_5_3_OR_NEWER -define:UNITY_EDITOR -define:UNITY_2019_4_OR_NEWER \
     -out:"$OUT/HaptixUnity.dll" "$CS"/src/Haptix/*.cs "${UNITY_SOURCES[@]}" "$CS"/tests/unity-stubs/*.cs
+"${MCS[@]}" -target:library -r:"$OUT/HaptixUnity.dll" -r:"$NUNIT" -r:System.Core.dll \
+    -out:"$OUT/Haptix.Unity.Tests.dll" "$CS"/tests/unity/*.cs
 
 cp "$LIBDIR/$LIBRARY" "$OUT/"
 echo "== Unity package tarball (unity/pack.py)"
@@ -116,7 +118,7 @@ set +e
     cd "$OUT"
     HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" \
         LD_LIBRARY_PATH="$OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$OUT" \
-        nunit-console -nologo -noshadow -labels -result="$WORK/TestResult.xml" Haptix.Tests.dll
+        nunit-console -nologo -noshadow -labels -result="$WORK/TestResult.xml" Haptix.Tests.dll Haptix.Unity.Tests.dll
 )
 nunit_status=$?
 set -e

@@ -1,7 +1,8 @@
 // STUBS, not Unity: the minimal set of UnityEngine / UnityEditor declarations that the Unity
 // package's scripts (bindings/csharp/unity) use, with the signatures Unity 2019.4+ has, so that
 // scripts/test-csharp.sh can compile those scripts under Mono without Unity. A typo, a missing
-// member or a C# feature newer than 7.2 in the package then fails the build. Nothing here runs.
+// member or a C# feature newer than 7.2 in the package then fails the build. The members do
+// nothing; tests/unity drives HaptixManager through them the way Unity calls a MonoBehaviour.
 // When the package starts using another Unity API, declare it here exactly as Unity does.
 #pragma warning disable 1591, 67, 414
 using System;
