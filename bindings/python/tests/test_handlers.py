@@ -265,3 +265,49 @@ def test_fire_and_forget_from_asyncio(toys: haptix.Context) -> None:
             return await client.take_writes(HUSH, wait=3)
 
     assert [w.data for w in run(main())] == [b"Vibrate:5;"]
+
+
+def test_feature_objects_subscribe_and_stop(toys: haptix.Context) -> None:
+    client, hush, boost = connect(toys)
+    with client:
+        readings: "queue.SimpleQueue[haptix.InputReading]" = queue.SimpleQueue()
+        every: "queue.SimpleQueue[haptix.InputReading]" = queue.SimpleQueue()
+        client.on_input_reading = every.put
+        normalised = boost.feature(0)
+        normalised.subscribe(InputType.PRESSURE, readings.put)
+        client.inject_notification(BOOST, "rxpressure", pressure(4))
+        assert readings.get(timeout=10).value == 4
+        assert every.get(timeout=10).value == 4
+        normalised.stop()  # ends this feature's subscription, callback included
+        assert client._core.subscriptions() == []
+        hush.feature(0).vibrate(0.5)
+        hush.feature(0).stop(inputs=False)
+        assert [w.data for w in client.take_writes(HUSH, wait=3)][-1] == b"Vibrate:0;"
+
+
+def test_async_feature_objects(toys: haptix.Context) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        async with await haptix.AsyncClient.connect_embedded(toys) as client:
+            await client.start_scanning()
+            hush = await client.wait_for_device(10, name="Lovense Hush")
+            boost = await client.wait_for_device(10, name="KGoal Boost")
+            got: "asyncio.Queue[int]" = asyncio.Queue()
+
+            async def on_pressure(reading: haptix.InputReading) -> None:
+                await got.put(reading.value)
+
+            await boost.feature(1).subscribe(InputType.PRESSURE, on_pressure)
+            await client.inject_notification(BOOST, "rxpressure", pressure(3))
+            assert await got.get() == 256  # feature 1 carries the raw pressure
+            await boost.feature(1).stop()
+            assert client._core.subscriptions() == []
+            await client.take_writes(HUSH)
+            vibrator = hush.device_features[0]
+            await vibrator.vibrate(1.0)
+            assert [w.data for w in await client.take_writes(HUSH, wait=3)] == [b"Vibrate:20;"]
+            await vibrator.stop()
+            assert [w.data for w in await client.take_writes(HUSH, wait=3)] == [b"Vibrate:0;"]
+            assert asyncio.get_running_loop() is loop
+
+    run(main())
