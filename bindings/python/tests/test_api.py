@@ -273,3 +273,28 @@ def test_every_public_item_has_a_docstring() -> None:
         if not doc:
             undocumented.append(name)
     assert undocumented == []
+
+
+def test_simulated_devices_get_their_indexes_in_a_fixed_order() -> None:
+    toys = [
+        haptix.SimulatedDevice(name, address)
+        for name, address in [("LVS-Hush", "h"), ("Boost", "b"), ("LVS-Lush", "l")]
+    ]
+    orders = []
+    for _ in range(3):
+        with haptix.Context(simulated_devices=toys) as context:
+            with haptix.Client.connect_embedded(context) as client:
+                client.start_scanning()
+                for event in client.events(timeout=10):
+                    if len(client.devices) == len(toys):
+                        break
+                orders.append({d.address: d.index for d in client.devices.values()})
+    assert orders == [{"h": 0, "b": 1, "l": 2}] * 3
+
+
+def test_simulated_kgoal_boost_answers_battery_reads(client: haptix.Client) -> None:
+    client.add_simulated_device("Boost", "boost-battery")
+    client.start_scanning()
+    boost = client.wait_for_device(10, name="KGoal Boost")
+    assert boost.has_battery
+    assert 0.0 <= boost.battery(timeout=10) <= 1.0
