@@ -285,7 +285,7 @@ def test_simulated_devices_get_their_indexes_in_a_fixed_order() -> None:
         with haptix.Context(simulated_devices=toys) as context:
             with haptix.Client.connect_embedded(context) as client:
                 client.start_scanning()
-                for event in client.events(timeout=10):
+                for _ in client.events(timeout=10):
                     if len(client.devices) == len(toys):
                         break
                 orders.append({d.address: d.index for d in client.devices.values()})
