@@ -193,6 +193,25 @@ namespace Haptix.Tests
             Assert.AreEqual(0, client.PendingEventCount);
         }
 
+        [Test, Timeout(60000)]
+        public void AThrowingHandlerOnTheBackgroundPumpIsReportedAndDeliveryGoesOn()
+        {
+            var reported = new ConcurrentQueue<Exception>();
+            var seen = new ConcurrentQueue<string>();
+            client.HandlerException += (s, e) => reported.Enqueue((Exception)e.ExceptionObject);
+            client.DeviceAdded += (s, e) =>
+            {
+                seen.Enqueue(e.Device.Address);
+                if (e.Device.Address == T.Hush) throw new InvalidOperationException("handler bug");
+            };
+            client.StartEventPump(new SynchronizationContext());
+            client.StartScanning();
+            T.Done(client.AddSimulatedDeviceAsync("LVS-Hush", "after-the-bug"), "add");
+            T.WaitUntil(() => seen.Contains("after-the-bug"), "the event after the throwing handler");
+            T.WaitUntil(() => reported.Count == 1, "HandlerException");
+            Assert.IsInstanceOf<InvalidOperationException>(reported.Single());
+        }
+
         [Test, Timeout(120000)]
         public void EventsAreConsumedWhileEightThreadsSend()
         {
