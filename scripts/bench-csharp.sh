@@ -7,6 +7,11 @@
 #
 #   scripts/bench-csharp.sh [LIBRARY_DIR [COMMANDS]]   (default: target/release, 20000)
 set -euo pipefail
+# A library folder given as an argument is relative to the caller's directory.
+ARG_LIBDIR=
+if [ $# -ge 1 ]; then
+    ARG_LIBDIR=$(cd "$1" 2>/dev/null && pwd) || { echo "$(basename "$0"): no folder $1" >&2; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 CS=bindings/csharp
 
@@ -23,8 +28,8 @@ if ! command -v mcs >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends mono-devel
 fi
 
-if [ $# -ge 1 ]; then
-    LIBDIR=$1
+if [ -n "$ARG_LIBDIR" ]; then
+    LIBDIR=$ARG_LIBDIR
 else
     [ -x scripts/deps.sh ] && scripts/deps.sh
     echo "== building the native library (cargo build --release --lib)"

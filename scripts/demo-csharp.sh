@@ -6,6 +6,11 @@
 #
 #   scripts/demo-csharp.sh [LIBRARY_DIR]   (default: builds and uses target/release)
 set -euo pipefail
+# A library folder given as an argument is relative to the caller's directory.
+ARG_LIBDIR=
+if [ $# -ge 1 ]; then
+    ARG_LIBDIR=$(cd "$1" 2>/dev/null && pwd) || { echo "$(basename "$0"): no folder $1" >&2; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 CS=bindings/csharp
 
@@ -22,8 +27,8 @@ if ! command -v mcs >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends mono-devel
 fi
 
-if [ $# -ge 1 ]; then
-    LIBDIR=$1
+if [ -n "$ARG_LIBDIR" ]; then
+    LIBDIR=$ARG_LIBDIR
 else
     [ -x scripts/deps.sh ] && scripts/deps.sh
     echo "== building the native library (cargo build --release --lib)"

@@ -12,10 +12,13 @@
 # Unity scripts compile against the UnityEngine declarations of tests/unity-stubs; the NUnit suite
 # runs; Python's protobuf checks the bytes the suite wrote. Ends with `N passed, N failed`.
 set -euo pipefail
+# A library folder given as an argument is relative to the caller's directory.
+if [ $# -ge 1 ]; then
+    LIBDIR=$(cd "$1" 2>/dev/null && pwd) || { echo "test-csharp: no folder $1" >&2; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 CS=bindings/csharp
-
-LIBDIR=${1:-target/debug}
+LIBDIR=${LIBDIR:-target/debug}
 case "$(uname -s)" in
     Darwin) LIBRARY=libhaptix.dylib ;;
     MINGW* | MSYS* | CYGWIN*) LIBRARY=haptix.dll ;;
@@ -32,6 +35,7 @@ nunit_framework() {
     ls /usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll 2>/dev/null | head -n 1
 }
 missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v mcs >/dev/null 2>&1 || missing+=(mono-devel)
 command -v nunit-console >/dev/null 2>&1 || missing+=(nunit-console)
 [ -n "$(nunit_framework)" ] || missing+=(libnunit-framework2.6.3-cil)
