@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -434,3 +435,36 @@ TEST(Handlers, ContextLogRecordsArriveAsEvents) {
     EXPECT_EQ(record->kind_case, Kind::kLog);
     EXPECT_FALSE(record->log.message.empty());
 }
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+TEST(Handlers, AnExceptionFromAHandlerIsContained) {
+    auto session = haptix_test::open_session(haptix_test::hush_options());
+    ASSERT_TRUE(session);
+    std::mutex mutex;
+    std::condition_variable changed;
+    int responses = 0;
+    ASSERT_TRUE(session->client
+                    .on_event([&](const v1::Event &event) {
+                        if (event.kind_case != Kind::kResponse) {
+                            return;
+                        }
+                        int n = 0;
+                        {
+                            std::lock_guard<std::mutex> lock(mutex);
+                            n = ++responses;
+                            changed.notify_all();
+                        }
+                        if (n == 1) {
+                            throw std::runtime_error("a handler failed");
+                        }
+                    })
+                    .ok());
+    ASSERT_TRUE(session->client.ping().ok());
+    ASSERT_TRUE(session->client.ping().ok());
+    std::unique_lock<std::mutex> lock(mutex);
+    // The exception did not reach the library: the second response still arrives.
+    EXPECT_TRUE(changed.wait_for(lock, std::chrono::milliseconds(haptix_test::kWaitMs), [&] { return responses == 2; }));
+    lock.unlock();
+    session->client.reset();
+}
+#endif

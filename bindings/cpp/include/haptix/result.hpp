@@ -14,15 +14,6 @@
 
 #include "haptix.h"
 
-#ifndef HAPTIX_CPP_NO_CLIENT_CALL_DECLARATION
-// Declared here until include/haptix.h carries it; a second identical declaration is harmless.
-// Define HAPTIX_CPP_NO_CLIENT_CALL_DECLARATION to rely on the C header alone.
-extern "C" HAPTIX_NODISCARD haptix_status haptix_client_call(struct haptix_client *client,
-                                                             const uint8_t *request, size_t len,
-                                                             uint32_t timeout_ms,
-                                                             struct haptix_buffer *out_response);
-#endif
-
 namespace haptix {
 
 /// The C library's status codes (`haptix_status` of include/haptix.h), used as they are.
