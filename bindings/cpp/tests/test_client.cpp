@@ -54,7 +54,9 @@ TEST(Client, ScanFindsTheSimulatedToyWithTypedFeatures) {
     EXPECT_TRUE(session->client.stop_scanning().ok());
 }
 
-// One simulated toy, one request, the exact bytes it must receive.
+// One simulated toy, one request, the exact bytes it must receive. Every output type with a
+// protocol that writes it (LED and spray are in the database only for JoyHub toys, whose
+// protocol refuses them).
 struct OutputCase {
     const char *name;
     const char *identifier;
@@ -99,7 +101,17 @@ INSTANTIATE_TEST_SUITE_P(
                    [](std::uint32_t d) { return haptix::request::oscillate(d, 0.5); }, "tx:Mply:10:20;"},
         OutputCase{"position_with_duration", "Launch",
                    [](std::uint32_t d) { return haptix::request::position(d, 0.5, 500); },
-                   std::string("tx:") + std::string("\x32\x13", 2)}),
+                   std::string("tx:") + std::string("\x32\x13", 2)},
+        OutputCase{"constrict", "LVS-Max",
+                   [](std::uint32_t d) { return haptix::request::output(d, v1::OutputType::kConstrict, 0.5); },
+                   "tx:Air:Level:2;"},
+        OutputCase{"temperature", "UMMiB1",
+                   [](std::uint32_t d) { return haptix::request::output(d, v1::OutputType::kTemperature, 0.5); },
+                   std::string("tx:") + std::string("\x5a\xa5\x55\x06\xff\xff\x00\x00\xff\xff\xff\xff\x15\xff", 14)},
+        OutputCase{"position", "UMMiB1",
+                   [](std::uint32_t d) { return haptix::request::output(d, v1::OutputType::kPosition, 0.5); },
+                   std::string("tx:") +
+                       std::string("\x5a\xa5\x55\x00\x00\x00\x01\x00\x00\x00\x00\x00\x3c\x01\x00\x00", 16)}),
     [](const ::testing::TestParamInfo<OutputCase> &param) { return std::string(param.param.name); });
 
 TEST(Client, StopAndStopAllSilenceTheToy) {
