@@ -20,7 +20,15 @@ final class Native {
 
     /** Loads the library (once) and checks its ABI version. */
     static void ensureLoaded() {
-        int abi = abiVersion();
+        int abi;
+        try {
+            abi = abiVersion();
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError clear = new UnsatisfiedLinkError("haptix: the library loaded from "
+                + NativeLoader.loadedFrom() + " has no JNI natives; build it with the cargo feature java");
+            clear.initCause(e);
+            throw clear;
+        }
         if (abi != ABI_VERSION) {
             throw new HaptixException(Status.ERROR_ABI_MISMATCH,
                 "the library implements ABI " + abi + ", this binding needs ABI " + ABI_VERSION);
