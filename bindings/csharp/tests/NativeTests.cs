@@ -72,6 +72,31 @@ namespace Haptix.Tests
             }
         }
 
+        [Test, Timeout(120000)]
+        public void AProcessThatLeavesEverythingUndisposedExitsCleanly()
+        {
+            var exe = T.EnvFolder("HAPTIX_LOADCHECK");
+            if (exe == null) Assert.Ignore("HAPTIX_LOADCHECK is not set (scripts/test-csharp.sh sets it)");
+            for (int i = 0; i < 3; i++)
+            {
+                var info = new ProcessStartInfo("mono", "\"" + exe + "\" leave")
+                {
+                    WorkingDirectory = Path.GetDirectoryName(exe),
+                    UseShellExecute = false,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                };
+                using (var p = Process.Start(info))
+                {
+                    var stderr = p.StandardError.ReadToEndAsync();
+                    string output = p.StandardOutput.ReadToEnd();
+                    Assert.IsTrue(p.WaitForExit(T.HangGuardMs), "hang guard: the process did not exit");
+                    Assert.AreEqual(0, p.ExitCode, output + stderr.Result);
+                    StringAssert.Contains("leaving 2 devices", output);
+                }
+            }
+        }
+
         [Test]
         public void NullAndFreedHandlesGiveStatusesNotCrashes()
         {

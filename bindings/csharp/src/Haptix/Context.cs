@@ -131,6 +131,46 @@ namespace Haptix
                 throw new HaptixException((Status)status, "creating the context failed: " + message);
             }
             Handle = handle;
+            lock (Live)
+            {
+                if (Live.Count > 16) Live.RemoveAll(w => !w.IsAlive);
+                Live.Add(new WeakReference(this));
+                if (!hooked)
+                {
+                    // Native threads must not call into a runtime that is going away (process exit,
+                    // an AppDomain or Unity script reload): free every live context first.
+                    hooked = true;
+                    AppDomain.CurrentDomain.ProcessExit += DisposeAllLive;
+                    AppDomain.CurrentDomain.DomainUnload += DisposeAllLive;
+                }
+            }
+        }
+
+        private static readonly List<WeakReference> Live = new List<WeakReference>();
+        private static bool hooked;
+
+        private static void DisposeAllLive(object sender, EventArgs e)
+        {
+            List<Context> contexts = new List<Context>();
+            lock (Live)
+            {
+                foreach (var w in Live)
+                {
+                    var c = w.Target as Context;
+                    if (c != null) contexts.Add(c);
+                }
+                Live.Clear();
+            }
+            foreach (var c in contexts)
+            {
+                try
+                {
+                    c.Dispose();
+                }
+                catch (Exception)
+                {
+                }
+            }
         }
 
         /// <summary>
