@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -480,3 +481,59 @@ TEST(Handlers, AnExceptionFromAHandlerIsContained) {
     session->client.reset();
 }
 #endif
+
+TEST(Handlers, ContextLogRecordsReachAHandler) {
+    auto context = haptix::Context::create(haptix_test::hush_options().log_level(v1::LogLevel::kTrace));
+    ASSERT_TRUE(context.ok());
+    // The handler keeps its state alive itself (it may run until the registration ends).
+    struct State {
+        std::mutex mutex;
+        std::condition_variable changed;
+        int records = 0;
+        bool all_logs = true;
+    };
+    auto state = std::make_shared<State>();
+    ASSERT_TRUE(context
+                    ->on_event([state](const v1::Event &event) {
+                        std::lock_guard<std::mutex> lock(state->mutex);
+                        ++state->records;
+                        state->all_logs = state->all_logs && event.kind_case == Kind::kLog;
+                        state->changed.notify_all();
+                    })
+                    .ok());
+    auto client = haptix::Client::connect_embedded(*context);
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE(haptix_test::find_device(*client));
+    {
+        std::unique_lock<std::mutex> lock(state->mutex);
+        ASSERT_TRUE(state->changed.wait_for(lock, std::chrono::milliseconds(haptix_test::kWaitMs),
+                                            [&] { return state->records > 0; }));
+        EXPECT_TRUE(state->all_logs);
+    }
+    EXPECT_EQ(context->next_event(0).status(), HAPTIX_STATUS_ERROR_INVALID_ARGUMENT);  // a handler is set
+    ASSERT_TRUE(context->on_event(nullptr).ok());
+    EXPECT_TRUE(context->next_event(0).ok());
+}
+
+TEST(Client, ContextOptionsReachTheLibrary) {
+    // Every setter produces options the library accepts; a WebSocket device bus on a free port.
+    auto context = haptix::Context::create(haptix_test::hush_options()
+                                               .bus(v1::CommManager::kSimulated)
+                                               .bus(v1::CommManager::kWebsocketDevices)
+                                               .websocket_devices_address("127.0.0.1:0")
+                                               .user_config_json("{\"version\":{\"major\":4,\"minor\":0}}")
+                                               .worker_threads(1)
+                                               .max_ping_time_ms(0)
+                                               .server_name("options test"));
+    ASSERT_TRUE(context.ok()) << describe(context.error());
+    auto client = haptix::Client::connect_embedded(*context);
+    ASSERT_TRUE(client.ok());
+    auto connected = haptix_test::wait_for(*client, Kind::kConnected);
+    ASSERT_TRUE(connected);
+    EXPECT_EQ(connected->connected.server_name, "options test");
+    ASSERT_TRUE(haptix_test::find_device(*client));
+    // A bus this build does not know is refused with a reason.
+    auto unknown = haptix::Context::create(haptix::ContextOptions().bus(static_cast<v1::CommManager>(99)));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.status(), HAPTIX_STATUS_ERROR_INVALID_ARGUMENT);
+}

@@ -171,6 +171,23 @@ public:
         return *this;
     }
 
+    /// Ping timeout of the embedded server in ms; 0 (the default) disables the watchdog.
+    ContextOptions &max_ping_time_ms(std::uint32_t ms) {
+        message.max_ping_time_ms = ms;
+        return *this;
+    }
+    /// Worker threads of the context's runtime; 0 (the default) means 2.
+    ContextOptions &worker_threads(std::uint32_t count) {
+        message.worker_threads = count;
+        return *this;
+    }
+    /// Listen address of the WebSocket device bus (v1::CommManager::kWebsocketDevices);
+    /// default "127.0.0.1:54817", port 0 picks a free one.
+    ContextOptions &websocket_devices_address(std::string address) {
+        message.websocket_devices_address = std::move(address);
+        return *this;
+    }
+
     /// The message passed to haptix_context_new.
     v1::ContextOptions message;
 };
