@@ -781,16 +781,11 @@ namespace Haptix
             }
         }
 
+        // Waits for a task completed by the pump (never by the waiting thread) and rethrows its
+        // exception unwrapped.
         internal static T Wait<T>(Task<T> task)
         {
-            try
-            {
-                return task.GetAwaiter().GetResult();
-            }
-            catch (TaskCanceledException)
-            {
-                throw;
-            }
+            return task.GetAwaiter().GetResult();
         }
 
         // ---------------------------------------------------------------- the API
