@@ -48,6 +48,8 @@ def meta(path, is_dir):
     if name.endswith(".cs"):
         return (head + "MonoImporter:\n  externalObjects: {}\n  serializedVersion: 2\n  defaultReferences: []\n"
                 "  executionOrder: 0\n  icon: {instanceID: 0}\n" + tail)
+    if path == "package.json":
+        return head + "PackageManifestImporter:\n  externalObjects: {}\n" + tail
     if name.endswith(".asmdef"):
         return head + "AssemblyDefinitionImporter:\n  externalObjects: {}\n" + tail
     if name in LIBRARIES:
