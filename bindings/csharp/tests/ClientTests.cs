@@ -73,6 +73,8 @@ namespace Haptix.Tests
             Assert.IsFalse(hush.HasOutput(OutputType.Rotate));
             Assert.AreEqual(20, hush.Features[0].StepCount(OutputType.Vibrate));
             Assert.AreSame(hush, client.GetDevice(hush.Index));
+            var list = (Task<IReadOnlyList<Haptix.Proto.Device>>)T.Done(client.RequestDeviceListAsync(), "device list");
+            CollectionAssert.AreEquivalent(added.Select(d => d.Index), list.Result.Select(d => d.Index));
         }
 
         [Test, Timeout(60000)]
