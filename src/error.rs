@@ -139,7 +139,7 @@ pub enum Error {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// An `Error` message received from a server.
-    #[error("server error {code:?}: {message}")]
+    #[error("the server refused the request ({}): {message}", code.describe())]
     Server {
         /// Error class.
         code: ErrorCode,

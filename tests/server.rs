@@ -213,6 +213,7 @@ async fn bad_frames_get_errors_and_the_session_survives() {
         ("[{\"OutputCmd\": {\"Id\": 15, \"DeviceIndex\": 9, \"FeatureIndex\": 0, \"Command\": {\"Vibrate\": {\"Value\": 5}}}}]", 15, 4),
         ("[{\"StopCmd\": {\"Id\": 16, \"DeviceIndex\": 9}}]", 16, 4),
         ("[{\"Ping\": {\"Id\": 17}", 0, 3),
+        ("[]", 0, 3),
     ];
     for (frame, id, code) in cases {
         peer.send_raw(frame);
@@ -558,4 +559,123 @@ async fn simulated_devices_of_the_user_configuration_are_found() {
     device.vibrate(0.5).await.unwrap();
     client.disconnect().await.unwrap();
     server.shutdown().await;
+}
+
+/// A binary frame is answered with an Error (the connection stays usable); a client whose TCP
+/// connection dropped can reconnect at once, every time; sessions leave no device-event
+/// subscription behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_binary_frames_and_immediate_reconnects() {
+    let server = server(0);
+    let hw = server
+        .simulator()
+        .add_device(SimDeviceSpec::ble("LVS-Hush"));
+    let ws = WebsocketServer::start(server.clone(), "127.0.0.1:0".parse().unwrap(), 1 << 20)
+        .await
+        .expect("listen");
+    let url = format!("ws://{}", ws.local_addr());
+    let send = |m: Value| Message::text(Value::Array(vec![m]).to_string());
+    let baseline = server.device_manager().subscriber_count();
+
+    let (mut client, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    client.send(send(handshake_msg(4))).await.unwrap();
+    assert!(client
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .to_text()
+        .unwrap()
+        .contains("ServerInfo"));
+    client.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    let reply: Value = serde_json::from_str(
+        within(client.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .to_text()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(reply[0]["Error"]["Id"], 0, "{reply}");
+    assert_eq!(reply[0]["Error"]["ErrorCode"], 3, "{reply}");
+    assert!(
+        reply[0]["Error"]["ErrorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("binary"),
+        "{reply}"
+    );
+    client.send(send(json!({"Ping": {"Id": 2}}))).await.unwrap();
+    assert_eq!(
+        within(client.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .to_text()
+            .unwrap(),
+        "[{\"Ok\":{\"Id\":2}}]"
+    );
+    client
+        .send(send(json!({"StartScanning": {"Id": 3}})))
+        .await
+        .unwrap();
+    while server.device_manager().devices().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(client);
+
+    // dropped connections (no close handshake), each followed at once by a new client that
+    // starts the toy: every one is accepted on its first attempt, and the old session's stop
+    // never lands after the new client's command
+    for round in 0..20 {
+        let (mut c, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("connect");
+        c.send(send(handshake_msg(4))).await.unwrap();
+        let first = within(c.next()).await;
+        let text = match &first {
+            Some(Ok(Message::Text(t))) => t.to_string(),
+            other => panic!("round {round}: reconnect refused: {other:?}"),
+        };
+        assert!(text.contains("ServerInfo"), "round {round}: {text}");
+        c.send(send(
+            json!({"OutputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 0,
+            "Command": {"Vibrate": {"Value": 7}}}}),
+        ))
+        .await
+        .unwrap();
+        loop {
+            let m = within(c.next()).await.unwrap().unwrap();
+            if m.to_text()
+                .unwrap_or_default()
+                .contains("{\"Ok\":{\"Id\":4}}")
+            {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let last = hw.take_writes().pop().map(|(_, data)| data);
+        assert_eq!(last.as_deref(), Some(&b"Vibrate:7;"[..]), "round {round}");
+        drop(c); // drops the TCP connection without a close frame
+    }
+    // every session is gone: no subscription is left behind
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.device_manager().subscriber_count() > baseline
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.device_manager().subscriber_count(), baseline);
+    ws.shutdown().await;
+    server.shutdown().await;
+}
+
+/// Awaits `f`, failing the test instead of hanging when the server never answers.
+async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), f)
+        .await
+        .expect("no answer from the server within 10 s")
 }

@@ -570,9 +570,12 @@ async fn run_connection(shared: Arc<Shared>, mut inbound: mpsc::UnboundedReceive
     }
 }
 
-/// The sweeper: completes callback requests that outlived [`REQUEST_TIMEOUT`].
+/// The sweeper: completes callback requests that outlived the request timeout.
 async fn run_sweeper(shared: Arc<Shared>) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    // a twentieth of the timeout, so a request times out at most 5 % late
+    let period =
+        (shared.request_timeout / 20).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

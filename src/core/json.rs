@@ -369,6 +369,11 @@ fn parse_frame(text: &str) -> DResult<Vec<Value>> {
     if arrays == 0 {
         return Err(frame_error("frame is empty, expected a json array"));
     }
+    if out.is_empty() {
+        return Err(frame_error(
+            "the frame's message array is empty: send at least one message",
+        ));
+    }
     Ok(out)
 }
 
@@ -2281,11 +2286,11 @@ mod tests {
 
     #[test]
     fn empty_array_and_back_to_back_arrays() {
-        assert_eq!(
-            decode_client_frame("[]", Some(SpecVersion::V4)).expect("ok"),
-            vec![]
-        );
-        assert_eq!(decode_client_frame(" [ ] ", None).expect("ok"), vec![]);
+        // a frame without any message is answered with an error, not silently dropped
+        for text in ["[]", " [ ] "] {
+            let e = decode_client_frame(text, Some(SpecVersion::V4)).expect_err("empty frame");
+            assert_eq!((e.id, e.code), (0, ErrorCode::Message), "{text:?}");
+        }
         let v = decode_client_frame(
             r#"[{"Ping": {"Id": 1}}][{"StartScanning": {"Id": 2}}, {"StopScanning": {"Id": 3}}] []"#,
             Some(SpecVersion::V4),

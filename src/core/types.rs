@@ -63,6 +63,17 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The kind of error in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorCode::Unknown => "unclassified error",
+            ErrorCode::Handshake => "handshake error",
+            ErrorCode::Ping => "ping timeout",
+            ErrorCode::Message => "invalid message",
+            ErrorCode::Device => "device error",
+        }
+    }
+
     /// Converts a wire number into an error code.
     pub fn from_number(n: i64) -> Option<ErrorCode> {
         match n {

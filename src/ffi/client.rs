@@ -751,7 +751,13 @@ pub unsafe extern "C" fn haptix_client_new(
                     Ok(client) => task_inner.connected(client),
                     Err(e) => {
                         let f = Failure::from(e);
-                        task_inner.finish(&format!("cannot connect: {}", f.message), f.status);
+                        // transport errors already say "cannot connect: ..."
+                        let reason = if f.message.starts_with("cannot connect") {
+                            f.message
+                        } else {
+                            format!("cannot connect: {}", f.message)
+                        };
+                        task_inner.finish(&reason, f.status);
                     }
                 }
             });

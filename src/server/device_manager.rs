@@ -130,11 +130,22 @@ impl DeviceManager {
     }
 
     /// Subscribes to device events. The queue is unbounded per subscriber so that a slow session
-    /// never loses its subscription; a dropped receiver is removed on the next event.
+    /// never loses its subscription. Dropped receivers are removed on the next event and on the
+    /// next subscription, so that sessions that come and go while no device event happens leave
+    /// nothing behind.
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<DeviceEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.inner.subscribers.lock().push(tx);
+        let mut subscribers = self.inner.subscribers.lock();
+        subscribers.retain(|s| !s.is_closed());
+        subscribers.push(tx);
         rx
+    }
+
+    /// How many device-event subscriptions are live (sessions and other listeners).
+    pub fn subscriber_count(&self) -> usize {
+        let mut subscribers = self.inner.subscribers.lock();
+        subscribers.retain(|s| !s.is_closed());
+        subscribers.len()
     }
 
     fn broadcast(&self, event: DeviceEvent) {

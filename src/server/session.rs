@@ -29,6 +29,9 @@ pub enum Incoming {
     Frame(String),
     /// An already-decoded message from an in-process client (spec v4 or any version).
     Message(ClientMessage),
+    /// A frame that cannot be part of the protocol (a binary WebSocket frame): answered with
+    /// an `Error` (Id 0, `ERROR_MSG`) carrying this explanation.
+    Invalid(String),
     /// The transport closed.
     Closed,
 }
@@ -213,6 +216,10 @@ impl Session {
                     }
                     Some(Incoming::Message(m)) => {
                         self.on_message(m).await;
+                        self.inline.queued.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    Some(Incoming::Invalid(why)) => {
+                        self.send_decode_error(&DecodeError::new(0, ErrorCode::Message, why));
                         self.inline.queued.fetch_sub(1, Ordering::SeqCst);
                     }
                 },

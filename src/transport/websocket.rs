@@ -50,7 +50,7 @@ impl WebsocketServer {
         tracing::info!(%local_addr, "websocket server listening");
         let cancel = CancellationToken::new();
         let tasks = TaskTracker::new();
-        let busy = Arc::new(AtomicBool::new(false));
+        let busy = Arc::new(Slot::default());
         let (c, t) = (cancel.clone(), tasks.clone());
         tasks.spawn(async move {
             loop {
@@ -102,18 +102,61 @@ impl Drop for WebsocketServer {
     }
 }
 
-struct BusyGuard(Arc<AtomicBool>);
+/// The one client slot. A session whose connection has ended but which is still stopping its
+/// devices is `ending`: a new client then waits for it instead of being refused, so that an
+/// application that reconnects right after a dropped connection gets in.
+#[derive(Default)]
+struct Slot {
+    busy: AtomicBool,
+    ending: AtomicBool,
+}
+
+/// How long a new client waits for an ending session to finish.
+const ENDING_WAIT: Duration = Duration::from_secs(4);
+
+/// How long a new client waits for the session in the slot to notice that its connection
+/// dropped (the new connection can be accepted before the old one's end is read).
+const LIVE_GRACE: Duration = Duration::from_millis(300);
+
+impl Slot {
+    /// Takes the slot, waiting for an ending session; `false` when a live one holds it.
+    async fn acquire(&self) -> bool {
+        let start = tokio::time::Instant::now();
+        loop {
+            if !self.busy.swap(true, Ordering::SeqCst) {
+                self.ending.store(false, Ordering::SeqCst);
+                return true;
+            }
+            let waited = start.elapsed();
+            let ending = self.ending.load(Ordering::SeqCst);
+            if (!ending && waited >= LIVE_GRACE) || waited >= ENDING_WAIT {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// Frees the slot when the session is over, however `serve` ends.
+struct BusyGuard(Arc<Slot>);
+
+impl BusyGuard {
+    /// The connection is gone; the session is stopping its devices.
+    fn ending(&self) {
+        self.0.ending.store(true, Ordering::SeqCst);
+    }
+}
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
+        self.0.busy.store(false, Ordering::SeqCst);
     }
 }
 
 async fn serve(
     server: Server,
     stream: TcpStream,
-    busy: Arc<AtomicBool>,
+    busy: Arc<Slot>,
     max_frame: usize,
     cancel: CancellationToken,
 ) -> Result<(), TransportError> {
@@ -130,7 +173,7 @@ async fn serve(
     .map_err(|_| TransportError::Other("websocket handshake timed out".into()))?
     .map_err(|e| TransportError::Other(format!("websocket handshake failed: {e}")))?;
     let (mut sink, mut source) = ws.split();
-    if busy.swap(true, Ordering::SeqCst) {
+    if !busy.acquire().await {
         tracing::info!("refusing a second client while one is connected");
         let _ = sink
             .send(Message::Close(Some(CloseFrame {
@@ -176,7 +219,13 @@ async fn serve(
                     }
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    tracing::debug!("ignoring binary frame: not part of the protocol");
+                    // answered, so that a client sending the wrong kind of frame learns why
+                    // nothing happens; the connection stays open as for any malformed frame
+                    let why = "binary frames are not part of the Buttplug protocol: send each \
+                               message array as a JSON text frame";
+                    if !session.send(Incoming::Invalid(why.to_string())) {
+                        break;
+                    }
                 }
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Ok(_)) => {}
@@ -192,7 +241,9 @@ async fn serve(
         _ = writer => { session.send(Incoming::Closed); }
         _ = reader => {}
     }
-    // Give the session a moment to finish stopping devices before the slot frees up.
+    // Give the session a moment to finish stopping devices before the slot frees up; a client
+    // connecting meanwhile waits for it (`Slot::acquire`).
+    _guard.ending();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     while !session.is_closed() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
