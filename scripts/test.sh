@@ -31,5 +31,4 @@ echo "== C tests under valgrind (tests/c against target/debug/libhaptix)"
 scripts/c-tests.sh target/debug
 
 echo "== Python binding (bindings/python against target/debug/libhaptix)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check './bindings/python[test]'
-HAPTIX_LIBRARY="$PWD/target/debug/libhaptix.so" .venv/bin/python -m pytest -q bindings/python/tests
+scripts/test-python.sh target/debug
