@@ -594,7 +594,7 @@ private:
     };
     static void wakeup_trampoline(void *user_data) {
         auto *box = static_cast<WakeupBox *>(user_data);
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
         try {
             box->handler();
         } catch (...) {

@@ -74,7 +74,7 @@ inline void event_trampoline(void *user_data, const std::uint8_t *data, std::siz
     auto *box = static_cast<EventBox *>(user_data);
     v1::Event event;
     decode_event(data, len, event);
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
     try {
         box->handler(event);
     } catch (...) {
