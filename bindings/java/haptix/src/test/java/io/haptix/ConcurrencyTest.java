@@ -48,6 +48,24 @@ class ConcurrencyTest {
     }
 
     @Test
+    void aListenerMayCloseItsOwnClientAndContext() {
+        Context context = Fixtures.hushContext();
+        Client client = Client.connectEmbedded(context);
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        client.addListener(event -> {
+            if (event instanceof Event.DeviceAdded) {
+                client.close();
+                context.close();
+                closed.complete(null);
+            }
+        });
+        await(client.startScanning());
+        await(closed);
+        assertEquals(Status.ERROR_INVALID_HANDLE, Fixtures.failure(client.ping()).status());
+        assertEquals(0, context.openChildren());
+    }
+
+    @Test
     void continuationsMayBlockWithoutStallingOtherResponses() {
         try (Context context = Fixtures.hushContext(); Client client = Client.connectEmbedded(context)) {
             CompletableFuture<Void> gate = new CompletableFuture<>();
