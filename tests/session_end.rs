@@ -1,0 +1,356 @@
+//! Every way a session can end stops every device that was moving: a clean disconnect, a dropped
+//! TCP connection, a ping timeout, the WebSocket server stopping, an in-process client dropped,
+//! and, through the C ABI, a client freed. Each case prints how long the
+//! stop took to reach the toys after the session ended (a figure, not an assertion: the machines
+//! are shared and noisy).
+
+use std::ptr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use haptix::client::{Client, ClientEvent};
+use haptix::device::config::DeviceConfigManager;
+use haptix::ffi::proto::{self, event, request};
+use haptix::ffi::*;
+use haptix::hwmgr::sim::{SimDeviceSpec, SimHardware, SimOp};
+use haptix::server::{Server, SessionOptions};
+use haptix::transport::websocket::WebsocketServer;
+use prost::Message as _;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long a stop may take before the test calls it missing (far above any expected figure).
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
+const TOYS: [(&str, &[u8], &[u8]); 2] = [
+    ("LVS-Hush", b"Vibrate:7;", b"Vibrate:0;"),
+    ("LVS-Lush", b"Vibrate:7;", b"Vibrate:0;"),
+];
+
+fn server(max_ping_time: u32) -> (Server, Vec<Arc<SimHardware>>) {
+    let server = Server::new(
+        DeviceConfigManager::builtin().expect("built-in database"),
+        SessionOptions {
+            server_name: "session end".into(),
+            max_ping_time,
+        },
+    );
+    let toys = TOYS
+        .iter()
+        .map(|(name, _, _)| {
+            server
+                .add_simulated_device(SimDeviceSpec::parse(name).expect("identifier"))
+                .expect("a toy of the database")
+        })
+        .collect();
+    (server, toys)
+}
+
+/// Waits until `hw` receives `want` (a write ending in those bytes); panics after [`STOP_WAIT`].
+async fn written(hw: &SimHardware, want: &[u8]) {
+    let deadline = tokio::time::Instant::now() + STOP_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match hw.next_op(left).await {
+            Some(SimOp::Write { data, .. }) if data.ends_with(want) => return,
+            Some(_) => {}
+            None => panic!(
+                "{} never received {:?}",
+                hw.address(),
+                String::from_utf8_lossy(want)
+            ),
+        }
+    }
+}
+
+/// Waits for every toy's stop and prints the time since `ended`.
+async fn every_toy_stopped(case: &str, toys: &[Arc<SimHardware>], ended: Instant) {
+    for (hw, (_, _, stop)) in toys.iter().zip(TOYS) {
+        written(hw, stop).await;
+    }
+    println!(
+        "session end: {case}: every toy stopped {:.1} ms after the session ended",
+        ended.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+/// A raw WebSocket client (as any Buttplug client in another language would be) that
+/// handshakes, scans, and starts both toys.
+async fn raw_client_driving_toys(
+    url: &str,
+    toys: &[Arc<SimHardware>],
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let send = |m: Value| Message::text(Value::Array(vec![m]).to_string());
+    ws.send(send(
+        json!({"RequestServerInfo": {"Id": 1, "ClientName": "t",
+        "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}),
+    ))
+    .await
+    .unwrap();
+    ws.send(send(json!({"StartScanning": {"Id": 2}})))
+        .await
+        .unwrap();
+    let mut devices = 0;
+    while devices < toys.len() {
+        let m = tokio::time::timeout(STOP_WAIT, ws.next())
+            .await
+            .expect("no device in time")
+            .expect("connection open")
+            .expect("frame");
+        let text = m.to_text().unwrap_or_default().to_string();
+        if text.contains("DeviceList") {
+            devices = text.matches("\"DeviceIndex\"").count();
+        }
+    }
+    for index in 0..toys.len() {
+        ws.send(send(
+            json!({"OutputCmd": {"Id": 10 + index, "DeviceIndex": index,
+            "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 7}}}}),
+        ))
+        .await
+        .unwrap();
+    }
+    for (hw, (_, start, _)) in toys.iter().zip(TOYS) {
+        written(hw, start).await;
+    }
+    ws
+}
+
+async fn websocket(server: &Server) -> (WebsocketServer, String) {
+    let ws = WebsocketServer::start(server.clone(), "127.0.0.1:0".parse().unwrap(), 1 << 20)
+        .await
+        .expect("listen");
+    let url = format!("ws://{}", ws.local_addr());
+    (ws, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_tcp_connection_stops_every_toy() {
+    let (server, toys) = server(0);
+    let (ws, url) = websocket(&server).await;
+    let client = raw_client_driving_toys(&url, &toys).await;
+    let ended = Instant::now();
+    drop(client);
+    every_toy_stopped("dropped TCP connection", &toys, ended).await;
+    ws.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_close_stops_every_toy() {
+    let (server, toys) = server(0);
+    let (ws, url) = websocket(&server).await;
+    let mut client = raw_client_driving_toys(&url, &toys).await;
+    let ended = Instant::now();
+    client.close(None).await.unwrap();
+    every_toy_stopped("clean WebSocket close", &toys, ended).await;
+    ws.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_timeout_stops_every_toy() {
+    let (server, toys) = server(300);
+    let (ws, url) = websocket(&server).await;
+    // the raw client never pings: the watchdog ends the session 300 ms after the handshake
+    let client = raw_client_driving_toys(&url, &toys).await;
+    let ended = Instant::now();
+    every_toy_stopped(
+        "ping timeout (300 ms watchdog, measured from the last command)",
+        &toys,
+        ended,
+    )
+    .await;
+    drop(client);
+    ws.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_server_stops_every_toy() {
+    let (server, toys) = server(0);
+    let (ws, url) = websocket(&server).await;
+    let client = raw_client_driving_toys(&url, &toys).await;
+    let ended = Instant::now();
+    ws.shutdown().await;
+    every_toy_stopped("WebSocket server stopped", &toys, ended).await;
+    drop(client);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnecting_or_dropping_a_client_stops_every_toy() {
+    for drop_it in [false, true] {
+        let (server, toys) = server(0);
+        let client = Client::connect_in_process(&server, "session end")
+            .await
+            .unwrap();
+        let mut events = client.events();
+        client.start_scanning().await.unwrap();
+        let mut devices = Vec::new();
+        while devices.len() < toys.len() {
+            match tokio::time::timeout(STOP_WAIT, events.recv()).await {
+                Ok(Some(ClientEvent::DeviceAdded(d))) => devices.push(d),
+                Ok(Some(_)) => {}
+                other => panic!("no device: {other:?}"),
+            }
+        }
+        for d in &devices {
+            d.vibrate(0.35).await.unwrap();
+        }
+        for (hw, (_, start, _)) in toys.iter().zip(TOYS) {
+            written(hw, start).await;
+        }
+        let ended = Instant::now();
+        if drop_it {
+            drop(devices);
+            drop(client);
+            every_toy_stopped("in-process client dropped", &toys, ended).await;
+        } else {
+            client.disconnect().await.unwrap();
+            every_toy_stopped("in-process client disconnected", &toys, ended).await;
+        }
+        server.shutdown().await;
+    }
+}
+
+/// Through the C ABI: a client freed with both toys moving.
+#[test]
+fn freeing_a_client_stops_every_toy() {
+    {
+        let options = proto::ContextOptions {
+            simulated_devices: TOYS
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _, _))| proto::SimulatedDevice {
+                    identifier: (*name).into(),
+                    address: format!("toy-{i}"),
+                })
+                .collect(),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let mut ctx = ptr::null_mut();
+        // SAFETY: valid buffer and out-pointer.
+        let st = unsafe {
+            haptix_context_new(
+                HAPTIX_ABI_VERSION,
+                options.as_ptr(),
+                options.len(),
+                &mut ctx,
+            )
+        };
+        assert_eq!(st, haptix_status::Ok);
+        let new_client = || {
+            let mut c = ptr::null_mut();
+            // SAFETY: NULL options with length 0 are the defaults.
+            assert_eq!(
+                unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) },
+                haptix_status::Ok
+            );
+            c
+        };
+        let call = |c: *mut haptix_client, kind: request::Kind| -> proto::Response {
+            let bytes = proto::Request {
+                id: 0,
+                kind: Some(kind),
+            }
+            .encode_to_vec();
+            let mut out = haptix_buffer::EMPTY;
+            // SAFETY: valid buffers; the response is freed below.
+            let st =
+                unsafe { haptix_client_call(c, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
+            assert_eq!(st, haptix_status::Ok);
+            // SAFETY: filled by the library.
+            let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
+                .expect("an Event");
+            // SAFETY: filled by the library.
+            unsafe { haptix_buffer_free(&mut out) };
+            match ev.kind {
+                Some(event::Kind::Response(r)) => r,
+                other => panic!("{other:?}"),
+            }
+        };
+        let driver = new_client();
+        let observer = new_client();
+        call(
+            driver,
+            request::Kind::StartScanning(proto::StartScanning {}),
+        );
+        // wait until both toys are connected (the driver's device list holds both)
+        let deadline = Instant::now() + STOP_WAIT;
+        loop {
+            let r = call(
+                driver,
+                request::Kind::RequestDeviceList(proto::RequestDeviceList {}),
+            );
+            if let Some(proto::response::Result::DeviceList(l)) = r.result {
+                if l.devices.len() == TOYS.len() {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "the toys were not found");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for index in 0..TOYS.len() as u32 {
+            let r = call(
+                driver,
+                request::Kind::Output(proto::Output {
+                    device_index: index,
+                    feature_index: None,
+                    output_type: proto::OutputType::Vibrate as i32,
+                    value: Some(proto::output::Value::Level(0.35)),
+                    duration_ms: 0,
+                }),
+            );
+            assert_eq!(r.status, 0, "{}", r.message);
+        }
+        let ended = Instant::now();
+        let last_writes = |c: *mut haptix_client| -> Vec<Option<Vec<u8>>> {
+            (0..TOYS.len())
+                .map(|i| {
+                    let r = call(
+                        c,
+                        request::Kind::TakeWrites(proto::TakeWrites {
+                            address: format!("toy-{i}"),
+                        }),
+                    );
+                    match r.result {
+                        Some(proto::response::Result::Writes(w)) => {
+                            w.writes.last().map(|w| w.data.clone())
+                        }
+                        _ => None,
+                    }
+                })
+                .collect()
+        };
+        {
+            // SAFETY: live handle, freed once.
+            unsafe { haptix_client_free(driver) };
+            let mut stopped = false;
+            while !stopped && ended.elapsed() < STOP_WAIT {
+                let last = last_writes(observer);
+                stopped = last
+                    .iter()
+                    .all(|w| w.as_deref().is_some_and(|d| d.ends_with(b"Vibrate:0;")));
+                if !stopped {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+            assert!(stopped, "freeing the client did not stop every toy");
+            println!(
+                "session end: C ABI client freed: every toy stopped {:.1} ms after the free",
+                ended.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        // SAFETY: live handles, freed once.
+        unsafe {
+            haptix_client_free(observer);
+            haptix_context_free(ctx);
+        }
+    }
+}
