@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
 # integration and conformance tests (including the C ABI and the header check), the C tests
-# under valgrind, the Python binding's suite, and the Python interop suite against the real PyPI
-# `buttplug` client. Installs what it needs (idempotently): the system packages of
+# under valgrind, the binding suites (Python, C#/Unity under Mono), and the Python interop suite
+# against the real PyPI `buttplug` client. Installs what it needs (idempotently): the system packages of
 # scripts/deps.sh and valgrind from apt when missing, and a Python venv under .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +32,6 @@ scripts/c-tests.sh target/debug
 
 echo "== Python binding (bindings/python against target/debug/libhaptix)"
 scripts/test-python.sh target/debug
+
+echo "== C# binding and Unity package (bindings/csharp under Mono against target/debug/libhaptix)"
+scripts/test-csharp.sh target/debug
