@@ -80,6 +80,24 @@ inline std::vector<std::string> next_writes(haptix::Client &client, const std::s
     return {};
 }
 
+/// Whether the simulated toy at `address` receives `expected` ("tx:Vibrate:10;"), looking at
+/// what it receives next (earlier writes may still be arriving); false when it did not within
+/// a few batches.
+inline bool receives(haptix::Client &client, const std::string &address, const std::string &expected) {
+    for (int batch = 0; batch < 5; ++batch) {
+        const std::vector<std::string> writes = next_writes(client, address);
+        if (writes.empty()) {
+            return false;
+        }
+        for (const std::string &w : writes) {
+            if (w == expected) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /// A context with simulated toys and a client of its embedded server.
 struct Session {
     haptix::Context context;
