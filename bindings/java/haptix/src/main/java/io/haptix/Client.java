@@ -221,8 +221,8 @@ public final class Client implements AutoCloseable {
 
     /** @return the server's device list */
     public CompletableFuture<List<Device>> requestDeviceList() {
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder()
-            .setRequestDeviceList(RequestOuterClass.RequestDeviceList.getDefaultInstance())), r -> {
+        return core.send(RequestOuterClass.Request.newBuilder()
+            .setRequestDeviceList(RequestOuterClass.RequestDeviceList.getDefaultInstance()), r -> {
                 List<Device> list = new ArrayList<>();
                 for (var d : r.getDeviceList().getDevicesList()) {
                     Device known = core.devices.get(d.getIndex());
@@ -264,8 +264,8 @@ public final class Client implements AutoCloseable {
         if (address != null) {
             device.setAddress(address);
         }
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setAddSimulatedDevice(
-            RequestOuterClass.AddSimulatedDevice.newBuilder().setDevice(device))),
+        return core.send(RequestOuterClass.Request.newBuilder().setAddSimulatedDevice(
+            RequestOuterClass.AddSimulatedDevice.newBuilder().setDevice(device)),
             r -> r.getSimulatedDevice().getAddress());
     }
 
@@ -299,8 +299,8 @@ public final class Client implements AutoCloseable {
      * @return its writes, oldest first
      */
     public CompletableFuture<List<Write>> takeWrites(String address) {
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setTakeWrites(
-            RequestOuterClass.TakeWrites.newBuilder().setAddress(address))), r -> {
+        return core.send(RequestOuterClass.Request.newBuilder().setTakeWrites(
+            RequestOuterClass.TakeWrites.newBuilder().setAddress(address)), r -> {
                 List<Write> writes = new ArrayList<>();
                 for (EventOuterClass.Write w : r.getWrites().getWritesList()) {
                     writes.add(new Write(w.getEndpoint(), w.getData().toByteArray(), w.getWithResponse()));
@@ -367,7 +367,7 @@ public final class Client implements AutoCloseable {
     }
 
     private CompletableFuture<Void> empty(RequestOuterClass.Request.Builder request) {
-        return Futures.map(core.send(request), r -> null);
+        return core.send(request, r -> null);
     }
 
     /**

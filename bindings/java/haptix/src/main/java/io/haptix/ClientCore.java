@@ -41,8 +41,7 @@ final class ClientCore implements Runnable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
     private final AtomicLong nextId = new AtomicLong(1);
-    private final Map<Long, CompletableFuture<EventOuterClass.Response>> pending =
-        new ConcurrentHashMap<>();
+    private final Map<Long, PendingRequest<?>> pending = new ConcurrentHashMap<>();
     final Map<Integer, Device> devices = new ConcurrentHashMap<>();
     private final List<DeviceWaiter> deviceWaiters = new CopyOnWriteArrayList<>();
     final List<EventListener> listeners = new CopyOnWriteArrayList<>();
@@ -67,13 +66,21 @@ final class ClientCore implements Runnable {
 
     // ---- requests ------------------------------------------------------------------------
 
-    /** Sends a request; its future completes (on the completion executor) with the response. */
-    CompletableFuture<EventOuterClass.Response> send(RequestOuterClass.Request.Builder request) {
+    /** Sends a request; its future completes with the response. */
+    PendingRequest<EventOuterClass.Response> send(RequestOuterClass.Request.Builder request) {
+        return send(request, r -> r);
+    }
+
+    /**
+     * Sends a request; its future completes with {@code mapper} applied to the response (on the
+     * thread that waits for it, or the completion executor; never on the pump), or exceptionally
+     * with the response's status and message.
+     */
+    <T> PendingRequest<T> send(RequestOuterClass.Request.Builder request,
+                               java.util.function.Function<EventOuterClass.Response, T> mapper) {
         long id = nextId.getAndIncrement();
-        CompletableFuture<EventOuterClass.Response> future = new CompletableFuture<>();
+        PendingRequest<T> future = new PendingRequest<>(this, id, mapper);
         pending.put(id, future);
-        // A cancelled future forgets its request: the response, when it comes, is dropped.
-        future.whenComplete((r, e) -> pending.remove(id, future));
         try {
             byte[] bytes = request.setId(id).build().toByteArray();
             handle.call(k -> Native.clientSend(k, bytes));
@@ -82,6 +89,11 @@ final class ClientCore implements Runnable {
             future.completeExceptionally(e);
         }
         return future;
+    }
+
+    /** Forgets a request whose future was cancelled. */
+    void forget(PendingRequest<?> future) {
+        pending.remove(future.id, future);
     }
 
     /** Sends a request and waits for its response on this thread ({@code haptix_client_call}). */
@@ -152,17 +164,9 @@ final class ClientCore implements Runnable {
         EventOuterClass.Event event = EventOuterClass.Event.parseFrom(bytes);
         switch (event.getKindCase()) {
             case RESPONSE -> {
-                CompletableFuture<EventOuterClass.Response> future = pending.remove(event.getRequestId());
+                PendingRequest<?> future = pending.remove(event.getRequestId());
                 if (future != null) {
-                    EventOuterClass.Response response = event.getResponse();
-                    Threads.COMPLETION.execute(() -> {
-                        if (response.getStatus() == Status.OK) {
-                            future.complete(response);
-                        } else {
-                            future.completeExceptionally(
-                                new HaptixException(response.getStatus(), response.getMessage()));
-                        }
-                    });
+                    future.handOver(event.getResponse());
                 }
             }
             case CONNECTED -> {
@@ -292,8 +296,7 @@ final class ClientCore implements Runnable {
         streamEnded = true;
         for (var entry : pending.entrySet()) {
             if (pending.remove(entry.getKey(), entry.getValue())) {
-                var future = entry.getValue();
-                Threads.COMPLETION.execute(() -> future.completeExceptionally(why));
+                entry.getValue().handOver(why);
             }
         }
         for (DeviceWaiter w : deviceWaiters) {

@@ -176,8 +176,8 @@ public final class Device {
      * @return completes when applied
      */
     public CompletableFuture<Void> stop() {
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setStopDevice(
-            RequestOuterClass.StopDevice.newBuilder().setDeviceIndex(index))), r -> null);
+        return core.send(RequestOuterClass.Request.newBuilder().setStopDevice(
+            RequestOuterClass.StopDevice.newBuilder().setDeviceIndex(index)), r -> null);
     }
 
     /**
@@ -186,7 +186,7 @@ public final class Device {
      * @return the level, 0 to 1
      */
     public CompletableFuture<Double> battery() {
-        return Futures.map(read(InputType.BATTERY, null), v -> v / 100.0);
+        return core.send(readRequest(InputType.BATTERY, null), r -> r.getReading().getValue() / 100.0);
     }
 
     /**
@@ -195,7 +195,7 @@ public final class Device {
      * @return RSSI in dBm
      */
     public CompletableFuture<Integer> rssi() {
-        return Futures.map(read(InputType.RSSI, null), Long::intValue);
+        return core.send(readRequest(InputType.RSSI, null), r -> (int) r.getReading().getValue());
     }
 
     /**
@@ -206,9 +206,12 @@ public final class Device {
      * @return the raw value
      */
     public CompletableFuture<Long> read(InputType type, Integer feature) {
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setInput(
-                inputRequest(type, feature, DeviceOuterClass.InputCommand.INPUT_COMMAND_READ))),
-            r -> r.getReading().getValue());
+        return core.send(readRequest(type, feature), r -> r.getReading().getValue());
+    }
+
+    private RequestOuterClass.Request.Builder readRequest(InputType type, Integer feature) {
+        return RequestOuterClass.Request.newBuilder().setInput(
+            inputRequest(type, feature, DeviceOuterClass.InputCommand.INPUT_COMMAND_READ));
     }
 
     /**
@@ -224,9 +227,8 @@ public final class Device {
                                                      Consumer<Event.InputReading> consumer) {
         Subscription subscription = new Subscription(core, index, feature, type, consumer);
         core.subscriptions.add(subscription);
-        CompletableFuture<Subscription> result = Futures.map(
-            core.send(RequestOuterClass.Request.newBuilder().setInput(
-                inputRequest(type, feature, DeviceOuterClass.InputCommand.INPUT_COMMAND_SUBSCRIBE))),
+        CompletableFuture<Subscription> result = core.send(RequestOuterClass.Request.newBuilder()
+            .setInput(inputRequest(type, feature, DeviceOuterClass.InputCommand.INPUT_COMMAND_SUBSCRIBE)),
             r -> subscription);
         result.whenComplete((s, e) -> {
             if (e != null) {
@@ -256,8 +258,7 @@ public final class Device {
     }
 
     private CompletableFuture<Void> send(RequestOuterClass.Output.Builder output) {
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setOutput(output)),
-            r -> null);
+        return core.send(RequestOuterClass.Request.newBuilder().setOutput(output), r -> null);
     }
 
     @Override

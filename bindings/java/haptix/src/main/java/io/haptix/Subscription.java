@@ -56,7 +56,7 @@ public final class Subscription implements AutoCloseable {
         if (feature != null) {
             input.setFeatureIndex(feature);
         }
-        return Futures.map(core.send(RequestOuterClass.Request.newBuilder().setInput(input)), r -> null);
+        return core.send(RequestOuterClass.Request.newBuilder().setInput(input), r -> null);
     }
 
     /** Same as {@link #unsubscribe()} without waiting. Idempotent. */
