@@ -103,6 +103,18 @@ class KotlinTest {
                         runBlocking { hush.subscribe(InputType.BATTERY).take(1).toList() }
                     }
                     assertEquals(Status.ERROR_NOT_SUPPORTED, e.status())
+
+                    // No simulated protocol offers subscriptions: feed the pump's dispatch a
+                    // reading and see it come out of the readings flow.
+                    val reading = async(start = CoroutineStart.UNDISPATCHED) { client.inputReadings().first() }
+                    repeat(3) { yield() }
+                    client.java.core.dispatch(
+                        haptix.v1.EventOuterClass.Event.newBuilder().setInputReading(
+                            haptix.v1.EventOuterClass.InputReading.newBuilder().setDeviceIndex(hush.index)
+                                .setFeatureIndex(1).setInputTypeValue(InputType.PRESSURE.number()).setValue(7)
+                        ).build().toByteArray()
+                    )
+                    assertEquals(Event.InputReading(hush.index, 1, InputType.PRESSURE, 7), reading.await())
                 }
             }
         }

@@ -126,6 +126,21 @@ class LifecycleTest {
     }
 
     @Test
+    void logRecordsReachTheContextQueue() {
+        try (Context context = Context.builder().simulatedDevice("LVS-Hush", HUSH)
+                .logLevel(LogLevel.DEBUG).build();
+             Client client = Client.connectEmbedded(context)) {
+            scanFor(client, HUSH);
+            Context.LogRecord record = null;
+            for (int i = 0; i < 100 && record == null; i++) {
+                record = context.nextLog(Duration.ofMillis(200));
+            }
+            assertTrue(record != null, "no log record");
+            assertTrue(record.level() != null && !record.message().isEmpty(), record.toString());
+        }
+    }
+
+    @Test
     void foreignHandlesAreRefused() {
         HaptixException e = thrown(() -> Native.clientSend(0x1234_5670L, new byte[0]));
         assertEquals(Status.ERROR_INVALID_HANDLE, e.status());
