@@ -2,7 +2,7 @@
 //!
 //! * `kiiroo-v2` (Fleshlight Launch, Onyx 2): initialisation writes `[0x00]` with response to
 //!   the `firmware` endpoint, which switches the device into command mode. A move is the
-//!   two-byte packet `[position, speed]` (both 0–99) written without response to `tx`; the
+//!   two-byte packet `[position, speed]` (position 0–99) written without response to `tx`; the
 //!   device wants a speed, so the handler derives it from the distance to the previous position
 //!   and the requested duration (see [`launch_speed`]).
 //! * `kiiroo-v2-vibrator` (Pearl 2, Fuse, Titan, PornHub Virtual Rabbit/Blowbot): up to three
@@ -17,31 +17,33 @@ use parking_lot::Mutex;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory, ProtocolHandler};
-use crate::device::protocols::kit::{byte, mask, unsupported, AllFeatures};
+use crate::device::protocols::kit::{byte, mask, unsupported, AllFeatures, Sequential};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
 
 const NAME: &str = "kiiroo-v2";
 const VIBRATOR: &str = "kiiroo-v2-vibrator";
 
-/// Speed code (0–99) of a Launch-style stroker that has to travel from `previous` to `goal`
+/// Speed code of a Launch-style stroker that has to travel from `previous` to `goal`
 /// (positions 0–99) in `duration_ms`.
 ///
-/// The Launch speed curve: with `d` the travelled fraction of the full stroke (capped at 1),
-/// the speed fraction is `250 · (duration_ms · 90 / (d · 100))^-1.05`, scaled to 0–99 and
-/// truncated. No travel means speed 0; anything faster than the device can go is capped at 99.
+/// The Launch curve: with `d` the travelled fraction of the full stroke (capped at 1), the speed
+/// fraction is `250 · (duration_ms · 90 / (d · 100))^-1.05`, scaled by 99 and truncated. No travel
+/// means speed 0. As in the reference, a move faster than the curve's full speed is not capped at
+/// 99: the code saturates at 255 (a zero duration gives 255), which is what the devices receive
+/// from the reference.
 pub(super) fn launch_speed(previous: u8, goal: u8, duration_ms: u32) -> u8 {
     let distance = (f64::from(previous.abs_diff(goal)) / 99.0).min(1.0);
     if distance <= 0.0 {
         return 0;
     }
     if duration_ms == 0 {
-        return 99;
+        return u8::MAX;
     }
     let base = f64::from(duration_ms) * 90.0 / (distance * 100.0);
     let fraction = 250.0 * base.powf(-1.05);
-    // clamped into 0..=99 before the conversion, so the cast cannot wrap
-    (fraction * 99.0).floor().clamp(0.0, 99.0) as u8
+    // truncated, saturating at 0 and 255
+    (fraction * 99.0).floor().clamp(0.0, 255.0) as u8
 }
 
 /// The `kiiroo-v2` factory.
@@ -59,7 +61,8 @@ pub fn factory() -> Arc<dyn ProtocolFactory> {
 
 /// The factory registered as `kiiroo-v2-vibrator`.
 pub fn vibrator_factory() -> Arc<dyn ProtocolFactory> {
-    AllFeatures::new(VIBRATOR, encode_vibrators)
+    // a stop of several motors sends one packet per motor, as the reference does
+    Sequential::new(AllFeatures::new(VIBRATOR, encode_vibrators))
 }
 
 #[async_trait]
@@ -125,8 +128,11 @@ mod tests {
         // half stroke in 500 ms: 250 * 891^-1.05 * 99 = 19.78
         assert_eq!(launch_speed(0, 50, 500), 19);
         // faster than the device can go
-        assert_eq!(launch_speed(0, 99, 100), 99);
-        assert_eq!(launch_speed(0, 99, 0), 99);
+        // faster than full speed: not capped at 99 (the reference's bytes)
+        assert_eq!(launch_speed(0, 99, 100), 219);
+        assert_eq!(launch_speed(0, 99, 0), 255);
+        assert_eq!(launch_speed(0, 99, 200), 106);
+        assert_eq!(launch_speed(0, 99, 50), 255);
         // no travel
         assert_eq!(launch_speed(40, 40, 0), 0);
         assert_eq!(launch_speed(40, 40, 500), 0);
@@ -171,11 +177,25 @@ mod tests {
                 act(0, OutputType::Vibrate, 100),
                 act(2, OutputType::Vibrate, 20)
             ]),
-            [(Endpoint::Tx, vec![100, 50, 20], false)]
+            [
+                (Endpoint::Tx, vec![100, 50, 0], false),
+                (Endpoint::Tx, vec![100, 50, 20], false)
+            ]
         );
         assert_eq!(
             o(&[act(1, OutputType::Vibrate, 0)]),
             [(Endpoint::Tx, vec![100, 0, 20], false)]
+        );
+        // a stop of the running motors: one packet per motor, in feature order
+        assert_eq!(
+            bytes(
+                &h.outputs(&[
+                    act(0, OutputType::Vibrate, 0),
+                    act(2, OutputType::Vibrate, 0)
+                ])
+                .unwrap()
+            ),
+            [vec![0, 0, 20], vec![0, 0, 0]]
         );
     }
 

@@ -13,10 +13,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use crate::core::types::OutputType;
-use crate::device::definition::DeviceDefinition;
+use crate::core::messages::InputReadingValue;
+use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
+use crate::device::definition::{DeviceDefinition, FeatureDefinition};
 use crate::device::protocol::{
-    all_features, feature_bit, HwCommand, KeepAlive, OutputAction, ProtocolFactory, ProtocolHandler,
+    all_features, feature_bit, HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory,
+    ProtocolHandler,
 };
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
@@ -256,6 +258,83 @@ impl ProtocolHandler for AllFeaturesHandler {
 
     fn keepalive(&self) -> KeepAlive {
         self.keepalive.clone()
+    }
+}
+
+/// Wraps a protocol so that a batch of actions (a stop of several features, a legacy command
+/// for several motors) is encoded one action after another, each action's packets kept: a
+/// protocol that packs every motor into one packet then sends one packet per feature, each with
+/// the state after that feature's change, as the reference sends a stop or a multi-motor
+/// command. Everything else is the wrapped protocol's.
+pub struct Sequential {
+    inner: Arc<dyn ProtocolFactory>,
+    name: &'static str,
+}
+
+impl Sequential {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn ProtocolFactory>) -> Arc<Sequential> {
+        let name = inner.name();
+        Arc::new(Sequential { inner, name })
+    }
+}
+
+struct SequentialHandler(Arc<dyn ProtocolHandler>);
+
+#[async_trait]
+impl ProtocolFactory for Sequential {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+        self.inner.identify(hardware).await
+    }
+
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        let inner = self.inner.initialize(hardware, definition).await?;
+        Ok(Arc::new(SequentialHandler(inner)))
+    }
+}
+
+#[async_trait]
+impl ProtocolHandler for SequentialHandler {
+    fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let mut out = Vec::new();
+        for a in actions {
+            out.extend(self.0.outputs(std::slice::from_ref(a))?);
+        }
+        Ok(out)
+    }
+
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        self.0.output(action)
+    }
+
+    async fn input(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        feature: &FeatureDefinition,
+        kind: InputType,
+        command: InputCommand,
+    ) -> Result<Option<InputReadingValue>, DeviceError> {
+        self.0.input(hardware, feature, kind, command).await
+    }
+
+    fn notification(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(u32, InputReadingValue)> {
+        self.0.notification(endpoint, data)
+    }
+
+    fn keepalive(&self) -> KeepAlive {
+        self.0.keepalive()
+    }
+
+    fn periodic(&self) -> Vec<HwCommand> {
+        self.0.periodic()
     }
 }
 

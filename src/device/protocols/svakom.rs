@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    feature_bit, HwCommand, OutputAction, ProtocolFactory, ProtocolHandler,
+    feature_bit, FeatureMask, HwCommand, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
 use crate::error::DeviceError;
@@ -127,6 +127,9 @@ struct Shared {
     name: &'static str,
     model: Model,
     vibrators: usize,
+    /// Features the shared vibration frame carries: those of the first two that vibrate (a
+    /// suction or rotation feature at index 1 has frames of its own, which must not replace it).
+    pair_mask: FeatureMask,
     levels: Mutex<[u8; 3]>,
 }
 
@@ -149,7 +152,7 @@ impl Shared {
         a: &OutputAction,
     ) -> Result<Vec<HwCommand>, DeviceError> {
         let v = byte(self.name, a.value)?;
-        let pair_mask = feature_bit(0) | feature_bit(1);
+        let pair_mask = self.pair_mask;
         match (self.model, a.kind) {
             (Model::Iker, OutputType::Vibrate) => {
                 *levels
@@ -263,10 +266,20 @@ impl ProtocolFactory for SharedFactory {
             .iter()
             .filter(|f| f.output(OutputType::Vibrate).is_some())
             .count();
+        let pair_mask = definition
+            .features
+            .iter()
+            .filter(|f| f.index < 2 && f.output(OutputType::Vibrate).is_some())
+            .fold(0, |m, f| m | feature_bit(f.index));
         Ok(Arc::new(Shared {
             name: self.name,
             model: self.model,
             vibrators,
+            pair_mask: if pair_mask == 0 {
+                feature_bit(0) | feature_bit(1)
+            } else {
+                pair_mask
+            },
             levels: Mutex::new([0; 3]),
         }))
     }
@@ -326,6 +339,7 @@ mod tests {
             name: "svakom-iker",
             model: Model::Iker,
             vibrators: 2,
+            pair_mask: feature_bit(0) | feature_bit(1),
             levels: Mutex::new([0; 3]),
         };
         let out = h
@@ -354,11 +368,39 @@ mod tests {
     }
 
     #[test]
+    fn klitty_stop_keeps_the_vibration_frame() {
+        // Klitty: one vibrator, suction at index 1, rotation at index 2
+        let h = Shared {
+            name: "svakom-v6",
+            model: Model::V6,
+            vibrators: 1,
+            pair_mask: feature_bit(0),
+            levels: Mutex::new([10, 0, 0]),
+        };
+        let out = h
+            .outputs(&[
+                act(0, OutputType::Vibrate, 0),
+                act(1, OutputType::Constrict, 0),
+                act(2, OutputType::Rotate, 0),
+            ])
+            .unwrap();
+        assert_eq!(
+            bytes_of(&out),
+            vec![
+                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
+                vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00],
+                vec![0x55, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00]
+            ]
+        );
+    }
+
+    #[test]
     fn v6_third_vibrator_has_own_frame() {
         let h = Shared {
             name: "svakom-v6",
             model: Model::V6,
             vibrators: 3,
+            pair_mask: feature_bit(0) | feature_bit(1),
             levels: Mutex::new([0; 3]),
         };
         let out = h

@@ -1,8 +1,9 @@
 //! Svakom Ava Neo (`svakom-avaneo`).
 //!
-//! Vibration and the oscillating head both take the frame `55 03 00 00 <on> <level>` on `tx`
-//! (without response), `<on>` being 1 while the level is non-zero. The current reference sends the
-//! same frame for both outputs (it dropped an older per-mode byte), and so does this handler.
+//! The first feature (vibration or oscillation) takes the frame `55 03 00 00 <on> <level>` on
+//! `tx` (without response), `<on>` being 1 while the level is non-zero. Any other feature has a
+//! frame of its own: `55 09 00 00 <level> ff` for vibration and `55 08 00 00 <level> ff` for
+//! oscillation, as the reference sends them.
 
 use std::sync::Arc;
 
@@ -24,11 +25,12 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
         return Err(unsupported(NAME, a));
     }
     let level = byte(NAME, a.value)?;
-    Ok(vec![HwCommand::write(
-        Endpoint::Tx,
-        vec![0x55, 0x03, 0x00, 0x00, u8::from(level != 0), level],
-        mask(a.feature),
-    )])
+    let frame = match (a.feature, a.kind) {
+        (0, _) => vec![0x55, 0x03, 0x00, 0x00, u8::from(level != 0), level],
+        (_, OutputType::Vibrate) => vec![0x55, 0x09, 0x00, 0x00, level, 0xff],
+        _ => vec![0x55, 0x08, 0x00, 0x00, level, 0xff],
+    };
+    Ok(vec![HwCommand::write(Endpoint::Tx, frame, mask(a.feature))])
 }
 
 #[cfg(test)]
@@ -69,7 +71,23 @@ mod tests {
             e(1, Oscillate, 1),
             [(
                 Endpoint::Tx,
-                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x01],
+                vec![0x55, 0x08, 0x00, 0x00, 0x01, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(1, Vibrate, 7),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x09, 0x00, 0x00, 0x07, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(0, Oscillate, 3),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x03],
                 false
             )]
         );

@@ -1,8 +1,8 @@
 //! Svakom DT250A (`svakom-dt250a`, Coleur Dor DT250A).
 //!
-//! Frames are `55 <function> 00 00 <on> <level>` on `tx` (without response), `<on>` being 1 while
-//! the level is non-zero: function 3 for either vibrator, function 8 for the suction pump. As in
-//! the current reference, both vibrators share function 3.
+//! Frames are `55 <function> 00 00 <level> <on>` on `tx` (without response): function 3 for the
+//! first vibrator and 8 for the second, with `<on>` 1 while the level is non-zero; function 9 for
+//! the suction (constrict) with `<on>` always 0, as the reference sends them.
 
 use std::sync::Arc;
 
@@ -20,15 +20,17 @@ pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
-    let function = match a.kind {
-        OutputType::Vibrate => 0x03,
-        OutputType::Constrict => 0x08,
+    let function = match (a.kind, a.feature) {
+        (OutputType::Vibrate, 0) => 0x03,
+        (OutputType::Vibrate, _) => 0x08,
+        (OutputType::Constrict, _) => 0x09,
         _ => return Err(unsupported(NAME, a)),
     };
     let level = byte(NAME, a.value)?;
+    let on = u8::from(level != 0 && function != 0x09);
     Ok(vec![HwCommand::write(
         Endpoint::Tx,
-        vec![0x55, function, 0x00, 0x00, u8::from(level != 0), level],
+        vec![0x55, function, 0x00, 0x00, level, on],
         mask(a.feature),
     )])
 }
@@ -51,39 +53,20 @@ mod tests {
     #[test]
     fn frames() {
         let d = dt250a();
-        let e = |f, k, v| writes(&encode(&act(f, k, v), &d).unwrap());
-        assert_eq!(
-            e(0, Vibrate, 3),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x03],
-                false
-            )]
-        );
-        assert_eq!(
-            e(1, Vibrate, 0),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
-                false
-            )]
-        );
+        let e = |f, k, v| bytes(&encode(&act(f, k, v), &d).unwrap());
+        assert_eq!(e(0, Vibrate, 3), [vec![0x55, 0x03, 0x00, 0x00, 0x03, 0x01]]);
+        assert_eq!(e(0, Vibrate, 0), [vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00]]);
+        assert_eq!(e(1, Vibrate, 2), [vec![0x55, 0x08, 0x00, 0x00, 0x02, 0x01]]);
+        assert_eq!(e(1, Vibrate, 0), [vec![0x55, 0x08, 0x00, 0x00, 0x00, 0x00]]);
         assert_eq!(
             e(2, Constrict, 2),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x08, 0x00, 0x00, 0x01, 0x02],
-                false
-            )]
+            [vec![0x55, 0x09, 0x00, 0x00, 0x02, 0x00]]
         );
         assert_eq!(
             e(2, Constrict, 0),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x08, 0x00, 0x00, 0x00, 0x00],
-                false
-            )]
+            [vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00]]
         );
+        assert!(!writes(&encode(&act(0, Vibrate, 1), &d).unwrap())[0].2);
         assert!(encode(&act(0, Oscillate, 1), &d).is_err());
         assert!(encode(&act(2, Constrict, 256), &d).is_err());
     }

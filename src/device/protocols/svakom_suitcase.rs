@@ -3,8 +3,8 @@
 //! The vibrator takes `55 03 00 00 <intensity> <speed>` on `tx` (without response). A device
 //! level `n` is split into tens and units: `<speed>` runs 1..=10 within a band and
 //! `<intensity>` counts the bands from 1, so 1..=10 map to intensity 1 with speed 1..=10,
-//! 11..=20 to intensity 2, and so on; level 0 sends `00 00`. As in the current reference, every
-//! vibrator is driven with this frame.
+//! 11..=20 to intensity 2, and so on; level 0 sends `00 00`. Any other vibrator takes
+//! `55 09 00 00 <level> 00`, as the reference sends it.
 
 use std::sync::Arc;
 
@@ -36,6 +36,14 @@ fn split(level: u8) -> (u8, u8) {
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
     if a.kind != OutputType::Vibrate {
         return Err(unsupported(NAME, a));
+    }
+    if a.feature != 0 {
+        let level = byte(NAME, a.value)?;
+        return Ok(vec![HwCommand::write(
+            Endpoint::Tx,
+            vec![0x55, 0x09, 0x00, 0x00, level, 0x00],
+            mask(a.feature),
+        )]);
     }
     let (intensity, speed) = split(byte(NAME, a.value)?);
     Ok(vec![HwCommand::write(
@@ -73,6 +81,23 @@ mod tests {
     }
 
     #[test]
+    fn second_vibrator_frame() {
+        let d = suitcase();
+        assert_eq!(
+            writes(&encode(&act(1, Vibrate, 1), &d).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            bytes(&encode(&act(1, Vibrate, 0), &d).unwrap()),
+            [vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00]]
+        );
+    }
+
+    #[test]
     fn frames() {
         let d = suitcase();
         let e = |f, v| writes(&encode(&act(f, Vibrate, v), &d).unwrap());
@@ -97,14 +122,6 @@ mod tests {
             [(
                 Endpoint::Tx,
                 vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
-                false
-            )]
-        );
-        assert_eq!(
-            e(1, 1),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x01],
                 false
             )]
         );

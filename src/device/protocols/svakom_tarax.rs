@@ -1,7 +1,8 @@
 //! Svakom Tara X (`svakom-tarax`, ToyCod Tara X).
 //!
 //! The vibrators take `55 03 00 00 <level> 02` on `tx` (without response); to stop, the frame is
-//! `55 03 00 00 01 01`. As in the current reference, both vibrators are driven with this frame.
+//! `55 03 00 00 01 01`. The second vibrator takes `55 09 00 00 <level> 00`, as the reference
+//! sends it.
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
         return Err(unsupported(NAME, a));
     }
     let data = match byte(NAME, a.value)? {
+        level if a.feature != 0 => vec![0x55, 0x09, 0x00, 0x00, level, 0x00],
         0 => vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x01],
         level => vec![0x55, 0x03, 0x00, 0x00, level, 0x02],
     };
@@ -44,6 +46,23 @@ mod tests {
     }
 
     #[test]
+    fn second_vibrator_frame() {
+        let d = tarax();
+        assert_eq!(
+            writes(&encode(&act(1, Vibrate, 1), &d).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            bytes(&encode(&act(1, Vibrate, 0), &d).unwrap()),
+            [vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00]]
+        );
+    }
+
+    #[test]
     fn frames() {
         let d = tarax();
         let e = |f, v| writes(&encode(&act(f, Vibrate, v), &d).unwrap());
@@ -52,14 +71,6 @@ mod tests {
             [(
                 Endpoint::Tx,
                 vec![0x55, 0x03, 0x00, 0x00, 0x03, 0x02],
-                false
-            )]
-        );
-        assert_eq!(
-            e(1, 1),
-            [(
-                Endpoint::Tx,
-                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x02],
                 false
             )]
         );

@@ -1,16 +1,18 @@
 //! Svakom v4 (`svakom-v4`: Svakom Erica, Cici+ 2, ToyCod Barzillai, Clara) and Svakom Barney
 //! (`svakom-barney`: Mutufun Barney), which speak the same frame.
 //!
-//! Each vibrator takes `55 03 <motor> 00 <mode> <level>` on `tx` (without response), where
-//! `<motor>` is the feature index plus one and `<mode>` is 3 while the level is non-zero, 0 to
-//! stop. The last frame is repeated when the hardware needs a keep-alive.
+//! One frame carries both vibrators: `55 03 <which> 00 <mode> <level> 00` on `tx` (without
+//! response). `<level>` is the higher of the two last levels; `<which>` is 0 when both run (or
+//! both are equal, or the toy has a single vibrator), 1 when only the first runs, 2 when only
+//! the second runs; `<mode>` is 0 when both are stopped, else 1 (v4) or 3 (Barney). The last
+//! frame is repeated when the hardware needs a keep-alive.
 
 use std::sync::Arc;
 
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
-use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
-use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
+use crate::device::protocol::{HwCommand, ProtocolFactory};
+use crate::device::protocols::kit::{byte, AllFeatures};
 use crate::error::DeviceError;
 
 const V4: &str = "svakom-v4";
@@ -18,36 +20,51 @@ const BARNEY: &str = "svakom-barney";
 
 /// The factory registered as `svakom-v4`.
 pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
-    PerFeature::new(V4, encode_v4)
+    AllFeatures::new(V4, encode_v4)
 }
 
 /// The factory registered as `svakom-barney`.
 pub(crate) fn barney_factory() -> Arc<dyn ProtocolFactory> {
-    PerFeature::new(BARNEY, encode_barney)
+    AllFeatures::new(BARNEY, encode_barney)
 }
 
-fn encode_v4(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
-    encode(V4, a)
+fn encode_v4(values: &[i32], def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    encode(V4, 0x01, values, def)
 }
 
-fn encode_barney(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
-    encode(BARNEY, a)
+fn encode_barney(values: &[i32], def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
+    encode(BARNEY, 0x03, values, def)
 }
 
-fn encode(name: &str, a: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
-    if a.kind != OutputType::Vibrate {
-        return Err(unsupported(name, a));
-    }
-    let motor = u8::try_from(a.feature)
-        .ok()
-        .and_then(|m| m.checked_add(1))
-        .ok_or_else(|| DeviceError::protocol(name, "feature index does not fit a motor number"))?;
-    let level = byte(name, a.value)?;
-    let mode = if level == 0 { 0x00 } else { 0x03 };
+fn encode(
+    name: &str,
+    running: u8,
+    values: &[i32],
+    def: &DeviceDefinition,
+) -> Result<Vec<HwCommand>, DeviceError> {
+    let vibrators = def
+        .features
+        .iter()
+        .filter(|f| f.outputs.iter().any(|o| o.kind == OutputType::Vibrate))
+        .count();
+    let first = byte(name, values.first().copied().unwrap_or(0))?;
+    let second = byte(name, values.get(1).copied().unwrap_or(0))?;
+    let which = if vibrators == 1 || (first > 0 && second > 0) || first == second {
+        0x00
+    } else if first > 0 {
+        0x01
+    } else {
+        0x02
+    };
+    let mode = if first == 0 && second == 0 {
+        0x00
+    } else {
+        running
+    };
     Ok(vec![HwCommand::write(
         Endpoint::Tx,
-        vec![0x55, 0x03, motor, 0x00, mode, level],
-        mask(a.feature),
+        vec![0x55, 0x03, which, 0x00, mode, first.max(second), 0x00],
+        0,
     )])
 }
 
@@ -68,36 +85,35 @@ mod tests {
     #[test]
     fn frames() {
         let d = two_vibrators();
-        for encoder in [encode_v4, encode_barney] {
-            let e = |f, v| writes(&encoder(&act(f, Vibrate, v), &d).unwrap());
-            assert_eq!(
-                e(0, 7),
+        for (encoder, on) in [
+            (encode_v4 as fn(&[i32], &DeviceDefinition) -> _, 0x01),
+            (encode_barney, 0x03),
+        ] {
+            let e = |v: &[i32]| writes(&encoder(v, &d).unwrap());
+            let frame = |which, mode, level| {
                 [(
                     Endpoint::Tx,
-                    vec![0x55, 0x03, 0x01, 0x00, 0x03, 0x07],
-                    false
+                    vec![0x55, 0x03, which, 0x00, mode, level, 0x00],
+                    false,
                 )]
-            );
-            assert_eq!(
-                e(1, 10),
-                [(
-                    Endpoint::Tx,
-                    vec![0x55, 0x03, 0x02, 0x00, 0x03, 0x0a],
-                    false
-                )]
-            );
-            assert_eq!(
-                e(1, 0),
-                [(
-                    Endpoint::Tx,
-                    vec![0x55, 0x03, 0x02, 0x00, 0x00, 0x00],
-                    false
-                )]
-            );
-            assert!(encoder(&act(0, Oscillate, 1), &d).is_err());
-            assert!(encoder(&act(0, Vibrate, -1), &d).is_err());
-            assert!(encoder(&act(255, Vibrate, 1), &d).is_err());
+            };
+            assert_eq!(e(&[7, 0]), frame(0x01, on, 7));
+            assert_eq!(e(&[0, 10]), frame(0x02, on, 10));
+            assert_eq!(e(&[3, 9]), frame(0x00, on, 9));
+            assert_eq!(e(&[4, 4]), frame(0x00, on, 4));
+            assert_eq!(e(&[0, 0]), frame(0x00, 0x00, 0));
+            assert!(encoder(&[-1, 0], &d).is_err());
         }
+        // a single vibrator never names one
+        let one = def(&[(0, &[(Vibrate, 0, 10)], false)]);
+        assert_eq!(
+            writes(&encode_v4(&[5], &one).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x05, 0x00],
+                false
+            )]
+        );
     }
 
     #[tokio::test]
@@ -107,15 +123,14 @@ mod tests {
             let h = init(&*f, &hw, &two_vibrators()).await;
             assert!(sim.take_ops().is_empty());
             assert_eq!(h.keepalive(), KeepAlive::RepeatLastIfRequired);
+            let on = if name == "ERICA" { 0x01 } else { 0x03 };
             assert_eq!(
-                bytes(
-                    &h.outputs(&[act(0, Vibrate, 1), act(1, Vibrate, 2)])
-                        .unwrap()
-                ),
-                [
-                    vec![0x55, 0x03, 0x01, 0x00, 0x03, 0x01],
-                    vec![0x55, 0x03, 0x02, 0x00, 0x03, 0x02]
-                ]
+                bytes(&h.outputs(&[act(0, Vibrate, 1)]).unwrap()),
+                [vec![0x55, 0x03, 0x01, 0x00, on, 0x01, 0x00]]
+            );
+            assert_eq!(
+                bytes(&h.outputs(&[act(1, Vibrate, 2)]).unwrap()),
+                [vec![0x55, 0x03, 0x00, 0x00, on, 0x02, 0x00]]
             );
         }
     }
