@@ -55,7 +55,7 @@ public final class Bench {
         Haptix.load();
         System.out.println("java: library " + NativeLoader.loadedFrom() + " " + Haptix.version()
             + "; " + Runtime.getRuntime().availableProcessors() + " CPUs; java "
-            + System.getProperty("java.version"));
+            + System.getProperty("java.version") + "; load average " + loadAverage());
         try (Context context = Context.builder().simulatedDevice("LVS-Hush", "bench-hush").build();
              Client client = Client.connectEmbedded(context, "java bench", null)) {
             client.startScanning().get(10, TimeUnit.SECONDS);
@@ -113,6 +113,15 @@ public final class Bench {
             seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("java futures: %d in flight: %s (%d rounds)%n", depth,
                 rate((double) depth * rounds / seconds), rounds);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
