@@ -9,6 +9,10 @@
 pub mod btle;
 #[cfg(feature = "hid")]
 pub mod hid;
+#[cfg(feature = "lovense-connect")]
+pub mod lovense_connect;
+#[cfg(any(feature = "lovense-dongle-serial", feature = "lovense-dongle-hid"))]
+pub mod lovense_dongle;
 pub mod serial;
 pub mod sim;
 mod stream;
