@@ -305,8 +305,16 @@ fn identity(
                 let port = spec["port"]
                     .as_str()
                     .or_else(|| spec["ports"].as_array().and_then(|a| a.first()?.as_str()))
-                    .unwrap_or("COM7")
+                    .unwrap_or("default")
                     .to_string();
+                if port == "default" {
+                    // several protocols claim the placeholder port; a real toy is bound to its
+                    // protocol by the user's configuration, which neither side is given here
+                    return (
+                        Err("serial port \"default\" is shared by several protocols (bound by user configuration)".into()),
+                        Vec::new(),
+                    );
+                }
                 return (Ok(Bus::Serial { port }), both);
             }
             "hid" | "usb" => {

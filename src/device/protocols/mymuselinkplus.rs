@@ -1,27 +1,20 @@
 //! MyMuse Link Plus: 8-byte frames on `tx`, written without response. Running at level 1–3
 //! (slow, medium, fast) is `AA 55 06 01 01 01 <level> FF`; off is `AA 55 06 AA 00 00 00 00`.
-//! The configured range 0–3 maps one to one onto off and the three levels. At connection the
-//! toy gives a short pulse (level 1, then off 200 ms later) to show it is under control.
+//! The configured range 0–3 maps one to one onto off and the three levels. Nothing is written at
+//! connection (the reference sends no start-up pulse either).
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use async_trait::async_trait;
 
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
-use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory, ProtocolHandler};
+use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
 use crate::device::protocols::kit::{mask, unsupported, PerFeature};
 use crate::error::DeviceError;
-use crate::hwmgr::Hardware;
 
 const NAME: &str = "mymuselinkplus";
 
 /// Highest intensity level (fast).
 const MAX_LEVEL: i32 = 3;
-
-/// Length of the start-up pulse.
-const PULSE: Duration = Duration::from_millis(200);
 
 /// The frame that switches the motor off.
 const OFF: [u8; 8] = [0xaa, 0x55, 0x06, 0xaa, 0x00, 0x00, 0x00, 0x00];
@@ -43,33 +36,9 @@ fn frame(value: i32) -> Result<Vec<u8>, DeviceError> {
     }
 }
 
-struct MyMuseLinkPlus {
-    inner: Arc<PerFeature>,
-}
-
-#[async_trait]
-impl ProtocolFactory for MyMuseLinkPlus {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    async fn initialize(
-        &self,
-        hardware: &Arc<dyn Hardware>,
-        definition: &DeviceDefinition,
-    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
-        hardware.write(Endpoint::Tx, &running(1), false).await?;
-        tokio::time::sleep(PULSE).await;
-        hardware.write(Endpoint::Tx, &OFF, false).await?;
-        self.inner.initialize(hardware, definition).await
-    }
-}
-
 /// The factory registered as `mymuselinkplus`.
 pub fn factory() -> Arc<dyn ProtocolFactory> {
-    Arc::new(MyMuseLinkPlus {
-        inner: PerFeature::new(NAME, encode),
-    })
+    PerFeature::new(NAME, encode)
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
@@ -130,27 +99,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn start_up_pulse() {
+    async fn nothing_at_connection() {
         let f = factory();
         let (sim, hw) = connect(spec("MM Massager", &[Endpoint::Tx])).await;
         let d = def(&[(0, &[(OutputType::Vibrate, 0, 3)], false)]);
         let _h = init(&*f, &hw, &d).await;
-        assert_eq!(
-            next(&sim).await,
-            Some(w(
-                Endpoint::Tx,
-                &[0xaa, 0x55, 0x06, 0x01, 0x01, 0x01, 0x01, 0xff],
-                false
-            ))
-        );
-        assert_eq!(
-            next(&sim).await,
-            Some(w(
-                Endpoint::Tx,
-                &[0xaa, 0x55, 0x06, 0xaa, 0, 0, 0, 0],
-                false
-            ))
-        );
         assert!(sim.take_ops().is_empty());
     }
 }
