@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use haptix::client::{Client, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
+use haptix::device::protocols::bus_built_in;
 use haptix::hwmgr::serial::SerialCommManager;
 use haptix::hwmgr::sim::{
     describe_bytes, lovense_simulate_identifier, simulate_identifier, SimDeviceSpec, SimHardware,
@@ -141,6 +142,7 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
     };
     let registry = haptix::device::protocols::ProtocolRegistry::builtin();
     let (mut supported, mut definitions, mut missing) = (0usize, 0usize, Vec::new());
+    let mut without_bus = 0usize;
     let mut out = String::new();
     for protocol in config.protocols() {
         let ok = registry.contains(&protocol.name);
@@ -150,11 +152,31 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
         } else {
             missing.push(protocol.name.clone());
         }
-        let buses: Vec<&str> = protocol.communication.iter().map(|c| c.bus()).collect();
+        // each bus of the protocol, marked when this build has no comm manager for it
+        let mut buses: Vec<String> = Vec::new();
+        for c in &protocol.communication {
+            let name = if bus_built_in(c.bus()) {
+                c.bus().to_string()
+            } else {
+                format!("{} (not built in)", c.bus())
+            };
+            if !buses.contains(&name) {
+                buses.push(name);
+            }
+        }
+        let reachable = protocol.communication.iter().any(|c| bus_built_in(c.bus()));
+        if !reachable {
+            without_bus += 1;
+        }
+        let bus_status = if reachable {
+            "bus built in"
+        } else {
+            "NO BUS BUILT IN"
+        };
         let count = protocol.configurations.len() + usize::from(protocol.defaults.is_some());
         definitions += count;
         if protocols_only {
-            out.push_str(&format!("{}\t{status}\n", protocol.name));
+            out.push_str(&format!("{}\t{status}\t{bus_status}\n", protocol.name));
             continue;
         }
         let simulate: Vec<String> = protocol
@@ -169,7 +191,7 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
             format!("; --simulate {}", simulate.join(" | "))
         };
         out.push_str(&format!(
-            "{} [{}] {status}, {count} definition{}{simulate}\n",
+            "{} [{}] {status}, {bus_status}, {count} definition{}{simulate}\n",
             protocol.name,
             buses.join(", "),
             if count == 1 { "" } else { "s" }
@@ -199,8 +221,8 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
     }
     let total = config.protocols().len();
     out.push_str(&format!(
-        "{total} protocols, {supported} supported, {} not supported; {definitions} device \
-         definitions\n",
+        "{total} protocols, {supported} supported, {} not supported, {without_bus} without a \
+         bus built in; {definitions} device definitions\n",
         total - supported
     ));
     // A closed pipe (`haptix devices | head`) ends the listing quietly.

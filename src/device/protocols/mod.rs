@@ -86,6 +86,20 @@ mod set_g;
 mod set_h;
 mod set_i;
 
+/// Whether this build of the library has a comm manager for a bus named as in the device
+/// configuration (`btle`, `serial`, `hid`, `usb`, `xinput`, `sdl-gamepad`,
+/// `lovense_connect_service`, `websocket`, `simulated`): Bluetooth LE and HID only with their
+/// cargo features; serial, WebSocket devices and simulated devices always; the others not yet.
+/// A protocol can only reach a toy over a bus that is built in.
+pub fn bus_built_in(bus: &str) -> bool {
+    match bus {
+        "btle" => cfg!(feature = "btle"),
+        "hid" => cfg!(feature = "hid"),
+        "serial" | "websocket" | "simulated" => true,
+        _ => false,
+    }
+}
+
 /// Maps protocol names to implementations.
 #[derive(Clone, Default)]
 pub struct ProtocolRegistry {
