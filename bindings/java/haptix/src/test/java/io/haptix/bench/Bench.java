@@ -47,7 +47,7 @@ public final class Bench {
      */
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
-        int warmup = quick ? 2_000 : 20_000;
+        int warmup = quick ? 30_000 : 100_000;
         int samples = quick ? 20_000 : 200_000;
         int depth = 1024;
         int rounds = quick ? 20 : 200;
