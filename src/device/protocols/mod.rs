@@ -92,12 +92,14 @@ mod set_i;
 /// cargo features; serial, WebSocket devices and simulated devices always; the others not yet.
 /// A protocol can only reach a toy over a bus that is built in.
 pub fn bus_built_in(bus: &str) -> bool {
-    match bus {
-        "btle" => cfg!(feature = "btle"),
-        "hid" => cfg!(feature = "hid"),
-        "serial" | "websocket" | "simulated" => true,
-        _ => false,
-    }
+    const BUSES: &[(&str, bool)] = &[
+        ("btle", cfg!(feature = "btle")),
+        ("hid", cfg!(feature = "hid")),
+        ("serial", true),
+        ("websocket", true),
+        ("simulated", true),
+    ];
+    BUSES.iter().any(|(name, built)| *built && *name == bus)
 }
 
 /// Maps protocol names to implementations.
