@@ -32,6 +32,11 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
             let on = u8::from(v > 0);
             vec![0xa0, 0x08, on, 0x00, v, if v > 0 { 0xff } else { 0x00 }]
         }
+        // suction: `a0 0d 00 00 <level> <64 while on>`
+        OutputType::Constrict => {
+            let v = byte(NAME, a.value)?;
+            vec![0xa0, 0x0d, 0x00, 0x00, v, if v > 0 { 0x64 } else { 0x00 }]
+        }
         _ => return Err(unsupported(NAME, a)),
     };
     Ok(vec![HwCommand::write(
@@ -72,6 +77,14 @@ mod tests {
         assert_eq!(
             e(1, OutputType::Rotate, 3),
             [vec![0xa0, 0x08, 1, 0, 3, 0xff]]
+        );
+        assert_eq!(
+            bytes(&encode(&act(1, OutputType::Constrict, 13), &d).unwrap()),
+            [vec![0xa0, 0x0d, 0, 0, 0x0d, 0x64]]
+        );
+        assert_eq!(
+            bytes(&encode(&act(1, OutputType::Constrict, 0), &d).unwrap()),
+            [vec![0xa0, 0x0d, 0, 0, 0, 0]]
         );
     }
 }

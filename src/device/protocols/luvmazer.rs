@@ -1,4 +1,5 @@
 //! Luvmazer: one 6-byte packet per output, `a0 <cmd> <arg> <feature> <mode> <value>` on `tx`.
+//! The third feature's vibration is the tapping mode, command `0c` with feature byte 0.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ const NAME: &str = "luvmazer";
 fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
     let v = byte(NAME, action.value)?;
     let data = match action.kind {
+        OutputType::Vibrate if action.feature == 2 => vec![0xa0, 0x0c, 0x00, 0x00, 0x64, v],
         OutputType::Vibrate => {
             let index = u8::try_from(action.feature)
                 .map_err(|_| DeviceError::protocol(NAME, "feature index does not fit a byte"))?;
@@ -55,6 +57,11 @@ mod tests {
         ]);
         let p = encode(&act(0, OutputType::Vibrate, 128), &d).unwrap();
         assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80]]);
+        let tap = encode(&act(2, OutputType::Vibrate, 0xff), &d).unwrap();
+        assert_eq!(
+            bytes_of(&tap),
+            vec![vec![0xa0, 0x0c, 0x00, 0x00, 0x64, 0xff]]
+        );
         let p = encode(&act(1, OutputType::Rotate, 0), &d).unwrap();
         assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00]]);
         let p = encode(&act(2, OutputType::Constrict, 10), &d).unwrap();
