@@ -20,6 +20,7 @@ use haptix::hwmgr::sim::{
     SimOp,
 };
 use haptix::hwmgr::websocket::WebsocketDeviceManager;
+use haptix::hwmgr::OptionalBus;
 use haptix::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
 use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
@@ -91,6 +92,28 @@ struct ServeArgs {
     /// Watch HID devices the configurations name.
     #[arg(long)]
     use_hid: bool,
+    /// Use the Lovense USB dongle, serial variant (found by its USB ids, or at
+    /// --lovense-dongle-port).
+    #[arg(long)]
+    use_lovense_dongle_serial: bool,
+    /// The serial Lovense dongle's port, when it is not to be found by its USB ids.
+    #[arg(long, value_name = "PATH")]
+    lovense_dongle_port: Option<String>,
+    /// Use the Lovense USB dongle, HID variant.
+    #[arg(long)]
+    use_lovense_dongle_hid: bool,
+    /// Drive toys paired with the Lovense Connect app, at --lovense-connect-address.
+    #[arg(long)]
+    use_lovense_connect: bool,
+    /// Address of a Lovense Connect app (`host:port`, as the app shows it). Repeatable.
+    #[arg(long, value_name = "HOST:PORT")]
+    lovense_connect_address: Vec<String>,
+    /// Use gamepads' rumble motors.
+    #[arg(long)]
+    use_sdl_gamepad: bool,
+    /// Watch raw USB devices the configurations name (Rez TranceVibrator).
+    #[arg(long)]
+    use_usb: bool,
     /// Port of the device WebSocket server.
     #[arg(long, value_name = "PORT", default_value_t = 54817)]
     device_websocket_server_port: u16,
@@ -346,6 +369,49 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         #[cfg(not(feature = "hid"))]
         return Err("this build has no HID support (feature hid)".into());
+    }
+    let settings = haptix::hwmgr::BusSettings {
+        lovense_connect_addresses: args.lovense_connect_address.clone(),
+        lovense_dongle_port: args.lovense_dongle_port.clone(),
+    };
+    if args.use_lovense_connect && settings.lovense_connect_addresses.is_empty() {
+        return Err("--use-lovense-connect needs --lovense-connect-address HOST:PORT".into());
+    }
+    for (wanted, bus, flag) in [
+        (
+            args.use_lovense_dongle_serial,
+            OptionalBus::LovenseDongleSerial,
+            "--use-lovense-dongle-serial",
+        ),
+        (
+            args.use_lovense_dongle_hid,
+            OptionalBus::LovenseDongleHid,
+            "--use-lovense-dongle-hid",
+        ),
+        (
+            args.use_lovense_connect,
+            OptionalBus::LovenseConnect,
+            "--use-lovense-connect",
+        ),
+        (
+            args.use_sdl_gamepad,
+            OptionalBus::Gamepad,
+            "--use-sdl-gamepad",
+        ),
+        (args.use_usb, OptionalBus::Usb, "--use-usb"),
+    ] {
+        if wanted {
+            let manager = bus
+                .create(
+                    server.device_manager().config(),
+                    server.comm_sender(),
+                    &settings,
+                )
+                .map_err(|e| format!("{flag}: {e}"))?;
+            server
+                .add_comm_manager(manager)
+                .map_err(|e| e.to_string())?;
+        }
     }
     let mut device_ws = None;
     if args.use_device_websocket_server {

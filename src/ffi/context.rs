@@ -24,6 +24,7 @@ use crate::device::config::DeviceConfigManager;
 use crate::hwmgr::serial::SerialCommManager;
 use crate::hwmgr::sim::SimDeviceSpec;
 use crate::hwmgr::websocket::WebsocketDeviceManager;
+use crate::hwmgr::{BusSettings, OptionalBus};
 use crate::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
 
 /// Opaque context handle. Create with `haptix_context_new`, release with
@@ -118,6 +119,7 @@ impl ContextInner {
         let mut serial = false;
         let mut btle = false;
         let mut hid = false;
+        let mut optional = Vec::new();
         for &m in &options.comm_managers {
             let manager = proto::CommManager::try_from(m).map_err(|_| {
                 Failure::new(
@@ -145,6 +147,32 @@ impl ContextInner {
                             manager.as_str_name()
                         ),
                     ))
+                }
+                proto::CommManager::LovenseDongleSerial
+                | proto::CommManager::LovenseDongleHid
+                | proto::CommManager::LovenseConnect
+                | proto::CommManager::Gamepad
+                | proto::CommManager::Usb => {
+                    let bus = match manager {
+                        proto::CommManager::LovenseDongleSerial => OptionalBus::LovenseDongleSerial,
+                        proto::CommManager::LovenseDongleHid => OptionalBus::LovenseDongleHid,
+                        proto::CommManager::LovenseConnect => OptionalBus::LovenseConnect,
+                        proto::CommManager::Gamepad => OptionalBus::Gamepad,
+                        _ => OptionalBus::Usb,
+                    };
+                    if !bus.built_in() {
+                        return Err(Failure::new(
+                            haptix_status::ErrorNotSupported,
+                            format!(
+                                "the {} comm manager is not available in this build (cargo feature {})",
+                                manager.as_str_name(),
+                                bus.feature()
+                            ),
+                        ));
+                    }
+                    if !optional.contains(&bus) {
+                        optional.push(bus);
+                    }
                 }
             }
         }
@@ -218,6 +246,14 @@ impl ContextInner {
         // the buses asked for; Bluetooth LE and HID only exist with their features
         let config = Arc::clone(server.device_manager().config());
         let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
+        // the optional buses; Lovense Connect's app addresses come from the environment
+        let settings = BusSettings::from_env();
+        for bus in optional {
+            let manager = bus
+                .create(&config, server.comm_sender(), &settings)
+                .map_err(|e| Failure::new(haptix_status::ErrorInvalidArgument, e))?;
+            managers.push(manager);
+        }
         if serial {
             managers.push(Arc::new(SerialCommManager::new(
                 Arc::clone(&config),

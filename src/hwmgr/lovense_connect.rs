@@ -14,7 +14,8 @@
 //! The app's address (`host:port`, or a `http://` URL) is given by the user, as the app shows it
 //! in its connection information; the reference's remote look-up of local apps over the internet
 //! is not done. While scanning, every address is asked for its toys once a second; each
-//! connected toy not yet offered is offered once, under the app's toy name, addressed by its id.
+//! connected toy not yet offered is offered once, under its model name as the device database
+//! spells it (`Nora` for the app's `nora`), addressed by its id.
 //! Without an address, or while an app does not answer, scanning logs "Lovense Connect
 //! unavailable" with the reason (once per address and scan) and the other buses keep working.
 //!
@@ -51,7 +52,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest answer read.
 const MAX_ANSWER: usize = 1024 * 1024;
 
-/// A toy as the app lists it.
+/// A toy as the app lists it (its name as [`model_name`] spells it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectToy {
     /// The toy's id (its Bluetooth address, as the app gives it).
@@ -88,6 +89,23 @@ fn battery(v: Option<&serde_json::Value>) -> u8 {
     level.clamp(0.0, 100.0) as u8
 }
 
+/// The model name as the device database spells its identifiers: the app gives lower-case
+/// names (`nora`), the database `Nora`, `XMachine`, `ToyS`.
+pub fn model_name(app_name: &str) -> String {
+    let lower = app_name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "xmachine" => "XMachine".to_string(),
+        "toys" => "ToyS".to_string(),
+        _ => {
+            let mut chars = lower.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        }
+    }
+}
+
 /// Parses a `GetToys` answer. Fails on anything but a JSON object whose `data` (absent: no toys)
 /// maps ids to toy objects.
 pub fn parse_toys(body: &[u8]) -> Result<Vec<ConnectToy>, String> {
@@ -118,7 +136,7 @@ pub fn parse_toys(body: &[u8]) -> Result<Vec<ConnectToy>, String> {
             .to_string();
         toys.push(ConnectToy {
             id,
-            name,
+            name: model_name(&name),
             connected: t.get("status").is_some_and(truthy),
             battery: battery(t.get("battery")),
         });
@@ -603,15 +621,6 @@ impl Hardware for ConnectHardware {
     async fn disconnect(&self) {
         self.shared.close();
     }
-}
-
-/// Addresses from a comma-separated list (empty entries ignored).
-pub fn addresses_from_list(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 
 #[cfg(feature = "btle")]
 pub mod btle;
+#[cfg(feature = "gamepad")]
+pub mod gamepad;
 #[cfg(feature = "hid")]
 pub mod hid;
 #[cfg(feature = "lovense-connect")]
@@ -16,6 +18,8 @@ pub mod lovense_dongle;
 pub mod serial;
 pub mod sim;
 mod stream;
+#[cfg(feature = "usb")]
+pub mod usb;
 pub mod websocket;
 
 use std::sync::Arc;
@@ -25,7 +29,7 @@ use async_trait::async_trait;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::core::types::Endpoint;
-use crate::device::config::CommSpecifier;
+use crate::device::config::{CommSpecifier, DeviceConfigManager};
 use crate::error::DeviceError;
 
 /// Something that happened on a connected device.
@@ -142,4 +146,117 @@ pub trait CommManager: Send + Sync + 'static {
     fn is_scanning(&self) -> bool;
     /// Stops background work (listeners, scan loops); called once at shutdown.
     async fn shutdown(&self) {}
+}
+
+/// The buses built only with their cargo feature, beyond serial, Bluetooth LE and HID: what the
+/// C ABI's `CommManager` values and `haptix serve`'s flags select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionalBus {
+    /// The Lovense USB dongle, serial variant (feature `lovense-dongle-serial`).
+    LovenseDongleSerial,
+    /// The Lovense USB dongle, HID variant (feature `lovense-dongle-hid`).
+    LovenseDongleHid,
+    /// The Lovense Connect app's local HTTP API (feature `lovense-connect`).
+    LovenseConnect,
+    /// Gamepads with rumble motors (feature `gamepad`).
+    Gamepad,
+    /// Raw USB devices (feature `usb`).
+    Usb,
+}
+
+/// Settings of the optional buses that cannot be discovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusSettings {
+    /// Lovense Connect app addresses (`host:port` or `http://host:port`).
+    pub lovense_connect_addresses: Vec<String>,
+    /// The serial Lovense dongle's port, when it is not to be found by its USB ids.
+    pub lovense_dongle_port: Option<String>,
+}
+
+/// Environment variable with the Lovense Connect app addresses (comma-separated), read by
+/// [`BusSettings::from_env`].
+pub const LOVENSE_CONNECT_ADDRESS_ENV: &str = "HAPTIX_LOVENSE_CONNECT_ADDRESS";
+
+impl BusSettings {
+    /// Settings from the environment: the Lovense Connect addresses from
+    /// [`LOVENSE_CONNECT_ADDRESS_ENV`] (comma-separated; unset = none).
+    pub fn from_env() -> BusSettings {
+        let list = std::env::var(LOVENSE_CONNECT_ADDRESS_ENV).unwrap_or_default();
+        BusSettings {
+            lovense_connect_addresses: list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            lovense_dongle_port: None,
+        }
+    }
+}
+
+impl OptionalBus {
+    /// The cargo feature that builds this bus.
+    pub fn feature(self) -> &'static str {
+        match self {
+            OptionalBus::LovenseDongleSerial => "lovense-dongle-serial",
+            OptionalBus::LovenseDongleHid => "lovense-dongle-hid",
+            OptionalBus::LovenseConnect => "lovense-connect",
+            OptionalBus::Gamepad => "gamepad",
+            OptionalBus::Usb => "usb",
+        }
+    }
+
+    /// True when this build has the bus.
+    pub fn built_in(self) -> bool {
+        match self {
+            OptionalBus::LovenseDongleSerial => cfg!(feature = "lovense-dongle-serial"),
+            OptionalBus::LovenseDongleHid => cfg!(feature = "lovense-dongle-hid"),
+            OptionalBus::LovenseConnect => cfg!(feature = "lovense-connect"),
+            OptionalBus::Gamepad => cfg!(feature = "gamepad"),
+            OptionalBus::Usb => cfg!(feature = "usb"),
+        }
+    }
+
+    /// Creates the bus's manager, reporting to `events`. Fails when the build lacks the bus or
+    /// a setting is malformed. Nothing is opened yet: the hardware is looked for when scanning
+    /// starts, and its absence is logged then.
+    pub fn create(
+        self,
+        config: &Arc<DeviceConfigManager>,
+        events: CommEventSender,
+        settings: &BusSettings,
+    ) -> Result<Arc<dyn CommManager>, String> {
+        let _ = (config, &events, settings);
+        match self {
+            #[cfg(feature = "lovense-dongle-serial")]
+            OptionalBus::LovenseDongleSerial => Ok(Arc::new(match &settings.lovense_dongle_port {
+                Some(port) => lovense_dongle::LovenseDongleCommManager::serial_at(port, events),
+                None => lovense_dongle::LovenseDongleCommManager::serial(events),
+            })),
+            #[cfg(feature = "lovense-dongle-hid")]
+            OptionalBus::LovenseDongleHid => Ok(Arc::new(
+                lovense_dongle::LovenseDongleCommManager::hid(events),
+            )),
+            #[cfg(feature = "lovense-connect")]
+            OptionalBus::LovenseConnect => {
+                Ok(Arc::new(lovense_connect::LovenseConnectCommManager::new(
+                    &settings.lovense_connect_addresses,
+                    events,
+                )?))
+            }
+            #[cfg(feature = "gamepad")]
+            OptionalBus::Gamepad => Ok(Arc::new(gamepad::GamepadCommManager::new(events))),
+            #[cfg(feature = "usb")]
+            OptionalBus::Usb => Ok(Arc::new(usb::UsbCommManager::new(
+                Arc::clone(config),
+                events,
+            ))),
+            #[allow(unreachable_patterns)]
+            other => Err(format!(
+                "this build has no {} bus (cargo feature {})",
+                other.feature(),
+                other.feature()
+            )),
+        }
+    }
 }
