@@ -156,6 +156,17 @@ async fn run_case(
         (Err(re), Err(oe)) if rops.is_empty() && oops.is_empty() => Outcome::Skipped(format!(
             "neither side reached the toy (reference: {re}; haptix: {oe})"
         )),
+        // the reference waits for an answer to its identification or set-up that the toy does
+        // not script: nothing to compare (what haptix did without the answer is shown)
+        (Err(re), o) if re == run::NOT_ADDED => Outcome::Skipped(format!(
+            "the reference never added the toy: its handshake waits for answers the recording \
+             toy does not script (haptix: {}; first operation {})",
+            match &o {
+                Ok(()) => "added it".to_string(),
+                Err(e) => e.clone(),
+            },
+            oops.first().map_or("none".to_string(), |op| op.to_string())
+        )),
         (r, o) => match first_difference(&rops, &oops)
             .map(|d| format!("toy {d}"))
             .or_else(|| first_difference(&rmsg, &omsg).map(|d| format!("client {d}")))
@@ -217,15 +228,31 @@ fn collapse(ops: Vec<Op>) -> Vec<Op> {
     out
 }
 
-/// Protocols listed in docs/protocol-differences.md (lines `- \`name\` ...`).
-fn listed_differences(root: &Path) -> BTreeSet<String> {
+/// Differences listed in docs/protocol-differences.md: lines `- \`protocol\`` (every definition
+/// of the protocol) or `- \`protocol\` \`identifier\`` (one definition).
+fn listed_differences(root: &Path) -> BTreeSet<(String, Option<String>)> {
     let text =
         std::fs::read_to_string(root.join("docs/protocol-differences.md")).unwrap_or_default();
     text.lines()
         .filter_map(|l| l.strip_prefix("- `"))
-        .filter_map(|l| l.split('`').next())
-        .map(str::to_string)
+        .filter_map(|l| {
+            let mut parts = l.split('`');
+            let protocol = parts.next()?.to_string();
+            let identifier = match (parts.next(), parts.next()) {
+                (Some(" "), Some(id)) => Some(id.to_string()),
+                _ => None,
+            };
+            Some((protocol, identifier))
+        })
         .collect()
+}
+
+fn is_listed(listed: &BTreeSet<(String, Option<String>)>, case: &Case) -> bool {
+    listed.contains(&(case.protocol.clone(), None))
+        || case
+            .identifier
+            .as_ref()
+            .is_some_and(|id| listed.contains(&(case.protocol.clone(), Some(id.clone()))))
 }
 
 fn main() {
@@ -307,7 +334,7 @@ fn main() {
             Outcome::Identical => identical += 1,
             Outcome::Differ(d) => {
                 differ += 1;
-                let mark = if listed.contains(&case.protocol) {
+                let mark = if is_listed(&listed, case) {
                     "listed"
                 } else {
                     unlisted += 1;

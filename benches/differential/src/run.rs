@@ -12,12 +12,18 @@ use crate::toy::Toy;
 
 /// How long a step waits for a reply.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the handshake may take (loading the device configuration is slow in debug builds
+/// on a busy machine).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the toy must stay quiet before the next step.
 const QUIET: Duration = Duration::from_millis(12);
 /// The longest a step waits for the toy to go quiet.
 const SETTLE_LIMIT: Duration = Duration::from_millis(400);
 /// How long the toy may take to be identified and added.
 const ADD_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// The error of a run whose toy was never added.
+pub const NOT_ADDED: &str = "the toy was not added";
 
 /// A client connection to one implementation's server, speaking Buttplug JSON.
 #[async_trait]
@@ -78,13 +84,22 @@ fn has_device(message: &Value) -> bool {
 }
 
 async fn reply(conn: &mut dyn Conn, toy: &Toy, id: u64) -> Result<Value, String> {
-    let deadline = tokio::time::Instant::now() + REPLY_TIMEOUT;
+    reply_within(conn, toy, id, REPLY_TIMEOUT).await
+}
+
+async fn reply_within(
+    conn: &mut dyn Conn,
+    toy: &Toy,
+    id: u64,
+    timeout: Duration,
+) -> Result<Value, String> {
+    let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let m = conn
             .recv(left)
             .await
-            .ok_or_else(|| format!("no reply to message {id} within {REPLY_TIMEOUT:?}"))?;
+            .ok_or_else(|| format!("no reply to message {id} within {timeout:?}"))?;
         match id_of(&m) {
             Some(i) if i == id => return Ok(m),
             // events (readings of subscriptions, device list changes) in order of arrival
@@ -121,7 +136,7 @@ pub async fn run(conn: &mut dyn Conn, toy: &Arc<Toy>, steps: &[Step]) -> Result<
     for m in handshake() {
         conn.send(&m)?;
         let id = id_of(&m).unwrap_or(0);
-        let r = reply(conn, toy, id).await?;
+        let r = reply_within(conn, toy, id, HANDSHAKE_TIMEOUT).await?;
         if r.get("Error").is_some() {
             return Err(format!("handshake: {r}"));
         }
@@ -145,7 +160,7 @@ pub async fn run(conn: &mut dyn Conn, toy: &Arc<Toy>, steps: &[Step]) -> Result<
                     eprintln!("while waiting for the toy: {m}");
                 }
             }
-            None => return Err("the toy was not added".into()),
+            None => return Err(NOT_ADDED.into()),
         }
     }
     settle(conn, toy).await;

@@ -193,6 +193,13 @@ impl Toy {
                     _ => Vec::new(),
                 }
             }
+            // the battery request (an encrypted frame written with response) is answered on
+            // the battery characteristic, first byte the percentage
+            "galaku"
+                if endpoint == "tx" && self.subscribed.lock().unwrap().contains("rxblebattery") =>
+            {
+                vec![("rxblebattery".into(), vec![85])]
+            }
             _ => Vec::new(),
         }
     }
