@@ -2,7 +2,8 @@
 //! gamepads with rumble motors, driven by the `sdl-gamepad` protocol.
 //!
 //! While scanning, every connected gamepad that supports force feedback is offered to the device
-//! manager once, under its name, with the `sdl-gamepad` specifier (every gamepad matches it),
+//! manager once, under its name, with the `sdl-gamepad` specifier (every gamepad matches it;
+//! `xinput` with a version 4 database, which has no `sdl-gamepad`),
 //! addressed `gamepad-<n>` (gilrs's id). A connected gamepad has one endpoint, `tx`: a write is
 //! the protocol's hand-over packet, each motor a little-endian `u16` in feature order (low- and
 //! high-frequency motors, then trigger motors); [`rumble_from_packet`] turns it into the strong
@@ -26,7 +27,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::CommSpecifier;
+use crate::device::config::{CommSpecifier, DeviceConfigManager};
 use crate::error::DeviceError;
 
 /// How long the gamepad thread waits for events before looking at its requests.
@@ -48,6 +49,22 @@ pub fn rumble_from_packet(data: &[u8]) -> Result<(u16, u16), DeviceError> {
     };
     let strong = motor(0).unwrap_or(0);
     Ok((strong, motor(1).unwrap_or(strong)))
+}
+
+/// The specifier gamepads are presented with: `sdl-gamepad` when a protocol of the
+/// configuration has it (version 5 databases), else `xinput` (version 4 databases: the same two
+/// motors first).
+pub fn gamepad_specifier(config: &DeviceConfigManager) -> CommSpecifier {
+    let sdl = config.protocols().iter().any(|p| {
+        p.communication
+            .iter()
+            .any(|c| matches!(c, CommSpecifier::SdlGamepad))
+    });
+    if sdl {
+        CommSpecifier::SdlGamepad
+    } else {
+        CommSpecifier::XInput
+    }
 }
 
 /// A request to the gamepad thread.
@@ -72,6 +89,7 @@ type Gone = Arc<Mutex<HashMap<usize, Arc<GamepadShared>>>>;
 /// The gamepad comm manager.
 pub struct GamepadCommManager {
     events: CommEventSender,
+    specifier: CommSpecifier,
     thread: Mutex<Option<std::sync::mpsc::Sender<Request>>>,
     scanning: Arc<AtomicBool>,
 }
@@ -83,11 +101,13 @@ impl std::fmt::Debug for GamepadCommManager {
 }
 
 impl GamepadCommManager {
-    /// Creates the manager; found gamepads go to `events`. The platform's gamepad layer is
-    /// opened at the first scan.
-    pub fn new(events: CommEventSender) -> GamepadCommManager {
+    /// Creates the manager; found gamepads go to `events`, presented with the specifier
+    /// [`gamepad_specifier`] picks for `config`. The platform's gamepad layer is opened at the
+    /// first scan.
+    pub fn new(config: &DeviceConfigManager, events: CommEventSender) -> GamepadCommManager {
         GamepadCommManager {
             events,
+            specifier: gamepad_specifier(config),
             thread: Mutex::new(None),
             scanning: Arc::new(AtomicBool::new(false)),
         }
@@ -103,7 +123,10 @@ impl GamepadCommManager {
 }
 
 /// Opens gilrs on a new thread; answers whether that worked.
-fn start_thread(events: CommEventSender) -> Result<std::sync::mpsc::Sender<Request>, String> {
+fn start_thread(
+    events: CommEventSender,
+    specifier: CommSpecifier,
+) -> Result<std::sync::mpsc::Sender<Request>, String> {
     let (tx, rx) = std::sync::mpsc::channel::<Request>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     let requests = tx.clone();
@@ -123,7 +146,7 @@ fn start_thread(events: CommEventSender) -> Result<std::sync::mpsc::Sender<Reque
                 }
             };
             let _ = ready_tx.send(Ok(()));
-            run_thread(&mut gilrs, &rx, &requests, &events);
+            run_thread(&mut gilrs, &rx, &requests, &events, &specifier);
         })
         .map_err(|e| format!("cannot start the gamepad thread: {e}"))?;
     ready_rx
@@ -137,6 +160,7 @@ fn run_thread(
     rx: &std::sync::mpsc::Receiver<Request>,
     requests: &std::sync::mpsc::Sender<Request>,
     events: &CommEventSender,
+    specifier: &CommSpecifier,
 ) {
     let mut scanning = false;
     let mut offered: HashSet<usize> = HashSet::new();
@@ -199,7 +223,7 @@ fn run_thread(
                 connected.lock().insert(id, Arc::clone(&shared));
                 tracing::debug!(gamepad = id, name = pad.name(), "gamepad found");
                 let _ = events.send(CommEvent::DeviceFound(Box::new(GamepadConnector {
-                    specifier: CommSpecifier::SdlGamepad,
+                    specifier: specifier.clone(),
                     shared,
                 })));
             }
@@ -259,8 +283,8 @@ impl CommManager for GamepadCommManager {
         let sender = match existing {
             Some(s) => s,
             None => {
-                let events = self.events.clone();
-                let started = tokio::task::spawn_blocking(move || start_thread(events))
+                let (events, specifier) = (self.events.clone(), self.specifier.clone());
+                let started = tokio::task::spawn_blocking(move || start_thread(events, specifier))
                     .await
                     .unwrap_or_else(|e| Err(format!("gamepad start task failed: {e}")));
                 match started {

@@ -245,7 +245,7 @@ impl OptionalBus {
                 )?))
             }
             #[cfg(feature = "gamepad")]
-            OptionalBus::Gamepad => Ok(Arc::new(gamepad::GamepadCommManager::new(events))),
+            OptionalBus::Gamepad => Ok(Arc::new(gamepad::GamepadCommManager::new(config, events))),
             #[cfg(feature = "usb")]
             OptionalBus::Usb => Ok(Arc::new(usb::UsbCommManager::new(
                 Arc::clone(config),
