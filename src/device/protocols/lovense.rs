@@ -304,10 +304,7 @@ impl LovenseHandler {
             // a toggle: never coalesced with anything (mask 0)
             out.push(HwCommand::write(Endpoint::Tx, b"RotateChange;".to_vec(), 0));
         }
-        // a stop says nothing about direction: the toy keeps the one it had
-        if action.value != 0 {
-            *clockwise = wanted;
-        }
+        *clockwise = wanted;
         out.push(text(
             action.feature,
             format!("Rotate:{};", action.value.unsigned_abs()),
@@ -666,16 +663,15 @@ mod tests {
             encode(&h, &[act(0, Vibrate, 0), act(1, Rotate, 0)]),
             ["Vibrate:0;", "Rotate:0;"]
         );
-        // the stop kept the direction: still counter-clockwise, no toggle
-        assert_eq!(encode(&h, &[act(1, Rotate, -10)]), ["Rotate:10;"]);
+        assert_eq!(
+            encode(&h, &[act(1, Rotate, -10)]),
+            ["RotateChange;", "Rotate:10;"]
+        );
         assert_eq!(encode(&h, &[act(1, Rotate, -15)]), ["Rotate:15;"]);
         assert_eq!(
             encode(&h, &[act(1, Rotate, 15)]),
             ["RotateChange;", "Rotate:15;"]
         );
-        // a stop, then the same direction again: no toggle
-        assert_eq!(encode(&h, &[act(1, Rotate, 0)]), ["Rotate:0;"]);
-        assert_eq!(encode(&h, &[act(1, Rotate, 3)]), ["Rotate:3;"]);
     }
 
     #[tokio::test]
