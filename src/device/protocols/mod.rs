@@ -88,18 +88,20 @@ mod set_i;
 
 /// Whether this build of the library has a comm manager for a bus named as in the device
 /// configuration (`btle`, `serial`, `hid`, `usb`, `xinput`, `sdl-gamepad`,
-/// `lovense_connect_service`, `websocket`, `simulated`): Bluetooth LE and HID only with their
-/// cargo features; serial, WebSocket devices and simulated devices always; the others not yet.
-/// A protocol can only reach a toy over a bus that is built in.
+/// `lovense_connect_service`, `websocket`, `simulated`): Bluetooth LE, HID and the optional buses
+/// ([`crate::hwmgr::OptionalBus`]: Lovense Connect, gamepads, raw USB) only with their cargo
+/// features; serial, WebSocket devices and simulated devices always. A protocol can only reach
+/// a toy over a bus that is built in.
 pub fn bus_built_in(bus: &str) -> bool {
-    const BUSES: &[(&str, bool)] = &[
-        ("btle", cfg!(feature = "btle")),
-        ("hid", cfg!(feature = "hid")),
-        ("serial", true),
-        ("websocket", true),
-        ("simulated", true),
-    ];
-    BUSES.iter().any(|(name, built)| *built && *name == bus)
+    use crate::hwmgr::OptionalBus;
+    match bus {
+        "btle" => cfg!(feature = "btle"),
+        "hid" => cfg!(feature = "hid"),
+        "usb" => OptionalBus::Usb.built_in(),
+        "xinput" | "sdl-gamepad" => OptionalBus::Gamepad.built_in(),
+        "lovense_connect_service" => OptionalBus::LovenseConnect.built_in(),
+        other => ["serial", "websocket", "simulated"].contains(&other),
+    }
 }
 
 /// Maps protocol names to implementations.
