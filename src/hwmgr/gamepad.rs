@@ -4,7 +4,7 @@
 //! While scanning, every connected gamepad that supports force feedback is offered to the device
 //! manager once, under its name, with the `sdl-gamepad` specifier (every gamepad matches it;
 //! `xinput` with a version 4 database, which has no `sdl-gamepad`),
-//! addressed `gamepad-<n>` (gilrs's id). A connected gamepad has one endpoint, `tx`: a write is
+//! addressed `sdl-gamepad-<n>` (gilrs's id). A connected gamepad has one endpoint, `tx`: a write is
 //! the protocol's hand-over packet, each motor a little-endian `u16` in feature order (low- and
 //! high-frequency motors, then trigger motors); [`rumble_from_packet`] turns it into the strong
 //! (low-frequency) and weak (high-frequency) magnitudes the platform plays until the next write
@@ -215,7 +215,7 @@ fn run_thread(
                 let shared = Arc::new(GamepadShared {
                     id,
                     name: pad.name().to_string(),
-                    address: format!("gamepad-{id}"),
+                    address: format!("sdl-gamepad-{id}"),
                     closed: AtomicBool::new(false),
                     events: ev,
                     requests: Mutex::new(requests.clone()),
