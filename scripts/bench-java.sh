@@ -27,12 +27,12 @@ command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || {
 echo "== building the native library (cargo build --release --lib --features java)"
 cargo build --release --lib --features java --quiet
 echo "== building the binding (bindings/java)"
-(cd bindings/java && mvn -B -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install)
+(cd bindings/java && mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install)
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 echo "== Java API"
-(cd bindings/java && mvn -B -q -ntp -pl haptix exec:java -Dhaptix.main=io.haptix.bench.Bench \
+(cd bindings/java && mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java -Dhaptix.main=io.haptix.bench.Bench \
     -Dexec.args="${quick[*]}") | tee "$out/java.txt"
 echo
 echo "== C ABI (benches/compare, haptix side)"

@@ -23,10 +23,10 @@ cargo build --release --lib --features java --quiet
 
 echo "== building the Java/Kotlin binding (bindings/java)"
 cd bindings/java
-mvn -B -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install
+mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install
 
 echo
-mvn -B -q -ntp -pl haptix exec:java
+mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java
 echo
 echo "== the Kotlin example"
-mvn -B -q -ntp -pl haptix-kotlin exec:java
+mvn -B -Dstyle.color=never -q -ntp -pl haptix-kotlin exec:java

@@ -41,7 +41,7 @@ cd bindings/java
 rm -rf haptix/target/surefire-reports haptix-kotlin/target/surefire-reports
 status=0
 echo "== mvn verify (bindings/java: javac/kotlinc -Werror, JUnit 5 through Surefire)"
-mvn -B -ntp -Dhaptix.lib.dir="$work" -Dmaven.test.failure.ignore=false verify >"$work/mvn.log" 2>&1 || status=$?
+mvn -B -Dstyle.color=never -ntp -Dhaptix.lib.dir="$work" -Dmaven.test.failure.ignore=false verify >"$work/mvn.log" 2>&1 || status=$?
 grep -E "Tests run:|FAIL|ERROR\]" "$work/mvn.log" | grep -v "^\[ERROR\] *$" | head -60 || true
 if [ "$status" != 0 ]; then
     echo "-- last lines of the Maven log:"
