@@ -331,6 +331,15 @@ impl CommManager for GamepadCommManager {
     }
 }
 
+impl Drop for GamepadCommManager {
+    /// Ends the gamepad thread when the manager goes without a shutdown.
+    fn drop(&mut self) {
+        if let Some(s) = self.thread.lock().take() {
+            let _ = s.send(Request::Shutdown);
+        }
+    }
+}
+
 /// A connected (or offered) gamepad's state, shared with the gamepad thread.
 struct GamepadShared {
     id: usize,

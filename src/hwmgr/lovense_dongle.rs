@@ -673,6 +673,16 @@ impl CommManager for LovenseDongleCommManager {
     }
 }
 
+impl Drop for LovenseDongleCommManager {
+    /// Ends the state machine (and so closes the dongle) when the manager goes without a
+    /// shutdown.
+    fn drop(&mut self) {
+        if let Some(input) = self.shared.input.lock().take() {
+            let _ = input.send(Input::Shutdown);
+        }
+    }
+}
+
 /// A toy connected through the dongle.
 struct DongleToy {
     id: String,
