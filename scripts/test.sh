@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
 # integration and conformance tests (including the C ABI and the header check), the C tests
-# under valgrind, the binding suites (Python, C#/Unity under Mono, C++ under ASan and UBSan), and the Python interop suite
+# under valgrind, the binding suites (Python, C#/Unity under Mono, Java/Kotlin, C++ under ASan and UBSan), and the Python interop suite
 # against the real PyPI `buttplug` client. Installs what it needs (idempotently): the system packages of
 # scripts/deps.sh and valgrind from apt when missing, and a Python venv under .venv.
 set -euo pipefail
@@ -35,6 +35,9 @@ scripts/test-python.sh target/debug
 
 echo "== C# binding and Unity package (bindings/csharp under Mono against target/debug/libhaptix)"
 scripts/test-csharp.sh target/debug
+
+echo "== Java/Kotlin binding (bindings/java against target/debug/libhaptix)"
+scripts/test-java.sh target/debug
 
 echo "== C++ binding (bindings/cpp against target/debug/libhaptix, ASan + UBSan)"
 scripts/test-cpp.sh target/debug
