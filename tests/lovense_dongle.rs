@@ -6,10 +6,11 @@
 #![cfg(all(unix, feature = "lovense-dongle-serial"))]
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use haptix::client::{Client, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
@@ -27,12 +28,16 @@ enum Script {
     FoundBySearch,
     /// The Lush is already connected when the host asks.
     AlreadyConnected,
+    /// A search finds the Lush, but the dongle never confirms the end of the search.
+    SilentStop,
 }
 
 /// A scripted dongle on the master side of a pseudo-terminal pair. Every line the host sends
 /// goes to `lines`; `say` makes the dongle send a line; dropping `say` unplugs it.
 struct Dongle {
     port: String,
+    /// Set when the host sent a toy command before the dongle confirmed the search's end.
+    early: Arc<AtomicBool>,
     lines: Mutex<std_mpsc::Receiver<serde_json::Value>>,
     say: Mutex<Option<std_mpsc::Sender<String>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -46,7 +51,11 @@ impl Dongle {
         drop(slave);
         let (line_tx, lines) = std_mpsc::channel();
         let (say, said) = std_mpsc::channel::<String>();
+        let early = Arc::new(AtomicBool::new(false));
+        let early_flag = Arc::clone(&early);
         let thread = std::thread::spawn(move || {
+            // the end of a search is confirmed a little later, as a real dongle does
+            let mut confirm_at: Option<Instant> = None;
             let mut partial = Vec::new();
             let mut buf = [0u8; 256];
             let reply = |m: &mut TTYPort, s: &str| {
@@ -58,6 +67,13 @@ impl Dongle {
                     Ok(line) => reply(&mut master, &line),
                     Err(std_mpsc::TryRecvError::Disconnected) => return,
                     Err(std_mpsc::TryRecvError::Empty) => {}
+                }
+                if confirm_at.is_some_and(|t| Instant::now() >= t) {
+                    confirm_at = None;
+                    reply(
+                        &mut master,
+                        r#"{"type":"toy","func":"search","result":206}"#,
+                    );
                 }
                 let n = match master.read(&mut buf) {
                     Ok(n) => n,
@@ -99,12 +115,14 @@ impl Dongle {
                                 &mut master,
                                 r#"{"type":"usb","func":"stopSearch","result":200}"#,
                             );
-                            reply(
-                                &mut master,
-                                r#"{"type":"toy","func":"search","result":206}"#,
-                            );
+                            if script != Script::SilentStop {
+                                confirm_at = Some(Instant::now() + Duration::from_millis(300));
+                            }
                         }
                         "command" => {
+                            if confirm_at.is_some() {
+                                early_flag.store(true, Ordering::SeqCst);
+                            }
                             let answer = match msg["cmd"].as_str() {
                                 Some("DeviceType;") => Some("S:11:C44F33E2A19C;"),
                                 Some("Battery;") => Some("85;"),
@@ -132,6 +150,7 @@ impl Dongle {
         });
         Dongle {
             port,
+            early,
             lines: Mutex::new(lines),
             say: Mutex::new(Some(say)),
             thread: Mutex::new(Some(thread)),
@@ -259,6 +278,8 @@ async fn a_toy_found_by_the_dongle_search_is_driven_through_it() {
     .await;
     // the dongle holds one toy: its manager's scan ended with the toy found
     assert!(!manager.is_scanning());
+    // nothing was sent to the toy before the dongle confirmed the end of the search
+    assert!(!dongle.early.load(Ordering::SeqCst));
     assert!(device.name().contains("Lush"), "{}", device.name());
 
     // commands travel wrapped for the dongle, with the toy's id
@@ -322,6 +343,24 @@ async fn a_toy_already_connected_is_offered_without_search_and_unplugging_remove
     })
     .await;
     assert_eq!(removed, device.index());
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dongle_that_never_confirms_the_search_end_still_gets_its_toy_used() {
+    let dongle = Arc::new(Dongle::start(Script::SilentStop));
+    let port = dongle.port.clone();
+    let (server, client, _manager) =
+        server_with(|events| LovenseDongleCommManager::serial_at(&port, events)).await;
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = next_event(&mut events, "DeviceAdded", |e| match e {
+        ClientEvent::DeviceAdded(d) => Some(d),
+        _ => None,
+    })
+    .await;
+    assert!(device.name().contains("Lush"), "{}", device.name());
     client.disconnect().await.unwrap();
     server.shutdown().await;
 }

@@ -17,7 +17,8 @@
 //! * `{"type":"toy","func":"command","id":ID,"cmd":TEXT}` sends a toy command.
 //!
 //! From the dongle: `{"type":"toy","func":"toyData","data":{"id":ID,"data":TEXT}}` carries a
-//! toy's reply (or, while searching, announces the toy the dongle found and connects);
+//! toy's reply (or, while searching, announces the toy the dongle found and connects: the host
+//! then stops the search and uses the toy once the dongle answers `search` 206);
 //! `{"type":"toy","func":"status","data":{"id":ID,"status":S}}` reports the toy's state (202
 //! connected, 403 disconnected).
 //!
@@ -79,6 +80,9 @@ pub const DONGLE_DEVICE_NAME: &str = "LVS-DongleDevice";
 const WRITE_GAP: Duration = Duration::from_millis(75);
 /// How long the dongle may take to report an already connected toy.
 const STATUS_WAIT: Duration = Duration::from_millis(250);
+/// How long the dongle may take to confirm the end of a search before the toy it found is
+/// offered anyway.
+const STOP_WAIT: Duration = Duration::from_secs(1);
 /// How long one blocking read waits before checking whether the dongle is closing.
 const READ_POLL: Duration = Duration::from_millis(100);
 /// Longest line kept while waiting for its end; longer garbage is dropped.
@@ -208,6 +212,8 @@ enum Input {
     Line(String),
     /// The dongle's reader ended (unplugged, or the manager closing it).
     Gone,
+    /// The dongle did not confirm the end of the search for the toy it found in time.
+    StopTimeout(String),
     Shutdown,
 }
 
@@ -440,6 +446,8 @@ struct Machine {
     toy: Option<Arc<DongleToy>>,
     /// A search was sent and not yet stopped.
     searching: bool,
+    /// The toy the search found, offered once the dongle confirms the search ended.
+    stopping: Option<String>,
 }
 
 impl Machine {
@@ -450,6 +458,13 @@ impl Machine {
                 Input::Stop => self.stop().await,
                 Input::Line(line) => self.line(&line).await,
                 Input::Gone => self.gone(),
+                Input::StopTimeout(id) => {
+                    if self.stopping.as_ref() == Some(&id) {
+                        self.stopping = None;
+                        tracing::debug!("Lovense dongle did not confirm the search's end");
+                        self.toy_found(id).await;
+                    }
+                }
                 Input::Shutdown => break,
             }
         }
@@ -504,7 +519,7 @@ impl Machine {
                                 LovenseDongleCommManager::finish_scanning(&self.shared);
                                 return;
                             }
-                            Ok(Some(Input::Start)) => {}
+                            Ok(Some(Input::Start)) | Ok(Some(Input::StopTimeout(_))) => {}
                             Err(_) => break,
                         }
                     }
@@ -520,7 +535,7 @@ impl Machine {
                 }
             }
         }
-        if self.toy.is_some() || self.link.is_none() {
+        if self.toy.is_some() || self.link.is_none() || self.stopping.is_some() {
             // the dongle holds one toy at a time
             LovenseDongleCommManager::finish_scanning(&self.shared);
             return;
@@ -548,6 +563,7 @@ impl Machine {
             toy.close();
         }
         self.searching = false;
+        self.stopping = None;
         LovenseDongleCommManager::finish_scanning(&self.shared);
     }
 
@@ -587,12 +603,29 @@ impl Machine {
                         }
                     }
                     Some(_) => {}
-                    None if self.searching => self.toy_found(id).await,
+                    None if self.searching && self.stopping.is_none() => {
+                        // the search found a toy (the dongle connects it): stop searching,
+                        // and offer it once the dongle confirms, as the dongle needs
+                        self.searching = false;
+                        self.stopping = Some(id.clone());
+                        self.send(stop_search_request()).await;
+                        let input = self.input.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(STOP_WAIT).await;
+                            let _ = input.send(Input::StopTimeout(id));
+                        });
+                    }
                     None => {}
                 }
             }
             "search" => {
-                if msg.result == Some(code::SEARCH_STOPPED) && self.searching && self.toy.is_none()
+                if msg.result == Some(code::SEARCH_STOPPED) && self.stopping.is_some() {
+                    if let Some(id) = self.stopping.take() {
+                        self.toy_found(id).await;
+                    }
+                } else if msg.result == Some(code::SEARCH_STOPPED)
+                    && self.searching
+                    && self.toy.is_none()
                 {
                     // the dongle gave up on its own while we still scan: search again
                     self.send(search_request()).await;
@@ -645,6 +678,7 @@ impl CommManager for LovenseDongleCommManager {
                 link: None,
                 toy: None,
                 searching: false,
+                stopping: None,
             };
             tokio::spawn(machine.run(rx));
             tx
