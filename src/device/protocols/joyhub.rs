@@ -1,7 +1,10 @@
 //! JoyHub: the motors (feature indexes 0–3: vibration, rotation, oscillation) share one packet
 //! `[0xA0, 0x03, m0, m1, m2, m3, 0xAA]`; the air pump is `[0xA0, 0x07, on, 0, level, 0xFF]` when
 //! it is feature 4, else `[0xA0, 0x0D, 0, 0, level, 0xFF]`; the heater is
-//! `[0xA0, 0x04, 1, 0, 1, 0xFF]` (on) or `[0xA0, 0x04, 0, 0, 0, 0]` (off).
+//! `[0xA0, 0x04, 1, 0, 1, 0xFF]` (on) or `[0xA0, 0x04, 0, 0, 0, 0]` (off); the light is
+//! `[0xA0, 0x14, 1, 0, 1, 0xFF]` / `[0xA0, 0x14, 0, 0, 0, 0]`, and the lube pump (spray)
+//! `[0xA0, 0x24, 1, 0, 1, 0xFF]` / `[0xA0, 0x24, 0, 0, 0, 0]`, the pump being switched off again
+//! one second after every spray command, as the reference does.
 
 use std::sync::Arc;
 
@@ -18,6 +21,10 @@ use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
 
 const NAME: &str = "joyhub";
+/// How long a spray runs before the pump is switched off again.
+const SPRAY_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+/// The packet that switches the lube pump off.
+const SPRAY_OFF: [u8; 6] = [0xa0, 0x24, 0x00, 0x00, 0x00, 0x00];
 /// Motor slots in the shared packet.
 const MOTORS: usize = 4;
 
@@ -43,7 +50,7 @@ impl ProtocolFactory for JoyHub {
 
     async fn initialize(
         &self,
-        _: &Arc<dyn Hardware>,
+        hardware: &Arc<dyn Hardware>,
         definition: &DeviceDefinition,
     ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
         let motor_mask = definition
@@ -54,6 +61,7 @@ impl ProtocolFactory for JoyHub {
         Ok(Arc::new(JoyHubHandler {
             motors: Mutex::new([0; MOTORS]),
             motor_mask,
+            hardware: hardware.clone(),
         }))
     }
 }
@@ -62,6 +70,17 @@ struct JoyHubHandler {
     motors: Mutex<[u8; MOTORS]>,
     /// Every feature whose state travels in the motor packet.
     motor_mask: FeatureMask,
+    /// For the pump's switch-off a second after a spray.
+    hardware: Arc<dyn Hardware>,
+}
+
+/// `[0xA0, code, 1, 0, 1, 0xFF]` when on, `[0xA0, code, 0, 0, 0, 0]` when off.
+fn switch(code: u8, on: bool) -> Vec<u8> {
+    if on {
+        vec![0xa0, code, 0x01, 0x00, 0x01, 0xff]
+    } else {
+        vec![0xa0, code, 0x00, 0x00, 0x00, 0x00]
+    }
 }
 
 impl ProtocolHandler for JoyHubHandler {
@@ -103,6 +122,27 @@ impl ProtocolHandler for JoyHubHandler {
                 };
                 Ok(vec![HwCommand::write(Endpoint::Tx, data, own)])
             }
+            OutputType::Led => Ok(vec![HwCommand::write(
+                Endpoint::Tx,
+                switch(0x14, a.value != 0),
+                own,
+            )]),
+            OutputType::Spray => {
+                // the pump is switched off a second later whatever the level (the write goes
+                // straight to the hardware, like the reference's; a disconnected toy ignores it)
+                let hardware = self.hardware.clone();
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    rt.spawn(async move {
+                        tokio::time::sleep(SPRAY_TIME).await;
+                        let _ = hardware.write(Endpoint::Tx, &SPRAY_OFF, false).await;
+                    });
+                }
+                Ok(vec![HwCommand::write(
+                    Endpoint::Tx,
+                    switch(0x24, a.value != 0),
+                    own,
+                )])
+            }
             _ => Err(unsupported(NAME, a)),
         }
     }
@@ -117,6 +157,46 @@ mod tests {
     async fn handler(d: &DeviceDefinition) -> Arc<dyn ProtocolHandler> {
         let (_, hw) = connect(spec("J-Test", &[Endpoint::Tx])).await;
         init(&*factory(), &hw, d).await
+    }
+
+    #[tokio::test]
+    async fn light_and_spray() {
+        let d = def(&[
+            (0, &[(Vibrate, 0, 255)], false),
+            (5, &[(Spray, 0, 1)], false),
+            (6, &[(Led, 0, 1)], false),
+        ]);
+        let (sim, hw) = connect(spec("J-Dodge", &[Endpoint::Tx])).await;
+        let h = init(&*factory(), &hw, &d).await;
+        let e = |f, k, v| writes(&h.output(&act(f, k, v)).unwrap());
+        assert_eq!(
+            e(6, Led, 1),
+            [(
+                Endpoint::Tx,
+                vec![0xa0, 0x14, 0x01, 0x00, 0x01, 0xff],
+                false
+            )]
+        );
+        assert_eq!(
+            e(6, Led, 0),
+            [(
+                Endpoint::Tx,
+                vec![0xa0, 0x14, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            e(5, Spray, 1),
+            [(
+                Endpoint::Tx,
+                vec![0xa0, 0x24, 0x01, 0x00, 0x01, 0xff],
+                false
+            )]
+        );
+        // a second later the pump is switched off on its own (the handler itself wrote nothing
+        // before: its packets are returned, not written)
+        assert!(sim.take_ops().is_empty());
+        assert_eq!(next(&sim).await, Some(w(Endpoint::Tx, &SPRAY_OFF, false)));
     }
 
     #[tokio::test]

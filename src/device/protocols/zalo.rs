@@ -1,20 +1,21 @@
 //! Zalo: both motors in one 3-byte frame `[mode, a, b]` on `tx`, written with response. `mode`
 //! is `02` when both motors are off and `01` otherwise; a motor at 0 is sent as `01` (the
-//! lowest level: the mode byte is what stops the device).
+//! lowest level: the mode byte is what stops the device). A stop of both motors sends one frame
+//! per motor, as the reference does.
 
 use std::sync::Arc;
 
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{HwCommand, ProtocolFactory};
-use crate::device::protocols::kit::{byte, AllFeatures};
+use crate::device::protocols::kit::{byte, AllFeatures, Sequential};
 use crate::error::DeviceError;
 
 const NAME: &str = "zalo";
 
 /// The factory registered as `zalo`.
 pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
-    AllFeatures::new(NAME, encode)
+    Sequential::new(AllFeatures::new(NAME, encode))
 }
 
 fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {
@@ -57,9 +58,13 @@ mod tests {
             e(&[act(1, Vibrate, 8)]),
             [(Endpoint::Tx, vec![1, 5, 8], true)]
         );
+        // a stop: the first motor's frame, then the second's
         assert_eq!(
             e(&[act(0, Vibrate, 0), act(1, Vibrate, 0)]),
-            [(Endpoint::Tx, vec![2, 1, 1], true)]
+            [
+                (Endpoint::Tx, vec![1, 1, 8], true),
+                (Endpoint::Tx, vec![2, 1, 1], true)
+            ]
         );
     }
 
