@@ -68,8 +68,12 @@
 /**
  * ABI version of this library. A binding built against another ABI version must refuse to use
  * the library; `haptix_context_new` checks it.
+ *
+ * Version 2 added `haptix_client_call` and made registrations own their user data from the
+ * call on (released even when the call is refused), which a binding written for version 1
+ * would free a second time.
  */
-#define HAPTIX_ABI_VERSION 1
+#define HAPTIX_ABI_VERSION 2
 
 /**
  * Result of every fallible function. 0 is success; values below 100 are outcomes a caller

@@ -168,14 +168,13 @@ fn the_c_abi_selects_every_optional_bus() {
         proto::CommManager::Usb as i32,
     ];
     // a malformed Lovense Connect address is refused when the context is created
-    std::env::set_var(haptix::hwmgr::LOVENSE_CONNECT_ADDRESS_ENV, "no-port-here");
     let refused = new_context(&proto::ContextOptions {
         comm_managers: every.clone(),
+        lovense_connect_addresses: vec!["no-port-here".into()],
         ..Default::default()
     });
     assert_eq!(refused.err(), Some(haptix_status::ErrorInvalidArgument));
     assert!(last_error().contains("no-port-here"), "{}", last_error());
-    std::env::remove_var(haptix::hwmgr::LOVENSE_CONNECT_ADDRESS_ENV);
 
     let ctx = new_context(&proto::ContextOptions {
         comm_managers: every,

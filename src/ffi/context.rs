@@ -246,8 +246,17 @@ impl ContextInner {
         // the buses asked for; Bluetooth LE and HID only exist with their features
         let config = Arc::clone(server.device_manager().config());
         let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
-        // the optional buses; Lovense Connect's app addresses come from the environment
-        let settings = BusSettings::from_env();
+        // the optional buses, with their settings from the options
+        let settings = BusSettings {
+            lovense_connect_addresses: options
+                .lovense_connect_addresses
+                .iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            lovense_dongle_port: (!options.lovense_dongle_port.is_empty())
+                .then(|| options.lovense_dongle_port.clone()),
+        };
         for bus in optional {
             let manager = bus
                 .create(&config, server.comm_sender(), &settings)

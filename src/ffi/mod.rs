@@ -47,7 +47,11 @@ pub mod proto {
 
 /// ABI version of this library. A binding built against another ABI version must refuse to use
 /// the library; `haptix_context_new` checks it.
-pub const HAPTIX_ABI_VERSION: u32 = 1;
+///
+/// Version 2 added `haptix_client_call` and made registrations own their user data from the
+/// call on (released even when the call is refused), which a binding written for version 1
+/// would free a second time.
+pub const HAPTIX_ABI_VERSION: u32 = 2;
 
 /// NUL-terminated package version.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

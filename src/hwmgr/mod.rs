@@ -173,27 +173,6 @@ pub struct BusSettings {
     pub lovense_dongle_port: Option<String>,
 }
 
-/// Environment variable with the Lovense Connect app addresses (comma-separated), read by
-/// [`BusSettings::from_env`].
-pub const LOVENSE_CONNECT_ADDRESS_ENV: &str = "HAPTIX_LOVENSE_CONNECT_ADDRESS";
-
-impl BusSettings {
-    /// Settings from the environment: the Lovense Connect addresses from
-    /// [`LOVENSE_CONNECT_ADDRESS_ENV`] (comma-separated; unset = none).
-    pub fn from_env() -> BusSettings {
-        let list = std::env::var(LOVENSE_CONNECT_ADDRESS_ENV).unwrap_or_default();
-        BusSettings {
-            lovense_connect_addresses: list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            lovense_dongle_port: None,
-        }
-    }
-}
-
 impl OptionalBus {
     /// The cargo feature that builds this bus.
     pub fn feature(self) -> &'static str {

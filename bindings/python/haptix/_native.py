@@ -38,7 +38,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from .errors import AbiMismatch, Status, error_for_status
 
 #: The ABI version this binding is written against (`HAPTIX_ABI_VERSION`).
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 #: `uint32_t` timeout meaning "wait without limit".
 WAIT_FOREVER_MS = 0xFFFFFFFF
@@ -104,7 +104,8 @@ FUNCTIONS: Dict[str, Tuple[Any, Sequence[Any]]] = {
 
 #: Functions a library of this ABI may lack (added later in the ABI's life). The binding works
 #: without them, more slowly or with less: `has_function` tells whether the loaded one has them.
-OPTIONAL_FUNCTIONS = frozenset({"haptix_client_call"})
+#: None so far: ABI 2 has every function above.
+OPTIONAL_FUNCTIONS: frozenset[str] = frozenset()
 
 
 def library_file_name(platform: Optional[str] = None) -> str:

@@ -318,7 +318,6 @@ class _ClientCore:
         self._stop = threading.Event()
         self._close_lock = threading.Lock()
         self._closed = False
-        self._native_call = _native.has_function("haptix_client_call")
         # The pump sleeps on this; the library's wake-up notifier (dispatcher thread) and
         # close() set it. The callback captures only the Event, not this object.
         self._wake = threading.Event()
@@ -380,12 +379,7 @@ class _ClientCore:
         else as long as the client's request timeout (enforced by the library)."""
         request, parse = op
         timeout = _args.timeout("timeout", timeout)
-        if self._native_call:
-            return parse(self._call_native(request, timeout))
-        # A library without haptix_client_call: the pump completes the future. This thread
-        # never is the pump, so the wait cannot block the answer.
-        future = self.submit(request)
-        return parse(_wait(future, timeout, f"request {request.WhichOneof('kind')}"))
+        return parse(self._call_native(request, timeout))
 
     def _call_native(self, request: request_pb2.Request, timeout: Optional[float]) -> "Response":
         data = request.SerializeToString()

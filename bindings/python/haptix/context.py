@@ -129,6 +129,8 @@ class Context:
         max_ping_time_ms: Optional[int] = None,
         worker_threads: Optional[int] = None,
         websocket_devices_address: Optional[str] = None,
+        lovense_connect_addresses: Iterable[str] = (),
+        lovense_dongle_port: Optional[str] = None,
         shutdown_timeout: float = 5.0,
     ) -> None:
         options = options_pb2.ContextOptions()
@@ -159,6 +161,9 @@ class Context:
             options.worker_threads = worker_threads
         if websocket_devices_address is not None:
             options.websocket_devices_address = websocket_devices_address
+        options.lovense_connect_addresses.extend(lovense_connect_addresses)
+        if lovense_dongle_port is not None:
+            options.lovense_dongle_port = lovense_dongle_port
         self._core = _ContextCore(options.SerializeToString(), shutdown_timeout)
 
     @property

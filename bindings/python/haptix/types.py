@@ -66,6 +66,11 @@ class CommManager(enum.IntEnum):
     BLUETOOTH_LE = 3
     SERIAL = 4
     HID = 5
+    LOVENSE_DONGLE_SERIAL = 6
+    LOVENSE_DONGLE_HID = 7
+    LOVENSE_CONNECT = 8
+    GAMEPAD = 9
+    USB = 10
 
 
 E = TypeVar("E", bound=enum.IntEnum)

@@ -93,22 +93,6 @@ def test_device_exposes_its_address(client: haptix.Client, device: haptix.Device
     assert second.name == device.name and second.address == "hush-b"
 
 
-def _refuses_unknown_identifiers() -> bool:
-    try:
-        with haptix.Context(simulated_devices=["No-Such-Toy-At-All"]):
-            return False
-    except haptix.InvalidArgument:
-        return True
-
-
-needs_identifier_check = pytest.mark.xfail(
-    not _refuses_unknown_identifiers(),
-    reason="the library does not refuse unknown simulated identifiers yet (issue 8, item 6)",
-    strict=False,
-)
-
-
-@needs_identifier_check
 def test_unknown_simulated_identifier_is_refused(client: haptix.Client) -> None:
     with pytest.raises(haptix.InvalidArgument) as info:
         client.add_simulated_device("No-Such-Toy-At-All")

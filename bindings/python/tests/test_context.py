@@ -87,7 +87,10 @@ def test_raw_client_event_callback() -> None:
         simulated_devices=[options_pb2.SimulatedDevice(identifier="LVS-Hush")]
     )
     data = options.SerializeToString()
-    _native.check(library.haptix_context_new(1, data, len(data), ctypes.byref(context)), "context")
+    _native.check(
+        library.haptix_context_new(haptix.ABI_VERSION, data, len(data), ctypes.byref(context)),
+        "context",
+    )
     client = ctypes.c_void_p()
     _native.check(library.haptix_client_new(context, None, 0, ctypes.byref(client)), "client")
     kinds: List[str] = []

@@ -82,7 +82,9 @@ def test_level_and_steps_are_exclusive(device: haptix.Device) -> None:
 
 def test_null_pointer_and_invalid_handle_statuses() -> None:
     library = _native.lib()
-    assert library.haptix_context_new(1, None, 0, None) == Status.ERROR_NULL_POINTER
+    assert (
+        library.haptix_context_new(haptix.ABI_VERSION, None, 0, None) == Status.ERROR_NULL_POINTER
+    )
     assert _native.last_error_message()
     bogus = ctypes.c_void_p(0x1000)
     buffer = _native.Buffer()
@@ -96,7 +98,7 @@ def test_null_pointer_and_invalid_handle_statuses() -> None:
 def test_invalid_options_are_rejected() -> None:
     library = _native.lib()
     out = ctypes.c_void_p()
-    status = library.haptix_context_new(1, b"\xff\xff\xff", 3, ctypes.byref(out))
+    status = library.haptix_context_new(haptix.ABI_VERSION, b"\xff\xff\xff", 3, ctypes.byref(out))
     assert status == Status.ERROR_INVALID_PROTOBUF
     with pytest.raises(haptix.InvalidConfig) as info:
         haptix.Context(device_config_json=b"{not json")

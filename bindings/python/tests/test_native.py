@@ -20,7 +20,7 @@ HEADER = Path(
 def test_load_and_abi_version() -> None:
     path = haptix.load()
     assert path.name == haptix.library_file_name()
-    assert _native.lib().haptix_abi_version() == haptix.ABI_VERSION == 1
+    assert _native.lib().haptix_abi_version() == haptix.ABI_VERSION == 2
     assert re.match(r"\d+\.\d+\.\d+", haptix.library_version())
 
 
@@ -84,7 +84,7 @@ def test_mismatched_abi_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         argtypes = None
 
         def __call__(self) -> int:
-            return 2
+            return haptix.ABI_VERSION + 1
 
     class FakeLibrary:
         haptix_abi_version = Function()
@@ -94,13 +94,14 @@ def test_mismatched_abi_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(haptix.AbiMismatch) as info:
         _native.lib()
     assert info.value.status == haptix.Status.ERROR_ABI_MISMATCH
-    assert "version 2" in info.value.message and "version 1" in info.value.message
+    ours, theirs = haptix.ABI_VERSION, haptix.ABI_VERSION + 1
+    assert f"version {ours}" in info.value.message and f"version {theirs}" in info.value.message
     assert _native._library is None  # nothing half-loaded
 
 
 def test_context_new_rejects_other_abi_version() -> None:
     out = ctypes.c_void_p()
-    status = _native.lib().haptix_context_new(2, None, 0, ctypes.byref(out))
+    status = _native.lib().haptix_context_new(haptix.ABI_VERSION + 1, None, 0, ctypes.byref(out))
     assert status == haptix.Status.ERROR_ABI_MISMATCH
     assert _native.last_error_message()
     assert out.value is None
@@ -109,7 +110,7 @@ def test_context_new_rejects_other_abi_version() -> None:
 def test_last_error_message_truncates() -> None:
     library = _native.lib()
     out = ctypes.c_void_p()
-    assert library.haptix_context_new(2, None, 0, ctypes.byref(out)) != 0
+    assert library.haptix_context_new(haptix.ABI_VERSION + 1, None, 0, ctypes.byref(out)) != 0
     full = ctypes.c_size_t()
     buf = ctypes.create_string_buffer(4)
     status = library.haptix_last_error_message(buf, 4, ctypes.byref(full))

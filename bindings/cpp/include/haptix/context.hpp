@@ -187,6 +187,18 @@ public:
         message.websocket_devices_address = std::move(address);
         return *this;
     }
+    /// Adds the address ("host:port") of a Lovense Connect app, for
+    /// v1::CommManager::kLovenseConnect.
+    ContextOptions &lovense_connect_address(std::string address) {
+        message.lovense_connect_addresses.push_back(std::move(address));
+        return *this;
+    }
+    /// Serial port of the Lovense USB dongle (v1::CommManager::kLovenseDongleSerial); without
+    /// it the dongle is found by its USB ids.
+    ContextOptions &lovense_dongle_port(std::string port) {
+        message.lovense_dongle_port = std::move(port);
+        return *this;
+    }
 
     /// The message passed to haptix_context_new.
     v1::ContextOptions message;

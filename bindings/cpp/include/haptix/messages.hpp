@@ -140,6 +140,19 @@ enum class CommManager : std::int32_t {
     kBluetoothLe = 3,  // COMM_MANAGER_BLUETOOTH_LE
     kSerial = 4,  // COMM_MANAGER_SERIAL
     kHid = 5,  // COMM_MANAGER_HID
+    /// The Lovense USB dongle, serial variant (found by its USB ids among the serial ports).
+    kLovenseDongleSerial = 6,  // COMM_MANAGER_LOVENSE_DONGLE_SERIAL
+    /// The Lovense USB dongle, HID variant.
+    kLovenseDongleHid = 7,  // COMM_MANAGER_LOVENSE_DONGLE_HID
+    /// Toys paired with the Lovense Connect app, over its local HTTP API. The app's address
+    /// (host:port, comma-separated for several) is read from the environment variable
+    /// HAPTIX_LOVENSE_CONNECT_ADDRESS when the context is created; without it, scanning reports
+    /// the service unavailable.
+    kLovenseConnect = 8,  // COMM_MANAGER_LOVENSE_CONNECT
+    /// Gamepads with rumble motors (the sdl-gamepad and xinput protocols).
+    kGamepad = 9,  // COMM_MANAGER_GAMEPAD
+    /// Raw USB devices (the rez-trancevibrator protocol).
+    kUsb = 10,  // COMM_MANAGER_USB
 };
 
 /// The schema's name of a CommManager value ("COMM_MANAGER_UNSPECIFIED"), or an empty string for a
@@ -158,6 +171,16 @@ inline const char *name(CommManager value) noexcept {
         return "COMM_MANAGER_SERIAL";
     case CommManager::kHid:
         return "COMM_MANAGER_HID";
+    case CommManager::kLovenseDongleSerial:
+        return "COMM_MANAGER_LOVENSE_DONGLE_SERIAL";
+    case CommManager::kLovenseDongleHid:
+        return "COMM_MANAGER_LOVENSE_DONGLE_HID";
+    case CommManager::kLovenseConnect:
+        return "COMM_MANAGER_LOVENSE_CONNECT";
+    case CommManager::kGamepad:
+        return "COMM_MANAGER_GAMEPAD";
+    case CommManager::kUsb:
+        return "COMM_MANAGER_USB";
     }
     return "";
 }
@@ -2474,6 +2497,12 @@ struct ContextOptions {
     std::uint32_t worker_threads{};  // = 10
     /// Listen address of COMM_MANAGER_WEBSOCKET_DEVICES. Default "127.0.0.1:54817".
     std::string websocket_devices_address{};  // = 11
+    /// Addresses of Lovense Connect apps for COMM_MANAGER_LOVENSE_CONNECT ("host:port" or
+    /// "http://host:port", as the app shows them).
+    std::vector<std::string> lovense_connect_addresses;  // = 12
+    /// Serial port of the Lovense USB dongle for COMM_MANAGER_LOVENSE_DONGLE_SERIAL; empty finds
+    /// it by its USB ids.
+    std::string lovense_dongle_port{};  // = 13
     /// Which member of `device_config` is set (kNotSet: none).
     DeviceConfigCase device_config_case = DeviceConfigCase::kNotSet;
     /// Which member of `user_config` is set (kNotSet: none).
@@ -2542,6 +2571,10 @@ struct ContextOptions {
         writer_.field_varint_uint32(9, max_ping_time_ms, false);
         writer_.field_varint_uint32(10, worker_threads, false);
         writer_.field_string(11, websocket_devices_address, false);
+        for (const auto &item_ : lovense_connect_addresses) {
+            writer_.field_string(12, item_);
+        }
+        writer_.field_string(13, lovense_dongle_port, false);
         writer_.raw(unknown_fields);
     }
 
@@ -2641,6 +2674,23 @@ struct ContextOptions {
             case 11:
                 if (type_ == 2) {
                     if (!reader_.read_string(websocket_devices_address)) {
+                        return false;
+                    }
+                    known_ = true;
+                }
+                break;
+            case 12:
+                if (type_ == 2) {
+                    lovense_connect_addresses.emplace_back();
+                    if (!reader_.read_string(lovense_connect_addresses.back())) {
+                        return false;
+                    }
+                    known_ = true;
+                }
+                break;
+            case 13:
+                if (type_ == 2) {
+                    if (!reader_.read_string(lovense_dongle_port)) {
                         return false;
                     }
                     known_ = true;

@@ -64,6 +64,12 @@ namespace Haptix
         /// <summary>Listen address of <see cref="CommManager.WebsocketDevices"/>; null means the library default.</summary>
         public string WebSocketDevicesAddress;
 
+        /// <summary>Addresses ("host:port") of Lovense Connect apps, for <see cref="CommManager.LovenseConnect"/>.</summary>
+        public readonly List<string> LovenseConnectAddresses = new List<string>();
+
+        /// <summary>Serial port of the Lovense USB dongle (<see cref="CommManager.LovenseDongleSerial"/>); null finds it by its USB ids.</summary>
+        public string LovenseDonglePort;
+
         internal Proto.ContextOptions ToProto()
         {
             var o = new Proto.ContextOptions();
@@ -81,6 +87,8 @@ namespace Haptix
             o.MaxPingTimeMs = MaxPingTimeMs;
             o.WorkerThreads = WorkerThreads;
             o.WebsocketDevicesAddress = WebSocketDevicesAddress;
+            o.LovenseConnectAddresses.AddRange(LovenseConnectAddresses);
+            o.LovenseDonglePort = LovenseDonglePort;
             return o;
         }
     }

@@ -78,7 +78,7 @@ namespace Haptix.Native
         public const string LibraryName = "haptix";
 
         /// <summary>The ABI version this binding is written against (HAPTIX_ABI_VERSION).</summary>
-        public const uint AbiVersion = 1;
+        public const uint AbiVersion = 2;
 
         /// <summary><c>UINT32_MAX</c> as a timeout: wait without limit.</summary>
         public const uint WaitForever = uint.MaxValue;

@@ -41,6 +41,29 @@ namespace Haptix
         /// Proto value COMM_MANAGER_HID.
         /// </summary>
         Hid = 5,
+        /// <summary>
+        /// The Lovense USB dongle, serial variant (found by its USB ids among the serial ports).
+        /// </summary>
+        LovenseDongleSerial = 6,
+        /// <summary>
+        /// The Lovense USB dongle, HID variant.
+        /// </summary>
+        LovenseDongleHid = 7,
+        /// <summary>
+        /// Toys paired with the Lovense Connect app, over its local HTTP API. The app's address
+        /// (host:port, comma-separated for several) is read from the environment variable
+        /// HAPTIX_LOVENSE_CONNECT_ADDRESS when the context is created; without it, scanning reports
+        /// the service unavailable.
+        /// </summary>
+        LovenseConnect = 8,
+        /// <summary>
+        /// Gamepads with rumble motors (the sdl-gamepad and xinput protocols).
+        /// </summary>
+        Gamepad = 9,
+        /// <summary>
+        /// Raw USB devices (the rez-trancevibrator protocol).
+        /// </summary>
+        Usb = 10,
     }
 
     /// <summary>
@@ -637,6 +660,20 @@ namespace Haptix.Proto
         public string WebsocketDevicesAddress { get { return websocket_devices_address_; } set { websocket_devices_address_ = value ?? ""; } }
         private string websocket_devices_address_ = "";
 
+        /// <summary>
+        /// Addresses of Lovense Connect apps for COMM_MANAGER_LOVENSE_CONNECT ("host:port" or
+        /// "http://host:port", as the app shows them).
+        /// </summary>
+        public readonly List<string> LovenseConnectAddresses = new List<string>();
+
+        /// <summary>
+        /// Serial port of the Lovense USB dongle for COMM_MANAGER_LOVENSE_DONGLE_SERIAL; empty finds
+        /// it by its USB ids.
+        /// </summary>
+        /// <remarks>Never null: setting null stores the empty value.</remarks>
+        public string LovenseDonglePort { get { return lovense_dongle_port_; } set { lovense_dongle_port_ = value ?? ""; } }
+        private string lovense_dongle_port_ = "";
+
         /// <summary>Size of the encoded message in bytes.</summary>
         public int CalculateSize()
         {
@@ -657,6 +694,8 @@ namespace Haptix.Proto
             if (MaxPingTimeMs != 0) size += 1 + ProtoWriter.SizeUInt32(MaxPingTimeMs);
             if (WorkerThreads != 0) size += 1 + ProtoWriter.SizeUInt32(WorkerThreads);
             if (WebsocketDevicesAddress.Length != 0) size += 1 + ProtoWriter.SizeString(WebsocketDevicesAddress);
+            for (int i = 0; i < LovenseConnectAddresses.Count; i++) size += 1 + ProtoWriter.SizeString(LovenseConnectAddresses[i]);
+            if (LovenseDonglePort.Length != 0) size += 1 + ProtoWriter.SizeString(LovenseDonglePort);
             return size;
         }
 
@@ -681,6 +720,8 @@ namespace Haptix.Proto
             if (MaxPingTimeMs != 0) { w.WriteTag(72u); w.WriteUInt32(MaxPingTimeMs); }
             if (WorkerThreads != 0) { w.WriteTag(80u); w.WriteUInt32(WorkerThreads); }
             if (WebsocketDevicesAddress.Length != 0) { w.WriteTag(90u); w.WriteString(WebsocketDevicesAddress); }
+            for (int i = 0; i < LovenseConnectAddresses.Count; i++) { w.WriteTag(98u); w.WriteString(LovenseConnectAddresses[i]); }
+            if (LovenseDonglePort.Length != 0) { w.WriteTag(106u); w.WriteString(LovenseDonglePort); }
         }
 
         /// <summary>Reads fields from <paramref name="r"/> until its end; unknown fields are skipped.</summary>
@@ -730,6 +771,12 @@ namespace Haptix.Proto
                         break;
                     case 90u:
                         WebsocketDevicesAddress = r.ReadString();
+                        break;
+                    case 98u:
+                        LovenseConnectAddresses.Add(r.ReadString());
+                        break;
+                    case 106u:
+                        LovenseDonglePort = r.ReadString();
                         break;
                     default:
                         r.SkipField(tag);

@@ -11,7 +11,17 @@ public enum Bus implements Enums.Numbered {
     /** {@code SERIAL}. */
     SERIAL(4),
     /** {@code HID}. */
-    HID(5);
+    HID(5),
+    /** {@code LOVENSE_DONGLE_SERIAL}: the Lovense USB dongle, serial variant. */
+    LOVENSE_DONGLE_SERIAL(6),
+    /** {@code LOVENSE_DONGLE_HID}: the Lovense USB dongle, HID variant. */
+    LOVENSE_DONGLE_HID(7),
+    /** {@code LOVENSE_CONNECT}: toys of a Lovense Connect app (see the context's addresses). */
+    LOVENSE_CONNECT(8),
+    /** {@code GAMEPAD}: gamepads with rumble. */
+    GAMEPAD(9),
+    /** {@code USB}: raw USB toys. */
+    USB(10);
 
     private final int number;
 

@@ -206,6 +206,29 @@ public final class Context implements AutoCloseable {
         }
 
         /**
+         * Adds the address of a Lovense Connect app, for {@link Bus#LOVENSE_CONNECT}.
+         *
+         * @param address {@code host:port} as the app shows it
+         * @return this builder
+         */
+        public Builder lovenseConnectAddress(String address) {
+            options.addLovenseConnectAddresses(address);
+            return this;
+        }
+
+        /**
+         * Names the serial port of the Lovense USB dongle, for {@link Bus#LOVENSE_DONGLE_SERIAL}
+         * (without it the dongle is found by its USB ids).
+         *
+         * @param port the port, e.g. {@code /dev/ttyUSB0}
+         * @return this builder
+         */
+        public Builder lovenseDonglePort(String port) {
+            options.setLovenseDonglePort(port);
+            return this;
+        }
+
+        /**
          * Creates the context.
          *
          * @return the context; close it when done

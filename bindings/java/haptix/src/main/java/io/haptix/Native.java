@@ -12,7 +12,7 @@ final class Native {
     private Native() {}
 
     /** The ABI version this binding was written for ({@code HAPTIX_ABI_VERSION}). */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     static {
         NativeLoader.load();
