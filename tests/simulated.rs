@@ -225,3 +225,30 @@ fn the_c_abi_refuses_unknown_toys_and_reports_addresses() {
         haptix_context_free(ctx);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_usb_toy_takes_vendor_control_writes() {
+    let server = server();
+    let hw = server
+        .add_simulated_device(SimDeviceSpec::parse("usb:0b49:064f").unwrap())
+        .unwrap();
+    let client = Client::connect_in_process(&server, "usb").await.unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let device = next_added(&mut events).await;
+    assert_eq!(device.name(), "Rez TranceVibrator");
+    device.vibrate(1.0).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut seen = Vec::new();
+    while seen.is_empty() && tokio::time::Instant::now() < deadline {
+        seen = hw
+            .take_writes()
+            .into_iter()
+            .filter(|(endpoint, _)| endpoint.name() == "txvendorcontrol")
+            .collect();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!seen.is_empty(), "no vendor control write");
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}

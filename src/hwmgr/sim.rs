@@ -697,8 +697,12 @@ impl HardwareConnector for SimConnector {
                     .flat_map(|s| s.characteristics.iter().map(|(e, _)| *e))
                     .collect();
                 if list.is_empty() {
-                    // serial/HID/USB devices have a single bidirectional channel
+                    // serial/HID/USB devices have a single bidirectional channel; raw USB
+                    // devices are also driven by vendor control requests
                     list = vec![Endpoint::Tx, Endpoint::Rx];
+                    if matches!(self.hardware.specifier, CommSpecifier::Usb(_)) {
+                        list.push(Endpoint::TxVendorControl);
+                    }
                 }
                 list.sort();
                 list.dedup();
