@@ -145,7 +145,14 @@ impl Case {
 /// Protocols whose identification asks the toy (the identifier comes from its answers, not
 /// from its name): the toy presents a name of the protocol's specifier and the harness scripts
 /// the answers for the configuration's identifier.
-pub const IDENTIFY_BY_ANSWER: &[&str] = &["lovense"];
+pub const IDENTIFY_BY_ANSWER: &[&str] = &["lovense", "satisfyer"];
+
+/// The model number a Satisfyer presents (in its advertisement's manufacturer data and in its
+/// model characteristic) for a configuration identifier such as "10005": the number as four
+/// big-endian bytes.
+pub fn satisfyer_model(identifier: &str) -> Option<[u8; 4]> {
+    identifier.parse::<u32>().ok().map(u32::to_be_bytes)
+}
 
 fn range(v: &Value) -> Option<(i64, i64)> {
     let a = v.as_array()?;
@@ -271,6 +278,13 @@ fn identity(
                             .collect();
                         Some((company, data))
                     });
+                // a Satisfyer advertises its model number after the company id
+                let manufacturer_data = match (protocol, identifier.and_then(satisfyer_model)) {
+                    ("satisfyer", Some(model)) => {
+                        manufacturer_data.map(|(c, _)| (c, model.to_vec()))
+                    }
+                    _ => manufacturer_data,
+                };
                 if name.is_empty() && manufacturer_data.is_none() {
                     return (
                         Err("a Bluetooth specifier without names".into()),

@@ -159,6 +159,12 @@ impl Toy {
         match endpoint {
             // the standard battery level characteristic: one byte, percent
             "rxblebattery" => vec![85],
+            // a Satisfyer's model number
+            "rxblemodel" if self.protocol == "satisfyer" => self
+                .identifier
+                .as_deref()
+                .and_then(crate::cases::satisfyer_model)
+                .map_or_else(|| vec![0, 0, 0, 0], |m| m.to_vec()),
             _ => vec![85, 1, 2, 3, 4, 5, 6, 7],
         }
     }
