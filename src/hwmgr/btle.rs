@@ -309,9 +309,14 @@ impl HardwareConnector for BtleConnector {
         )
         .await?;
         tracing::info!("Bluetooth LE device connected");
+        let manufacturer_data = match &self.specifier {
+            CommSpecifier::Btle(b) => b.manufacturer_data.clone(),
+            _ => Vec::new(),
+        };
         Ok(Arc::new(BtleHardware {
             name: self.name,
             address: self.address,
+            manufacturer_data,
             peripheral,
             endpoints,
             events,
@@ -386,6 +391,8 @@ async fn spawn_forwarders(
 struct BtleHardware {
     name: String,
     address: String,
+    /// What the peripheral advertised when it was found.
+    manufacturer_data: Vec<ManufacturerData>,
     peripheral: Peripheral,
     endpoints: Arc<HashMap<Endpoint, Characteristic>>,
     events: broadcast::Sender<HardwareEvent>,
@@ -417,6 +424,10 @@ async fn timed<T>(
 impl Hardware for BtleHardware {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn manufacturer_data(&self) -> Vec<ManufacturerData> {
+        self.manufacturer_data.clone()
     }
 
     fn address(&self) -> &str {

@@ -29,7 +29,7 @@ use async_trait::async_trait;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager};
+use crate::device::config::{CommSpecifier, DeviceConfigManager, ManufacturerData};
 use crate::error::DeviceError;
 
 /// Something that happened on a connected device.
@@ -77,6 +77,11 @@ pub trait Hardware: Send + Sync + 'static {
         length: u32,
         timeout: Duration,
     ) -> Result<Vec<u8>, DeviceError>;
+    /// The manufacturer data the device advertised (Bluetooth LE), for protocols that tell
+    /// models apart by it; empty for other buses.
+    fn manufacturer_data(&self) -> Vec<ManufacturerData> {
+        Vec::new()
+    }
     /// The received signal strength in dBm (radio buses only).
     async fn read_rssi(&self) -> Result<i16, DeviceError> {
         Err(DeviceError::NotSupported(format!(

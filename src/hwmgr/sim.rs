@@ -559,6 +559,13 @@ impl Hardware for SimHardware {
         &self.name
     }
 
+    fn manufacturer_data(&self) -> Vec<ManufacturerData> {
+        match &self.specifier {
+            CommSpecifier::Btle(b) => b.manufacturer_data.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     fn address(&self) -> &str {
         &self.address
     }

@@ -30,6 +30,8 @@ const ADDRESS: &str = "DIFF-TOY-0001";
 
 struct RecordingHw {
     name: String,
+    /// What the toy advertises (Bluetooth LE), as a real peripheral's advertisement.
+    manufacturer_data: Vec<ManufacturerData>,
     endpoints: Vec<Endpoint>,
     toy: Arc<Toy>,
     events: broadcast::Sender<HardwareEvent>,
@@ -43,6 +45,10 @@ fn endpoint_name(e: Endpoint) -> String {
 impl Hardware for RecordingHw {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn manufacturer_data(&self) -> Vec<ManufacturerData> {
+        self.manufacturer_data.clone()
     }
 
     fn address(&self) -> &str {
@@ -247,8 +253,14 @@ pub async fn run(
         .filter_map(|e| e.parse().ok())
         .collect();
     let (events, _) = broadcast::channel(256);
+    let specifier = specifier(bus);
+    let manufacturer_data = match &specifier {
+        CommSpecifier::Btle(b) => b.manufacturer_data.clone(),
+        _ => Vec::new(),
+    };
     let hw = Arc::new(RecordingHw {
         name: bus.name(),
+        manufacturer_data,
         endpoints,
         toy: toy.clone(),
         events: events.clone(),
@@ -260,10 +272,7 @@ pub async fn run(
     }));
     let manager = RecordingManager {
         events: server.comm_sender(),
-        found: Mutex::new(Some(RecordingConnector {
-            specifier: specifier(bus),
-            hw,
-        })),
+        found: Mutex::new(Some(RecordingConnector { specifier, hw })),
         scanning: AtomicBool::new(false),
     };
     server

@@ -51,13 +51,26 @@ impl ProtocolFactory for Satisfyer {
         NAME
     }
 
+    /// The model number comes from the advertisement's manufacturer data when the toy
+    /// advertises any (as the reference takes it), else from the model characteristic.
     async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        let data = hardware
-            .read(Endpoint::RxBleModel, 128, Duration::from_millis(500))
-            .await?;
+        let advertised = hardware
+            .manufacturer_data()
+            .into_iter()
+            .find_map(|m| m.data);
+        let identifier = match advertised {
+            // four bytes are a model number; the reference reads anything else as model 0
+            Some(data) => Some(model_identifier(&data).unwrap_or_else(|| "0".to_string())),
+            None => {
+                let data = hardware
+                    .read(Endpoint::RxBleModel, 128, Duration::from_millis(500))
+                    .await?;
+                model_identifier(&data)
+            }
+        };
         Ok(Identification {
             protocol: NAME.to_string(),
-            identifier: model_identifier(&data),
+            identifier,
         })
     }
 
@@ -85,7 +98,9 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::protocols::testkit_a::connect;
     use crate::device::protocols::vectors_b::check_vectors;
+    use crate::hwmgr::sim::SimDeviceSpec;
 
     #[test]
     fn vectors() {
@@ -103,5 +118,37 @@ mod tests {
             Some("10160")
         );
         assert_eq!(model_identifier(&[0x27, 0xb0]), None);
+    }
+
+    fn toy(manufacturer_data: Vec<crate::device::config::ManufacturerData>) -> SimDeviceSpec {
+        let mut spec = SimDeviceSpec::ble_silent("SF Curvy 2+");
+        if let crate::hwmgr::sim::SimBus::Btle {
+            manufacturer_data: md,
+            ..
+        } = &mut spec.bus
+        {
+            *md = manufacturer_data;
+        }
+        spec.endpoints = Some(vec![Endpoint::Tx, Endpoint::RxBleModel]);
+        spec
+    }
+
+    #[tokio::test]
+    async fn identification_prefers_the_advertised_model_number() {
+        let factory = &factories()[0];
+        // advertised: no read of the model characteristic
+        let advertised = crate::device::config::ManufacturerData {
+            company: 0x0109,
+            data: Some(vec![0, 0, 0x27, 0xb0]),
+        };
+        let (sim, hw) = connect(toy(vec![advertised])).await;
+        let id = factory.identify(&hw).await.unwrap();
+        assert_eq!(id.identifier.as_deref(), Some("10160"));
+        assert!(sim.take_ops().is_empty());
+        // not advertised: read from the characteristic
+        let (sim, hw) = connect(toy(Vec::new())).await;
+        sim.queue_read(Endpoint::RxBleModel, &[0, 0, 0x27, 0xb1]);
+        let id = factory.identify(&hw).await.unwrap();
+        assert_eq!(id.identifier.as_deref(), Some("10161"));
     }
 }
