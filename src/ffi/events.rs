@@ -122,9 +122,8 @@ struct SinkState {
     wakeup: Option<Arc<Registration>>,
     /// Events of this sink waiting in the dispatcher. While there are any, new events follow
     /// them through the dispatcher (order), and a drained, closed queue is not yet `CLOSED`.
+    /// (Wake-up jobs are not counted: events never wait behind them.)
     events_in_dispatch: usize,
-    /// Wake-up jobs of this sink waiting in the dispatcher.
-    wakes_in_dispatch: usize,
     /// The dispatcher is running a callback of this sink.
     in_callback: bool,
 }
@@ -175,15 +174,12 @@ impl EventSink {
         let was_empty = st.queue.is_empty();
         st.queue.push_back(event);
         let wake = was_empty && st.wakeup.is_some();
-        if wake {
-            st.wakes_in_dispatch += 1;
-        }
         drop(st);
         self.cond.notify_all();
-        if wake && self.dispatcher.submit(Job::Wake(Arc::clone(self))).is_err() {
-            // the dispatcher has stopped (context shut down): nobody can be notified
-            let mut st = self.state.lock();
-            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
+        if wake {
+            // refused once the dispatcher has stopped (context shut down): nobody can be
+            // notified then, and pollers still find the event
+            let _ = self.dispatcher.submit(Job::Wake(Arc::clone(self)));
         }
     }
 
@@ -298,14 +294,11 @@ impl EventSink {
                 return;
             }
             let wake = registration.is_some() && !st.queue.is_empty();
-            if wake {
-                st.wakes_in_dispatch += 1;
-            }
             (std::mem::replace(&mut st.wakeup, registration), wake)
         };
-        if wake && self.dispatcher.submit(Job::Wake(Arc::clone(self))).is_err() {
-            let mut st = self.state.lock();
-            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
+        if wake {
+            // refused only after shutdown, when registrations are refused too
+            let _ = self.dispatcher.submit(Job::Wake(Arc::clone(self)));
         }
         drop(old);
     }
@@ -373,7 +366,6 @@ impl EventSink {
     fn wake(&self) {
         let registration = {
             let mut st = self.state.lock();
-            st.wakes_in_dispatch = st.wakes_in_dispatch.saturating_sub(1);
             if st.freed || st.queue.is_empty() {
                 return;
             }
