@@ -19,16 +19,13 @@ use async_trait::async_trait;
 use hidapi::{HidApi, HidDevice};
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
+use super::rescan::Rescan;
 use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
 use crate::device::config::{CommSpecifier, DeviceConfigManager, VidPid};
 use crate::error::DeviceError;
-
-/// How often the device list is refreshed while scanning.
-const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long one input-report poll waits (writers wait at most this long for the device).
 const READ_POLL_MS: i32 = 10;
@@ -42,7 +39,7 @@ pub struct HidCommManager {
     events: CommEventSender,
     api: Arc<Mutex<Option<HidApi>>>,
     in_use: InUse,
-    scanning: Arc<Mutex<Option<CancellationToken>>>,
+    scanning: Rescan,
 }
 
 impl std::fmt::Debug for HidCommManager {
@@ -62,7 +59,7 @@ impl HidCommManager {
             events,
             api: Arc::new(Mutex::new(None)),
             in_use: Arc::new(Mutex::new(HashSet::new())),
-            scanning: Arc::new(Mutex::new(None)),
+            scanning: Rescan::default(),
         }
     }
 }
@@ -122,65 +119,28 @@ impl CommManager for HidCommManager {
     }
 
     async fn start_scanning(&self) -> Result<(), DeviceError> {
-        let token = CancellationToken::new();
-        if let Some(old) = self.scanning.lock().replace(token.clone()) {
-            old.cancel();
-        }
         let wanted = self.config.hid_ids();
-        let (api, events, in_use, scanning) = (
+        let (api, events, in_use) = (
             Arc::clone(&self.api),
             self.events.clone(),
             Arc::clone(&self.in_use),
-            Arc::clone(&self.scanning),
         );
-        tokio::spawn(async move {
-            let mut offered = HashSet::new();
-            loop {
-                let pass = {
-                    let (api, wanted, events, in_use) = (
-                        Arc::clone(&api),
-                        wanted.clone(),
-                        events.clone(),
-                        Arc::clone(&in_use),
-                    );
-                    let mut seen = std::mem::take(&mut offered);
-                    tokio::task::spawn_blocking(move || {
-                        let r = offer_devices(&api, &wanted, &events, &in_use, &mut seen);
-                        (r, seen)
-                    })
-                    .await
-                };
-                match pass {
-                    Ok((Ok(()), seen)) => offered = seen,
-                    Ok((Err(reason), _)) => {
-                        tracing::warn!(%reason, "HID unavailable; scanning the other buses only");
-                        scanning.lock().take();
-                        let _ = events.send(CommEvent::ScanningFinished { manager: "hid" });
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "HID listing failed");
-                        break;
-                    }
-                }
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tokio::time::sleep(RESCAN_INTERVAL) => {}
-                }
-            }
-        });
+        self.scanning.start(
+            "hid",
+            "HID",
+            self.events.clone(),
+            Box::new(move |offered| offer_devices(&api, &wanted, &events, &in_use, offered)),
+        );
         Ok(())
     }
 
     async fn stop_scanning(&self) -> Result<(), DeviceError> {
-        if let Some(token) = self.scanning.lock().take() {
-            token.cancel();
-        }
+        self.scanning.stop();
         Ok(())
     }
 
     fn is_scanning(&self) -> bool {
-        self.scanning.lock().is_some()
+        self.scanning.is_scanning()
     }
 
     async fn shutdown(&self) {

@@ -15,6 +15,7 @@ pub mod hid;
 pub mod lovense_connect;
 #[cfg(any(feature = "lovense-dongle-serial", feature = "lovense-dongle-hid"))]
 pub mod lovense_dongle;
+mod rescan;
 pub mod serial;
 pub mod sim;
 mod stream;

@@ -22,16 +22,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
+use super::rescan::Rescan;
 use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
 use crate::device::config::{CommSpecifier, DeviceConfigManager, SerialSpecifier};
 use crate::error::DeviceError;
-
-/// How often the configured ports are looked for while scanning.
-const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a blocking read waits before checking whether the port is closing.
 const READ_POLL: Duration = Duration::from_millis(100);
@@ -44,7 +41,7 @@ pub struct SerialCommManager {
     config: Arc<DeviceConfigManager>,
     events: CommEventSender,
     in_use: InUse,
-    scanning: Mutex<Option<CancellationToken>>,
+    scanning: Rescan,
 }
 
 impl std::fmt::Debug for SerialCommManager {
@@ -62,7 +59,7 @@ impl SerialCommManager {
             config,
             events,
             in_use: Arc::new(Mutex::new(HashSet::new())),
-            scanning: Mutex::new(None),
+            scanning: Rescan::default(),
         }
     }
 
@@ -99,37 +96,30 @@ impl CommManager for SerialCommManager {
     }
 
     async fn start_scanning(&self) -> Result<(), DeviceError> {
-        let token = CancellationToken::new();
-        if let Some(old) = self.scanning.lock().replace(token.clone()) {
-            old.cancel();
-        }
         let (config, events, in_use) = (
             Arc::clone(&self.config),
             self.events.clone(),
             Arc::clone(&self.in_use),
         );
-        tokio::spawn(async move {
-            let mut offered = HashSet::new();
-            loop {
-                SerialCommManager::offer_ports(&config, &events, &in_use, &mut offered);
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tokio::time::sleep(RESCAN_INTERVAL) => {}
-                }
-            }
-        });
+        self.scanning.start(
+            "serial",
+            "serial",
+            self.events.clone(),
+            Box::new(move |offered| {
+                SerialCommManager::offer_ports(&config, &events, &in_use, offered);
+                Ok(())
+            }),
+        );
         Ok(())
     }
 
     async fn stop_scanning(&self) -> Result<(), DeviceError> {
-        if let Some(token) = self.scanning.lock().take() {
-            token.cancel();
-        }
+        self.scanning.stop();
         Ok(())
     }
 
     fn is_scanning(&self) -> bool {
-        self.scanning.lock().is_some()
+        self.scanning.is_scanning()
     }
 
     async fn shutdown(&self) {

@@ -22,15 +22,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
+use super::rescan::Rescan;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
 use crate::device::config::{CommSpecifier, DeviceConfigManager, VidPid};
 use crate::error::DeviceError;
 
-/// How often the device list is refreshed while scanning.
-const RESCAN_INTERVAL: Duration = Duration::from_secs(1);
 /// How long one control transfer may take.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -95,7 +93,7 @@ pub struct UsbCommManager {
     config: Arc<DeviceConfigManager>,
     events: CommEventSender,
     in_use: InUse,
-    scanning: Arc<Mutex<Option<CancellationToken>>>,
+    scanning: Rescan,
 }
 
 impl std::fmt::Debug for UsbCommManager {
@@ -113,7 +111,7 @@ impl UsbCommManager {
             config,
             events,
             in_use: Arc::new(Mutex::new(HashSet::new())),
-            scanning: Arc::new(Mutex::new(None)),
+            scanning: Rescan::default(),
         }
     }
 }
@@ -164,62 +162,24 @@ impl CommManager for UsbCommManager {
     }
 
     async fn start_scanning(&self) -> Result<(), DeviceError> {
-        let token = CancellationToken::new();
-        if let Some(old) = self.scanning.lock().replace(token.clone()) {
-            old.cancel();
-        }
         let wanted = usb_ids(&self.config);
-        let (events, in_use, scanning) = (
+        let (events, in_use) = (self.events.clone(), Arc::clone(&self.in_use));
+        self.scanning.start(
+            "usb",
+            "USB",
             self.events.clone(),
-            Arc::clone(&self.in_use),
-            Arc::clone(&self.scanning),
+            Box::new(move |offered| offer_devices(&wanted, &events, &in_use, offered)),
         );
-        tokio::spawn(async move {
-            let mut offered = HashSet::new();
-            loop {
-                let pass = {
-                    let (wanted, events, in_use) =
-                        (wanted.clone(), events.clone(), Arc::clone(&in_use));
-                    let mut seen = std::mem::take(&mut offered);
-                    tokio::task::spawn_blocking(move || {
-                        let r = offer_devices(&wanted, &events, &in_use, &mut seen);
-                        (r, seen)
-                    })
-                    .await
-                };
-                match pass {
-                    Ok((Ok(()), seen)) => offered = seen,
-                    Ok((Err(reason), _)) => {
-                        tracing::warn!(%reason, "USB unavailable; scanning the other buses only");
-                        scanning.lock().take();
-                        let _ = events.send(CommEvent::ScanningFinished { manager: "usb" });
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "USB listing failed");
-                        scanning.lock().take();
-                        let _ = events.send(CommEvent::ScanningFinished { manager: "usb" });
-                        break;
-                    }
-                }
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tokio::time::sleep(RESCAN_INTERVAL) => {}
-                }
-            }
-        });
         Ok(())
     }
 
     async fn stop_scanning(&self) -> Result<(), DeviceError> {
-        if let Some(token) = self.scanning.lock().take() {
-            token.cancel();
-        }
+        self.scanning.stop();
         Ok(())
     }
 
     fn is_scanning(&self) -> bool {
-        self.scanning.lock().is_some()
+        self.scanning.is_scanning()
     }
 
     async fn shutdown(&self) {
