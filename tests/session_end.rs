@@ -331,9 +331,16 @@ fn freeing_a_client_stops_every_toy() {
         {
             // SAFETY: live handle, freed once.
             unsafe { haptix_client_free(driver) };
+            // TakeWrites drains what it returns: keep each toy's last write across polls, or a
+            // toy that stopped before the other would read as "no write" on the next poll.
+            let mut last: Vec<Option<Vec<u8>>> = vec![None; TOYS.len()];
             let mut stopped = false;
             while !stopped && ended.elapsed() < STOP_WAIT {
-                let last = last_writes(observer);
+                for (seen, now) in last.iter_mut().zip(last_writes(observer)) {
+                    if now.is_some() {
+                        *seen = now;
+                    }
+                }
                 stopped = last
                     .iter()
                     .all(|w| w.as_deref().is_some_and(|d| d.ends_with(b"Vibrate:0;")));
