@@ -6,6 +6,12 @@
 //! without hardware. Notifications, read replies and disconnects can be injected. A simulated
 //! device may carry a *responder* that answers writes the way the real toy would (the built-in
 //! one answers Lovense `DeviceType;` and `Battery;` queries), so identification handshakes work.
+//!
+//! Faults can be injected too ([`SimHardware::inject`] with a [`Fault`]): writes that fail or
+//! never complete, reads that fail, a disconnect at a chosen operation (to break identification
+//! or initialisation at each of its steps), replies turned into garbage; and
+//! [`SimHardware::notify_garbage`] pushes nonsense notifications to subscribers. Without an
+//! injected fault a simulated device behaves exactly as before.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -358,6 +364,121 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
 /// scripted: the standard BLE battery characteristic, and Lovense's `Battery;`.
 pub const SIMULATED_BATTERY_PERCENT: u8 = 85;
 
+/// A fault a simulated device plays out ([`SimHardware::inject`]).
+///
+/// Counted faults (`count` operations of their kind) are used up one operation at a time, in
+/// the order they were injected; a fault with a count of 0 does nothing. Faults stay armed
+/// across reconnections until they are used up or [`SimHardware::clear_faults`] is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The next `count` writes fail with a hardware error. They are not recorded and the
+    /// responder does not see them.
+    FailWrites {
+        /// How many writes fail.
+        count: usize,
+    },
+    /// The next `count` writes never complete: the write's future stays pending until it is
+    /// dropped, like a radio stack that lost the request, so the caller's timeout is what ends
+    /// it. They are not recorded and the responder does not see them.
+    StallWrites {
+        /// How many writes stall.
+        count: usize,
+    },
+    /// The next `count` reads fail with a hardware error.
+    FailReads {
+        /// How many reads fail.
+        count: usize,
+    },
+    /// The device disconnects when it is asked for operation number `index` (counted from 0
+    /// since the server last connected it; reads, writes, subscriptions and unsubscriptions
+    /// count, see [`SimHardware::operations_since_connect`]). That operation fails as
+    /// disconnected and is not recorded.
+    DisconnectAt {
+        /// The operation that finds the device gone.
+        index: usize,
+    },
+    /// The next `count` notifications the responder sends in answer to writes carry garbage
+    /// bytes instead of the real reply.
+    GarbleReplies {
+        /// How many replies are garbled.
+        count: usize,
+    },
+}
+
+impl Fault {
+    /// The same fault with one use taken away; `None` when it is used up.
+    fn used_once(&self) -> Option<Fault> {
+        let less = |count: usize| count.checked_sub(1).filter(|c| *c > 0);
+        match self {
+            Fault::FailWrites { count } => less(*count).map(|count| Fault::FailWrites { count }),
+            Fault::StallWrites { count } => less(*count).map(|count| Fault::StallWrites { count }),
+            Fault::FailReads { count } => less(*count).map(|count| Fault::FailReads { count }),
+            Fault::GarbleReplies { count } => {
+                less(*count).map(|count| Fault::GarbleReplies { count })
+            }
+            Fault::DisconnectAt { .. } => None,
+        }
+    }
+
+    fn is_used_up(&self) -> bool {
+        matches!(
+            self,
+            Fault::FailWrites { count: 0 }
+                | Fault::StallWrites { count: 0 }
+                | Fault::FailReads { count: 0 }
+                | Fault::GarbleReplies { count: 0 }
+        )
+    }
+}
+
+/// What a write does under the injected faults.
+enum WriteFault {
+    Fail,
+    Stall,
+}
+
+/// The injected faults of one simulated device and the counters they depend on.
+struct FaultState {
+    /// Armed faults, in the order they were injected.
+    armed: Vec<Fault>,
+    /// Operations asked of the device since it was last connected.
+    operations: usize,
+    /// How many times a fault played out.
+    fired: usize,
+    /// State of the garbage generator (xorshift64; never 0).
+    garbage: u64,
+}
+
+impl FaultState {
+    /// Uses one unit of the first armed fault `matches` accepts; returns that fault.
+    fn take(&mut self, matches: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let at = self.armed.iter().position(matches)?;
+        let fault = self.armed[at].clone();
+        match fault.used_once() {
+            Some(rest) => self.armed[at] = rest,
+            None => {
+                self.armed.remove(at);
+            }
+        }
+        self.fired += 1;
+        Some(fault)
+    }
+
+    /// Deterministic nonsense: 0 to 23 bytes of pseudo-random data.
+    fn garbage(&mut self) -> Vec<u8> {
+        let mut next = || {
+            let mut x = self.garbage;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.garbage = x;
+            x
+        };
+        let len = (next() % 24) as usize;
+        (0..len).map(|_| (next() >> 24) as u8).collect()
+    }
+}
+
 static NEXT_ADDRESS: AtomicU64 = AtomicU64::new(1);
 
 /// A simulated device's hardware side: records operations and delivers injected events.
@@ -379,6 +500,7 @@ pub struct SimHardware {
     write_hook: parking_lot::RwLock<Option<WriteHook>>,
     write_delay: Mutex<Option<Duration>>,
     rssi: Mutex<Option<i16>>,
+    faults: Mutex<FaultState>,
 }
 
 /// Observes the writes of a simulated device ([`SimHardware::set_write_hook`]).
@@ -424,6 +546,12 @@ impl SimHardware {
             write_hook: parking_lot::RwLock::new(None),
             write_delay: Mutex::new(None),
             rssi: Mutex::new(None),
+            faults: Mutex::new(FaultState {
+                armed: Vec::new(),
+                operations: 0,
+                fired: 0,
+                garbage: 0x9e37_79b9_7f4a_7c15,
+            }),
         })
     }
 
@@ -533,6 +661,79 @@ impl SimHardware {
         *self.write_hook.write() = hook;
     }
 
+    /// Arms a fault (see [`Fault`] for what each one does and when it is used up).
+    pub fn inject(&self, fault: Fault) {
+        if fault.is_used_up() {
+            return;
+        }
+        self.faults.lock().armed.push(fault);
+    }
+
+    /// Disarms every fault that has not played out yet.
+    pub fn clear_faults(&self) {
+        self.faults.lock().armed.clear();
+    }
+
+    /// The faults still armed (a counted fault shows what is left of its count).
+    pub fn armed_faults(&self) -> Vec<Fault> {
+        self.faults.lock().armed.clone()
+    }
+
+    /// How many times an injected fault played out (each failed, stalled or garbled operation,
+    /// and each injected disconnect, counts once).
+    pub fn faults_fired(&self) -> usize {
+        self.faults.lock().fired
+    }
+
+    /// Operations (reads, writes, subscriptions, unsubscriptions) the device was asked for
+    /// since the server last connected it, including ones that failed.
+    pub fn operations_since_connect(&self) -> usize {
+        self.faults.lock().operations
+    }
+
+    /// Delivers `count` notifications of garbage (0 to 23 pseudo-random bytes each, the same
+    /// sequence on every run) on `endpoint`, as a confused or corrupted toy would; dropped
+    /// unless the endpoint is subscribed, like [`SimHardware::notify`]. Returns what was sent.
+    pub fn notify_garbage(&self, endpoint: Endpoint, count: usize) -> Vec<Vec<u8>> {
+        let payloads: Vec<Vec<u8>> = {
+            let mut faults = self.faults.lock();
+            (0..count).map(|_| faults.garbage()).collect()
+        };
+        for p in &payloads {
+            self.notify(endpoint, p);
+        }
+        payloads
+    }
+
+    /// Counts one operation and plays out an injected disconnect that is due.
+    fn operation(&self) -> Result<(), DeviceError> {
+        let due = {
+            let mut faults = self.faults.lock();
+            let index = faults.operations;
+            faults.operations += 1;
+            faults
+                .take(|f| matches!(f, Fault::DisconnectAt { index: i } if *i == index))
+                .is_some()
+        };
+        if due {
+            tracing::debug!(address = %self.address, "simulated device: injected disconnect");
+            self.disconnect_now();
+            return Err(DeviceError::Disconnected(self.address.clone()));
+        }
+        Ok(())
+    }
+
+    fn write_fault(&self) -> Option<WriteFault> {
+        let fault = self
+            .faults
+            .lock()
+            .take(|f| matches!(f, Fault::FailWrites { .. } | Fault::StallWrites { .. }))?;
+        match fault {
+            Fault::StallWrites { .. } => Some(WriteFault::Stall),
+            _ => Some(WriteFault::Fail),
+        }
+    }
+
     fn check(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
         if !self.is_connected() {
             return Err(DeviceError::Disconnected(self.address.clone()));
@@ -581,6 +782,20 @@ impl Hardware for SimHardware {
         with_response: bool,
     ) -> Result<(), DeviceError> {
         self.check(endpoint)?;
+        self.operation()?;
+        match self.write_fault() {
+            Some(WriteFault::Fail) => {
+                return Err(DeviceError::Hardware(format!(
+                    "injected write failure on {endpoint} of {}",
+                    self.address
+                )))
+            }
+            Some(WriteFault::Stall) => {
+                tracing::debug!(address = %self.address, %endpoint, "simulated write stalls");
+                return std::future::pending().await;
+            }
+            None => {}
+        }
         let delay = *self.write_delay.lock();
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
@@ -593,7 +808,13 @@ impl Hardware for SimHardware {
         });
         if let Some(responder) = &self.responder {
             for (ep, reply) in responder(endpoint, data) {
-                self.notify(ep, &reply);
+                let garbled = {
+                    let mut faults = self.faults.lock();
+                    faults
+                        .take(|f| matches!(f, Fault::GarbleReplies { .. }))
+                        .map(|_| faults.garbage())
+                };
+                self.notify(ep, garbled.as_deref().unwrap_or(&reply));
             }
         }
         Ok(())
@@ -616,6 +837,18 @@ impl Hardware for SimHardware {
         timeout: Duration,
     ) -> Result<Vec<u8>, DeviceError> {
         self.check(endpoint)?;
+        self.operation()?;
+        if self
+            .faults
+            .lock()
+            .take(|f| matches!(f, Fault::FailReads { .. }))
+            .is_some()
+        {
+            return Err(DeviceError::Hardware(format!(
+                "injected read failure on {endpoint} of {}",
+                self.address
+            )));
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.reads_notify.notified();
@@ -647,6 +880,7 @@ impl Hardware for SimHardware {
 
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
         self.check(endpoint)?;
+        self.operation()?;
         self.subscribed.lock().insert(endpoint);
         self.record(SimOp::Subscribe { endpoint });
         Ok(())
@@ -654,6 +888,7 @@ impl Hardware for SimHardware {
 
     async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), DeviceError> {
         self.check(endpoint)?;
+        self.operation()?;
         self.subscribed.lock().remove(&endpoint);
         self.record(SimOp::Unsubscribe { endpoint });
         Ok(())
@@ -716,6 +951,7 @@ impl HardwareConnector for SimConnector {
                 *endpoints = Some(list);
             }
         }
+        self.hardware.faults.lock().operations = 0;
         self.hardware.connected.store(true, Ordering::SeqCst);
         Ok(self.hardware)
     }
@@ -889,6 +1125,135 @@ mod tests {
             .is_err());
         hw.disconnect_now();
         assert!(dynhw.write(Endpoint::Tx, b"x", false).await.is_err());
+    }
+
+    async fn connected(spec: SimDeviceSpec) -> (Arc<SimHardware>, Arc<dyn Hardware>) {
+        let hw = SimHardware::new(spec);
+        let dynhw = Box::new(SimConnector {
+            hardware: hw.clone(),
+        })
+        .connect(&[])
+        .await
+        .unwrap();
+        (hw, dynhw)
+    }
+
+    #[tokio::test]
+    async fn injected_write_and_read_faults_are_used_up_in_order() {
+        let (hw, dynhw) = connected(SimDeviceSpec::ble_silent("X")).await;
+        hw.inject(Fault::FailWrites { count: 2 });
+        hw.inject(Fault::FailReads { count: 1 });
+        hw.inject(Fault::StallWrites { count: 0 }); // does nothing
+        assert_eq!(hw.armed_faults().len(), 2);
+        for _ in 0..2 {
+            let e = dynhw.write(Endpoint::Tx, b"a", false).await.unwrap_err();
+            assert!(e.to_string().contains("injected write failure"), "{e}");
+        }
+        dynhw.write(Endpoint::Tx, b"b", false).await.unwrap();
+        assert_eq!(hw.take_writes(), vec![(Endpoint::Tx, b"b".to_vec())]);
+        hw.queue_read(Endpoint::Rx, &[1]);
+        let timeout = Duration::from_millis(100);
+        assert!(dynhw.read(Endpoint::Rx, 1, timeout).await.is_err());
+        assert_eq!(dynhw.read(Endpoint::Rx, 1, timeout).await.unwrap(), vec![1]);
+        assert_eq!(hw.faults_fired(), 3);
+        assert!(hw.armed_faults().is_empty());
+        assert_eq!(hw.operations_since_connect(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_write_never_completes_and_the_next_one_does() {
+        let (hw, dynhw) = connected(SimDeviceSpec::ble_silent("X")).await;
+        hw.inject(Fault::StallWrites { count: 1 });
+        let stalled = tokio::time::timeout(
+            Duration::from_millis(200),
+            dynhw.write(Endpoint::Tx, b"a", false),
+        )
+        .await;
+        assert!(stalled.is_err(), "the stalled write completed: {stalled:?}");
+        dynhw.write(Endpoint::Tx, b"b", false).await.unwrap();
+        assert_eq!(hw.take_writes(), vec![(Endpoint::Tx, b"b".to_vec())]);
+    }
+
+    #[tokio::test]
+    async fn an_injected_disconnect_hits_the_chosen_operation_after_each_connect() {
+        let spec = SimDeviceSpec::ble("LVS-Hush");
+        let (hw, dynhw) = connected(spec).await;
+        let mut events = dynhw.events();
+        hw.inject(Fault::DisconnectAt { index: 1 });
+        dynhw.subscribe(Endpoint::Rx).await.unwrap();
+        let e = dynhw
+            .write(Endpoint::Tx, b"DeviceType;", false)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, DeviceError::Disconnected(_)), "{e}");
+        assert!(!hw.is_connected());
+        assert_eq!(events.recv().await.unwrap(), HardwareEvent::Disconnected);
+        assert_eq!(
+            hw.take_ops(),
+            vec![SimOp::Subscribe {
+                endpoint: Endpoint::Rx
+            }]
+        );
+        // the count starts again when the device is connected again; the fault is used up
+        let dynhw = Box::new(SimConnector {
+            hardware: hw.clone(),
+        })
+        .connect(&[])
+        .await
+        .unwrap();
+        assert_eq!(hw.operations_since_connect(), 0);
+        dynhw.subscribe(Endpoint::Rx).await.unwrap();
+        dynhw
+            .write(Endpoint::Tx, b"DeviceType;", false)
+            .await
+            .unwrap();
+        assert!(hw.is_connected());
+        assert_eq!(hw.faults_fired(), 1);
+        // a fault armed for later waits for its operation, and can be disarmed
+        hw.inject(Fault::DisconnectAt { index: 9 });
+        hw.clear_faults();
+        assert!(hw.armed_faults().is_empty());
+    }
+
+    async fn next_notification(events: &mut broadcast::Receiver<HardwareEvent>) -> Vec<u8> {
+        match events.recv().await.unwrap() {
+            HardwareEvent::Notification { data, .. } => data,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn garbled_replies_and_garbage_notifications() {
+        let (hw, dynhw) = connected(SimDeviceSpec::ble("LVS-Hush")).await;
+        let mut events = dynhw.events();
+        dynhw.subscribe(Endpoint::Rx).await.unwrap();
+        hw.inject(Fault::GarbleReplies { count: 1 });
+
+        dynhw
+            .write(Endpoint::Tx, b"DeviceType;", false)
+            .await
+            .unwrap();
+        let garbled = next_notification(&mut events).await;
+        assert!(!garbled.starts_with(b"Z:"), "{garbled:?}");
+        dynhw
+            .write(Endpoint::Tx, b"DeviceType;", false)
+            .await
+            .unwrap();
+        assert!(next_notification(&mut events).await.starts_with(b"Z:"));
+        let sent = hw.notify_garbage(Endpoint::Rx, 20);
+        assert_eq!(sent.len(), 20);
+        for expected in &sent {
+            assert_eq!(&next_notification(&mut events).await, expected);
+        }
+        // not all alike, and not all empty
+        assert!(sent.iter().any(|p| p.len() > 8));
+        assert!(sent.windows(2).any(|w| w[0] != w[1]));
+        // every device produces the same sequence (after the garbled reply, the first device's
+        // garbage continues where a fresh device's second payload starts)
+        let (other, _) = connected(SimDeviceSpec::ble("LVS-Hush")).await;
+        let fresh = other.notify_garbage(Endpoint::Rx, 4);
+        assert_eq!(fresh[0], garbled);
+        assert_eq!(fresh[1..], sent[..3]);
     }
 
     #[test]
