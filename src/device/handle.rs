@@ -268,7 +268,17 @@ impl Device {
 
     /// Sends output actions (already validated) as one batch. Actions equal to the last value
     /// sent to their feature are skipped. Returns once the batch is queued for writing.
-    pub fn output(&self, mut actions: Vec<OutputAction>) -> Result<(), DeviceError> {
+    pub fn output(&self, actions: Vec<OutputAction>) -> Result<(), DeviceError> {
+        self.output_or_stop(actions, false)
+    }
+
+    /// [`DeviceHandle::output`], encoded as a stop when `stop` is set
+    /// ([`crate::device::protocol::ProtocolHandler::stop_outputs`]).
+    fn output_or_stop(
+        &self,
+        mut actions: Vec<OutputAction>,
+        stop: bool,
+    ) -> Result<(), DeviceError> {
         actions.sort_by_key(|a| a.feature);
         let fresh: Vec<OutputAction> = {
             let last = self.last.lock();
@@ -280,7 +290,11 @@ impl Device {
         if fresh.is_empty() {
             return Ok(());
         }
-        let commands = self.handler.outputs(&fresh)?;
+        let commands = if stop {
+            self.handler.stop_outputs(&fresh)?
+        } else {
+            self.handler.outputs(&fresh)?
+        };
         {
             let mut last = self.last.lock();
             for a in &fresh {
@@ -389,7 +403,7 @@ impl Device {
                     })
                 })
                 .collect();
-            self.output(actions)?;
+            self.output_or_stop(actions, true)?;
         }
         if inputs {
             for f in selected.iter().filter(|f| f.has_subscribable_input()) {

@@ -180,6 +180,15 @@ pub trait ProtocolHandler: Send + Sync + 'static {
     /// Encodes one output action.
     fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError>;
 
+    /// Encodes a stop (`StopCmd`, `StopDeviceCmd`, `StopAllDevices`, and the stop a session end
+    /// sends): `actions` set each selected output feature to its stop value. The default encodes
+    /// them as [`ProtocolHandler::outputs`] does; a protocol whose stop is not the same as a
+    /// command of zeros (writes the reference leaves out of a stop, state a stop resets)
+    /// overrides this.
+    fn stop_outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        self.outputs(actions)
+    }
+
     /// Executes an input command. `Read` returns the reading; `Subscribe`/`Unsubscribe` return
     /// `None`. The default reads the standard BLE battery characteristic for `Battery`, accepts
     /// unsubscribing anything, and refuses the rest.

@@ -315,6 +315,14 @@ impl ProtocolHandler for SequentialHandler {
         self.0.output(action)
     }
 
+    fn stop_outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let mut out = Vec::new();
+        for a in actions {
+            out.extend(self.0.stop_outputs(std::slice::from_ref(a))?);
+        }
+        Ok(out)
+    }
+
     async fn input(
         &self,
         hardware: &Arc<dyn Hardware>,
@@ -335,6 +343,122 @@ impl ProtocolHandler for SequentialHandler {
 
     fn periodic(&self) -> Vec<HwCommand> {
         self.0.periodic()
+    }
+}
+
+/// What a protocol keeps of the writes a stop encodes (see [`StopWrites`]).
+pub type StopRule = fn(Vec<HwCommand>) -> Vec<HwCommand>;
+
+/// Wraps a protocol whose stop sends fewer writes than a command of zeros: the stop's
+/// packets, encoded as usual, pass through a [`StopRule`]. The reference sends a stop as one
+/// acknowledged batch in which a write replaces every earlier write that shares a command id
+/// with it; where a protocol gives all its writes one id, or one action several writes under
+/// one id, only the last of them reaches the toy. Everything else is the wrapped protocol's.
+pub struct StopWrites {
+    inner: Arc<dyn ProtocolFactory>,
+    name: &'static str,
+    rule: StopRule,
+}
+
+impl StopWrites {
+    /// Wraps `inner`; its stops keep what `rule` returns.
+    pub fn new(inner: Arc<dyn ProtocolFactory>, rule: StopRule) -> Arc<StopWrites> {
+        let name = inner.name();
+        Arc::new(StopWrites { inner, name, rule })
+    }
+}
+
+/// A [`StopRule`]: only the last write of the stop (a protocol that gives every write one id).
+pub fn last_write_only(commands: Vec<HwCommand>) -> Vec<HwCommand> {
+    let last = commands
+        .iter()
+        .rposition(|c| matches!(c, HwCommand::Write { .. }));
+    commands
+        .into_iter()
+        .enumerate()
+        .filter(|(i, c)| !matches!(c, HwCommand::Write { .. }) || Some(*i) == last)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// A [`StopRule`]: a write drops every earlier write whose feature mask overlaps its own (the
+/// reference's de-duplication of an acknowledged batch, with masks standing for command ids).
+pub fn overlapping_writes_replaced(commands: Vec<HwCommand>) -> Vec<HwCommand> {
+    let mut out: Vec<HwCommand> = Vec::with_capacity(commands.len());
+    for c in commands {
+        if let HwCommand::Write { features, .. } = &c {
+            out.retain(|q| match q {
+                HwCommand::Write { features: f, .. } => f & features == 0,
+                _ => true,
+            });
+        }
+        out.push(c);
+    }
+    out
+}
+
+struct StopWritesHandler {
+    inner: Arc<dyn ProtocolHandler>,
+    rule: StopRule,
+}
+
+#[async_trait]
+impl ProtocolFactory for StopWrites {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+        self.inner.identify(hardware).await
+    }
+
+    async fn initialize(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        let inner = self.inner.initialize(hardware, definition).await?;
+        Ok(Arc::new(StopWritesHandler {
+            inner,
+            rule: self.rule,
+        }))
+    }
+}
+
+#[async_trait]
+impl ProtocolHandler for StopWritesHandler {
+    fn outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        self.inner.outputs(actions)
+    }
+
+    fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
+        self.inner.output(action)
+    }
+
+    fn stop_outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        Ok((self.rule)(self.inner.stop_outputs(actions)?))
+    }
+
+    async fn input(
+        &self,
+        hardware: &Arc<dyn Hardware>,
+        feature: &FeatureDefinition,
+        kind: InputType,
+        command: InputCommand,
+    ) -> Result<Option<InputReadingValue>, DeviceError> {
+        self.inner.input(hardware, feature, kind, command).await
+    }
+
+    fn notification(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(u32, InputReadingValue)> {
+        self.inner.notification(endpoint, data)
+    }
+
+    fn keepalive(&self) -> KeepAlive {
+        self.inner.keepalive()
+    }
+
+    fn periodic(&self) -> Vec<HwCommand> {
+        self.inner.periodic()
     }
 }
 

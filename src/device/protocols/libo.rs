@@ -1,7 +1,9 @@
 //! LiBo family. The devices expose two one-byte characteristics, `tx` and `txmode`.
 //!
-//! * `libo-vibes`: the first motor's level goes to `tx` as one byte (a stop also writes `0` to
-//!   `txmode`, which single-motor models need); the second motor's level goes to `txmode`.
+//! * `libo-vibes`: the first motor's level goes to `tx` as one byte (a level of 0 also writes
+//!   `0` to `txmode`, which single-motor models need); the second motor's level goes to
+//!   `txmode`. A stop sends only its last write (`txmode 00`): the reference gives every write
+//!   of this protocol one id, so its stop batch keeps only the last.
 //! * `libo-elle`: the first feature's level goes to `txmode`; the second feature's level goes to
 //!   `tx` as `(level - base) << 4 | mode`: levels 1–7 use mode 1 (base 1), levels 8–23 mode 4
 //!   (base 8), `0` is off.
@@ -14,7 +16,9 @@ use std::sync::Arc;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{HwCommand, OutputAction, ProtocolFactory};
-use crate::device::protocols::kit::{byte, mask, unsupported, AllFeatures, PerFeature};
+use crate::device::protocols::kit::{
+    byte, last_write_only, mask, unsupported, AllFeatures, PerFeature, StopWrites,
+};
 use crate::error::DeviceError;
 
 const VIBES: &str = "libo-vibes";
@@ -24,7 +28,7 @@ const KAREN: &str = "libo-karen";
 
 /// The factory registered as `libo-vibes`.
 pub fn vibes_factory() -> Arc<dyn ProtocolFactory> {
-    PerFeature::new(VIBES, vibes)
+    StopWrites::new(PerFeature::new(VIBES, vibes), last_write_only)
 }
 
 /// The factory registered as `libo-elle`.
@@ -155,6 +159,35 @@ mod tests {
                 (Endpoint::TxMode, vec![0], false),
                 (Endpoint::TxMode, vec![3], false)
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn vibes_stop_keeps_only_the_last_write() {
+        let lala = def(&[
+            (0, &[(Vibrate, 0, 100)], false),
+            (1, &[(Vibrate, 0, 3)], false),
+        ]);
+        let (_, hw) = connect(spec("BaiHu", &LIBO)).await;
+        let h = init(&*vibes_factory(), &hw, &lala).await;
+        // a command of zeros sends every write; a stop only the last
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [
+                (Endpoint::Tx, vec![0], false),
+                (Endpoint::TxMode, vec![0], false)
+            ]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::TxMode, vec![0], false)]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Vibrate, 0)])
+                    .unwrap()
+            ),
+            [(Endpoint::TxMode, vec![0], false)]
         );
     }
 

@@ -298,13 +298,16 @@ fn speed(action: &OutputAction) -> Result<u32, DeviceError> {
 impl LovenseHandler {
     fn rotate(&self, action: &OutputAction) -> Vec<HwCommand> {
         let mut clockwise = self.clockwise.lock();
-        let wanted = action.value >= 0;
         let mut out = Vec::new();
-        if action.value != 0 && wanted != *clockwise {
-            // a toggle: never coalesced with anything (mask 0)
-            out.push(HwCommand::write(Endpoint::Tx, b"RotateChange;".to_vec(), 0));
+        // a speed of 0 has no direction: the remembered one stays (a stop resets it)
+        if action.value != 0 {
+            let wanted = action.value > 0;
+            if wanted != *clockwise {
+                // a toggle: never coalesced with anything (mask 0)
+                out.push(HwCommand::write(Endpoint::Tx, b"RotateChange;".to_vec(), 0));
+            }
+            *clockwise = wanted;
         }
-        *clockwise = wanted;
         out.push(text(
             action.feature,
             format!("Rotate:{};", action.value.unsigned_abs()),
@@ -363,6 +366,15 @@ impl LovenseHandler {
 
 #[async_trait]
 impl ProtocolHandler for LovenseHandler {
+    /// A stop also forgets the rotation direction: the toy is taken to turn clockwise again, so
+    /// the next counter-clockwise command sends `RotateChange;` (the conformance vector
+    /// `lovense_nora`).
+    fn stop_outputs(&self, actions: &[OutputAction]) -> Result<Vec<HwCommand>, DeviceError> {
+        let out = self.outputs(actions)?;
+        *self.clockwise.lock() = true;
+        Ok(out)
+    }
+
     fn output(&self, action: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {
         match (self.kind, action.kind) {
             (Kind::Stroker { zero_range_on_stop }, _) => self.stroker(action, zero_range_on_stop),
@@ -479,7 +491,9 @@ impl Stroker {
     /// Advances one tick; returns the position to send, if the toy has to move.
     fn tick(&self) -> Option<i64> {
         let mut m = self.motion.lock();
-        if let Some((goal, duration)) = m.request.take() {
+        // a request for the goal already being followed keeps the plan (as the reference's
+        // mover, which re-plans only when the goal changes)
+        if let Some((goal, duration)) = m.request.take().filter(|(g, _)| *g != m.goal) {
             m.goal = goal;
             let steps = i64::from((duration / 100).max(1));
             let distance = goal - m.current;
@@ -659,18 +673,32 @@ mod tests {
             [b"RotateChange;".to_vec(), b"Rotate:20;".to_vec()]
         );
         assert!(matches!(cmds[0], HwCommand::Write { features: 0, .. }));
+        // a speed of 0 keeps the direction (as the reference does)
         assert_eq!(
             encode(&h, &[act(0, Vibrate, 0), act(1, Rotate, 0)]),
             ["Vibrate:0;", "Rotate:0;"]
         );
-        assert_eq!(
-            encode(&h, &[act(1, Rotate, -10)]),
-            ["RotateChange;", "Rotate:10;"]
-        );
+        assert_eq!(encode(&h, &[act(1, Rotate, -10)]), ["Rotate:10;"]);
         assert_eq!(encode(&h, &[act(1, Rotate, -15)]), ["Rotate:15;"]);
         assert_eq!(
             encode(&h, &[act(1, Rotate, 15)]),
             ["RotateChange;", "Rotate:15;"]
+        );
+        // a stop resets it to clockwise
+        assert_eq!(
+            encode(&h, &[act(1, Rotate, -15)]),
+            ["RotateChange;", "Rotate:15;"]
+        );
+        let stop = h
+            .stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+            .unwrap();
+        assert_eq!(
+            bytes(&stop),
+            [b"Vibrate:0;".to_vec(), b"Rotate:0;".to_vec()]
+        );
+        assert_eq!(
+            encode(&h, &[act(1, Rotate, -10)]),
+            ["RotateChange;", "Rotate:10;"]
         );
     }
 

@@ -1,7 +1,9 @@
 //! Vibratissimo: the model name is read from `rxblemodel` (UTF-8; the BLE name when it is not
 //! valid text or cannot be read) and selects the configuration. Every command writes `[03, FF]` on `txmode`
 //! (remote-control mode) and then the levels of all vibrators, in feature order, on
-//! `txvibrate`; a single-vibrator device still sends two bytes (`[level, 00]`).
+//! `txvibrate`; a single-vibrator device still sends two bytes (`[level, 00]`). A stop sends
+//! only the `txvibrate` write: the reference's stop batch drops the mode write, which shares
+//! the level write's id.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use async_trait::async_trait;
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{HwCommand, Identification, ProtocolFactory, ProtocolHandler};
-use crate::device::protocols::kit::{byte, AllFeatures};
+use crate::device::protocols::kit::{byte, overlapping_writes_replaced, AllFeatures, StopWrites};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
 
@@ -20,7 +22,7 @@ const NAME: &str = "vibratissimo";
 /// The factory registered as `vibratissimo`.
 pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Vibratissimo {
-        inner: AllFeatures::new(NAME, encode),
+        inner: StopWrites::new(AllFeatures::new(NAME, encode), overlapping_writes_replaced),
     })
 }
 
@@ -39,7 +41,7 @@ fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, Device
 }
 
 struct Vibratissimo {
-    inner: Arc<AllFeatures>,
+    inner: Arc<StopWrites>,
 }
 
 #[async_trait]
@@ -112,6 +114,24 @@ mod tests {
                 (Endpoint::TxMode, vec![0x03, 0xff], false),
                 (Endpoint::TxVibrate, vec![0x40, 0x00], false)
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn stop_sends_only_the_levels() {
+        let d = def(&[(0, &[(Vibrate, 0, 255)], false), (1, &[], true)]);
+        let (_, hw) = connect(spec("Vibratissimo", ENDPOINTS)).await;
+        let h = init(&*factory(), &hw, &d).await;
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [
+                (Endpoint::TxMode, vec![0x03, 0xff], false),
+                (Endpoint::TxVibrate, vec![0x00, 0x00], false)
+            ]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::TxVibrate, vec![0x00, 0x00], false)]
         );
     }
 
