@@ -669,9 +669,10 @@ impl SimHardware {
         self.faults.lock().armed.push(fault);
     }
 
-    /// Disarms every fault that has not played out yet.
-    pub fn clear_faults(&self) {
-        self.faults.lock().armed.clear();
+    /// Disarms every fault that has not played out yet and returns them (in one step, so a
+    /// test can tell whether a fault was still armed at that moment).
+    pub fn clear_faults(&self) -> Vec<Fault> {
+        std::mem::take(&mut self.faults.lock().armed)
     }
 
     /// The faults still armed (a counted fault shows what is left of its count).
@@ -1211,7 +1212,7 @@ mod tests {
         assert_eq!(hw.faults_fired(), 1);
         // a fault armed for later waits for its operation, and can be disarmed
         hw.inject(Fault::DisconnectAt { index: 9 });
-        hw.clear_faults();
+        assert_eq!(hw.clear_faults(), vec![Fault::DisconnectAt { index: 9 }]);
         assert!(hw.armed_faults().is_empty());
     }
 
