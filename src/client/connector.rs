@@ -128,7 +128,14 @@ pub(crate) async fn connect_websocket(
                 biased;
                 cmd = cmd_rx.recv() => match cmd {
                     Some(WsCommand::Text(text)) => {
-                        if let Err(e) = sink.send(WsMessage::Text(text)).await {
+                        // A server that stops reading blocks the send once the socket buffers
+                        // are full: the send must give way to the cancellation, or this task
+                        // (and the socket) would outlive the client.
+                        let sent = tokio::select! {
+                            sent = sink.send(WsMessage::Text(text)) => sent,
+                            _ = writer_cancel.cancelled() => break,
+                        };
+                        if let Err(e) = sent {
                             tracing::debug!(error = %e, "websocket write failed");
                             let _ = writer_inbound.send(Inbound::Closed(format!("write failed: {e}")));
                             break;

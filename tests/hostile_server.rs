@@ -1,0 +1,661 @@
+//! Our WebSocket client against hostile servers (issue 14, part 2).
+//!
+//! Each test starts a scripted server on 127.0.0.1:0 that misbehaves in one way: malformed
+//! JSON, wrong or repeated Ids, unknown messages, messages before the handshake, a
+//! `DeviceAdded` storm, 16 MiB frames, a byte per second, nothing at all, a server that stops
+//! reading, a server that refuses the client. Against each, every request the client has
+//! pending must end with an error or a timeout, the error must say why, nothing may hang
+//! (every await is bounded, and the client's tasks end), and memory must stay bounded where a
+//! server could make it grow.
+//!
+//! The hostile servers run on a runtime of their own (their own thread), so the test's runtime
+//! only runs the client and its task count says whether the client left anything behind.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use haptix::client::{Client, ClientEvent, ClientSettings, Done};
+use haptix::error::{Error, ProtocolError, RuntimeError, TransportError};
+
+/// The request timeout the tests give the client.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Far above anything expected: an await still running after this has hung.
+const HANG: Duration = Duration::from_secs(60);
+
+/// Tests that measure the process's memory take this exclusively; the others share it, so no
+/// other test allocates while a memory figure is taken.
+static MEMORY_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+// ---------------------------------------------------------------------------------------------
+// The hostile server harness
+
+/// A scripted server on its own thread and runtime. Each accepted TCP connection runs the
+/// script with the connection's number (0 for the first). Dropping it stops the runtime,
+/// which closes every connection the scripts still hold.
+struct Hostile {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Hostile {
+    fn start<F, Fut>(script: F) -> Hostile
+    where
+        F: Fn(TcpStream, usize) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Hostile::start_with(None, script)
+    }
+
+    /// `recv_buffer` shrinks the receive buffer of accepted connections (a server that stops
+    /// reading then fills up quickly).
+    fn start_with<F, Fut>(recv_buffer: Option<u32>, script: F) -> Hostile
+    where
+        F: Fn(TcpStream, usize) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("hostile runtime");
+            rt.block_on(async move {
+                let socket = TcpSocket::new_v4().expect("socket");
+                if let Some(size) = recv_buffer {
+                    socket.set_recv_buffer_size(size).expect("receive buffer");
+                }
+                socket
+                    .bind("127.0.0.1:0".parse().expect("address"))
+                    .expect("bind");
+                let listener = socket.listen(64).expect("listen");
+                addr_tx
+                    .send(listener.local_addr().expect("local address"))
+                    .expect("address to the test");
+                let script = Arc::new(script);
+                let accept = async {
+                    let mut n = 0;
+                    loop {
+                        if let Ok((stream, _)) = listener.accept().await {
+                            let script = Arc::clone(&script);
+                            tokio::spawn(async move { script(stream, n).await });
+                            n += 1;
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = stop_rx => {}
+                    _ = accept => {}
+                }
+            });
+            rt.shutdown_timeout(Duration::from_secs(1));
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the hostile server listens");
+        Hostile {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+type Ws = WebSocketStream<TcpStream>;
+
+async fn upgrade(stream: TcpStream) -> Option<Ws> {
+    tokio_tungstenite::accept_async(stream).await.ok()
+}
+
+/// The next request from the client: message name, Id and body; `None` once the connection
+/// ends.
+async fn next_request(ws: &mut Ws) -> Option<(String, u64, Value)> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Text(text)) => {
+                let frame: Value = serde_json::from_str(&text).ok()?;
+                let (name, body) = frame.get(0)?.as_object()?.iter().next()?;
+                let id = body.get("Id").and_then(Value::as_u64).unwrap_or(0);
+                return Some((name.clone(), id, body.clone()));
+            }
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+async fn send_json(ws: &mut Ws, frame: Value) -> bool {
+    ws.send(Message::text(frame.to_string())).await.is_ok()
+}
+
+async fn send_text(ws: &mut Ws, text: &str) -> bool {
+    ws.send(Message::text(text)).await.is_ok()
+}
+
+fn server_info(id: u64, v4: bool) -> Value {
+    if v4 {
+        json!([{"ServerInfo": {"Id": id, "ServerName": "Hostile", "ProtocolVersionMajor": 4,
+            "ProtocolVersionMinor": 0, "MaxPingTime": 0}}])
+    } else {
+        json!([{"ServerInfo": {"Id": id, "ServerName": "Hostile", "MessageVersion": 3,
+            "MaxPingTime": 0}}])
+    }
+}
+
+/// Answers the handshake and the device list (empty) as a well-behaved server of the version
+/// the client asks for; `Some(true)` for spec v4.
+async fn handshake(ws: &mut Ws) -> Option<bool> {
+    let (name, id, body) = next_request(ws).await?;
+    if name != "RequestServerInfo" {
+        return None;
+    }
+    let v4 = body.get("ProtocolVersionMajor").is_some();
+    send_json(ws, server_info(id, v4)).await;
+    let (name, id, _) = next_request(ws).await?;
+    if name != "RequestDeviceList" {
+        return None;
+    }
+    let devices = if v4 { json!({}) } else { json!([]) };
+    send_json(ws, json!([{"DeviceList": {"Id": id, "Devices": devices}}])).await;
+    Some(v4)
+}
+
+/// Answers the v4 handshake with an `Error`, and the v3 one properly: the client ends up on
+/// spec v3. `None` when the connection is not the one that got through.
+async fn handshake_v3_only(ws: &mut Ws) -> Option<()> {
+    let (name, id, body) = next_request(ws).await?;
+    if name != "RequestServerInfo" {
+        return None;
+    }
+    if body.get("ProtocolVersionMajor").is_some() {
+        send_json(
+            ws,
+            json!([{"Error": {"Id": id, "ErrorCode": 1,
+                "ErrorMessage": "this server speaks spec v3 only"}}]),
+        )
+        .await;
+        return None;
+    }
+    send_json(ws, server_info(id, false)).await;
+    let (_, id, _) = next_request(ws).await?;
+    send_json(ws, json!([{"DeviceList": {"Id": id, "Devices": []}}])).await;
+    Some(())
+}
+
+/// Holds a connection open (reading and dropping whatever comes) until the runtime stops.
+async fn hold(ws: &mut Ws) {
+    while ws.next().await.is_some() {}
+    std::future::pending::<()>().await;
+}
+
+/// A v4 device of the spec's JSON form with one vibrator.
+fn v4_device(index: u32) -> Value {
+    json!({"DeviceIndex": index, "DeviceName": format!("Hostile toy {index}"),
+        "DeviceMessageTimingGap": 0,
+        "DeviceFeatures": {"0": {"FeatureIndex": 0, "FeatureDescription": "",
+            "Output": {"Vibrate": {"Value": [0, 20]}}}}})
+}
+
+/// A v3 `DeviceAdded` event for a one-vibrator device.
+fn v3_device_added(index: u32) -> Value {
+    json!({"DeviceAdded": {"Id": 0, "DeviceIndex": index, "DeviceName": format!("Storm {index}"),
+        "DeviceMessageTimingGap": 0,
+        "DeviceMessages": {"ScalarCmd": [{"FeatureDescriptor": "", "ActuatorType": "Vibrate",
+            "StepCount": 20}], "StopDeviceCmd": {}}}})
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client-side helpers
+
+fn settings() -> ClientSettings {
+    ClientSettings {
+        client_name: "hostile test".to_string(),
+        request_timeout: REQUEST_TIMEOUT,
+    }
+}
+
+/// Awaits `f`, failing the test instead of hanging.
+async fn bounded<T>(what: &str, f: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(HANG, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: still running after {HANG:?}: the client hangs"),
+    }
+}
+
+async fn connect(url: String) -> Result<Client, Error> {
+    bounded("connect", Client::connect_websocket_with(&url, &settings())).await
+}
+
+/// Issues every kind of client-level request at once, both the awaiting form and the
+/// callback form, and returns each one's outcome (all of them, or the test fails by hanging).
+async fn every_request(client: &Client) -> Vec<(&'static str, Result<(), Error>)> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let callback = |name: &'static str| -> Done<()> {
+        let tx = tx.clone();
+        Box::new(move |result| {
+            let _ = tx.send((name, result));
+        })
+    };
+    client.ping_then(callback("ping_then"));
+    client.start_scanning_then(callback("start_scanning_then"));
+    client.stop_all_then(true, true, callback("stop_all_then"));
+    client.request_device_list_then(Box::new({
+        let tx = tx.clone();
+        move |result| {
+            let _ = tx.send(("request_device_list_then", result.map(|_| ())));
+        }
+    }));
+    drop(tx);
+    let (ping, start, stop, list, stop_all) = bounded("pending requests", async {
+        tokio::join!(
+            client.ping(),
+            client.start_scanning(),
+            client.stop_scanning(),
+            client.request_device_list(),
+            client.stop_all(),
+        )
+    })
+    .await;
+    let mut results = vec![
+        ("ping", ping),
+        ("start_scanning", start),
+        ("stop_scanning", stop),
+        ("request_device_list", list.map(|_| ())),
+        ("stop_all", stop_all),
+    ];
+    while let Some(r) = bounded("callbacks", rx.recv()).await {
+        results.push(r);
+    }
+    assert_eq!(results.len(), 9, "every request completes exactly once");
+    results
+}
+
+fn message(e: &Error) -> String {
+    e.to_string()
+}
+
+/// Waits until the test runtime runs no more than `baseline` tasks (the client's reader,
+/// writer, sweeper and pinger have ended); returns the count seen last.
+async fn tasks_settle(baseline: usize) -> usize {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let alive = metrics.num_alive_tasks();
+        if alive <= baseline || Instant::now() > deadline {
+            return alive;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The process's resident memory in KiB (Linux), `None` elsewhere.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+
+/// Message types the client does not know: as the handshake reply the connection fails with
+/// the unknown type named; as events they are ignored; as a reply they fail the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_messages() {
+    let _gate = MEMORY_GATE.read().await;
+    let hello = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            send_json(
+                &mut ws,
+                json!([{"Telemetry": {"Id": 0, "Load": 3}},
+                    {"ServerHello": {"Id": id, "ServerName": "From the future"}}]),
+            )
+            .await;
+        }
+    });
+    match connect(hello.url()).await {
+        Err(Error::Protocol(ProtocolError::Message(m))) => {
+            assert!(m.contains("ServerHello"), "the unknown type is named: {m}");
+            println!("unknown handshake reply: {m}");
+        }
+        other => panic!("expected a protocol error naming ServerHello, got {other:?}"),
+    }
+
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_none() {
+            return;
+        }
+        let mut pings = 0;
+        while let Some((name, id, _)) = next_request(&mut ws).await {
+            send_json(
+                &mut ws,
+                json!([{"Telemetry": {"Id": 0}}, {"DeviceTemperature": {"Id": 0, "Kelvin": 300}}]),
+            )
+            .await;
+            let reply = match name.as_str() {
+                "Ping" => {
+                    pings += 1;
+                    if pings == 1 {
+                        json!([{"Pong": {"Id": id}}])
+                    } else {
+                        json!([{"Ok": {"Id": id}}])
+                    }
+                }
+                // a client message sent back as a reply
+                _ => json!([{"RequestServerInfo": {"Id": id, "ClientName": "echo"}}]),
+            };
+            send_json(&mut ws, reply).await;
+        }
+    });
+    let client = connect(server.url()).await.expect("handshake");
+    let mut events = client.events();
+    match bounded("ping", client.ping()).await {
+        Err(Error::Protocol(ProtocolError::Message(m))) => assert!(m.contains("Pong"), "{m}"),
+        other => panic!("expected a protocol error naming Pong, got {other:?}"),
+    }
+    match bounded("scan", client.start_scanning()).await {
+        Err(Error::Protocol(ProtocolError::Message(m))) => {
+            assert!(m.contains("RequestServerInfo"), "{m}")
+        }
+        other => panic!("expected a protocol error naming RequestServerInfo, got {other:?}"),
+    }
+    bounded("ping", client.ping())
+        .await
+        .expect("the connection still works");
+    // unknown events produce no client event
+    assert!(
+        matches!(
+            events.try_recv(),
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty)
+        ),
+        "unknown events are not passed on"
+    );
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+}
+
+/// A server that talks before the client asked anything: events, replies to requests not yet
+/// made, even a `ServerInfo`. The handshake still pairs with its own reply, and the device
+/// list after it is the server's real one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_before_the_handshake() {
+    let _gate = MEMORY_GATE.read().await;
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        let early = json!([
+            {"DeviceList": {"Id": 0, "Devices": {"5": v4_device(5)}}},
+            {"ScanningFinished": {"Id": 0}},
+            {"Error": {"Id": 0, "ErrorCode": 0, "ErrorMessage": "early error"}},
+            {"Ok": {"Id": 999}},
+            {"ServerInfo": {"Id": 0, "ServerName": "Impostor", "ProtocolVersionMajor": 4,
+                "ProtocolVersionMinor": 0, "MaxPingTime": 0}},
+            {"InputReading": {"Id": 0, "DeviceIndex": 42, "FeatureIndex": 0,
+                "Reading": {"Battery": {"Value": 50}}}}
+        ]);
+        send_json(&mut ws, early.clone()).await;
+        send_text(&mut ws, "early garbage").await;
+        let Some((name, id, _)) = next_request(&mut ws).await else {
+            return;
+        };
+        assert_eq!(name, "RequestServerInfo");
+        send_json(&mut ws, early).await;
+        send_json(&mut ws, server_info(id, true)).await;
+        let Some((_, id, _)) = next_request(&mut ws).await else {
+            return;
+        };
+        send_json(
+            &mut ws,
+            json!([{"DeviceList": {"Id": id, "Devices": {"0": v4_device(0)}}}]),
+        )
+        .await;
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            send_json(&mut ws, json!([{"Ok": {"Id": id}}])).await;
+        }
+    });
+    let client = connect(server.url())
+        .await
+        .expect("early messages do not break the handshake");
+    assert_eq!(
+        client.server_name(),
+        "Hostile",
+        "the reply to our request counts"
+    );
+    let indexes: Vec<u32> = client.devices().iter().map(|d| d.index()).collect();
+    assert_eq!(indexes, vec![0], "the device list is the server's reply");
+    bounded("ping", client.ping()).await.expect("ping");
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+}
+
+/// A byte per second: a server that trickles its HTTP upgrade reply makes the connect fail
+/// with a connect timeout; one that trickles its handshake reply makes the handshake time out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_byte_per_second() {
+    let _gate = MEMORY_GATE.read().await;
+    let http = Hostile::start(|mut stream, _| async move {
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&request).to_string();
+        let key = text
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| value.trim().to_string())
+            })
+            .unwrap_or_default();
+        let reply = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            derive_accept_key(key.as_bytes())
+        );
+        for byte in reply.bytes() {
+            if stream.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        std::future::pending::<()>().await;
+    });
+    let frame = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        let Some((_, id, body)) = next_request(&mut ws).await else {
+            return;
+        };
+        let v4 = body.get("ProtocolVersionMajor").is_some();
+        let payload = server_info(id, v4).to_string().into_bytes();
+        assert!(payload.len() < 126, "a one-byte length");
+        let mut bytes = vec![0x81, payload.len() as u8];
+        bytes.extend(payload);
+        let stream = ws.get_mut();
+        for byte in bytes {
+            if stream.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        std::future::pending::<()>().await;
+    });
+    let started = Instant::now();
+    let (slow_http, slow_frame) = tokio::join!(connect(http.url()), async {
+        let started = Instant::now();
+        let r = connect(frame.url()).await;
+        (r, started.elapsed())
+    });
+    let http_took = started.elapsed();
+    println!(
+        "byte per second: upgrade reply: {:?} after {:.1} s; handshake reply: {:?} after {:.1} s",
+        slow_http.as_ref().err(),
+        http_took.as_secs_f64(),
+        slow_frame.0.as_ref().err(),
+        slow_frame.1.as_secs_f64()
+    );
+    match slow_http {
+        Err(Error::Transport(TransportError::Connect(m))) => {
+            assert!(m.contains("no connection within"), "{m}")
+        }
+        other => panic!("a trickled upgrade is a connect timeout, got {other:?}"),
+    }
+    match slow_frame.0 {
+        Err(Error::Runtime(RuntimeError::Timeout(m))) => {
+            assert!(m.contains("RequestServerInfo"), "{m}")
+        }
+        other => panic!("a trickled handshake reply is a request timeout, got {other:?}"),
+    }
+}
+
+/// Nothing at all: a server that accepts TCP and never answers, one that upgrades and never
+/// answers, one that answers the handshake and then nothing, and one that closes at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_at_all() {
+    let _gate = MEMORY_GATE.read().await;
+    let tcp = Hostile::start(|stream, _| async move {
+        let _held = stream;
+        std::future::pending::<()>().await;
+    });
+    let upgraded = Hostile::start(|stream, _| async move {
+        if let Some(mut ws) = upgrade(stream).await {
+            hold(&mut ws).await;
+        }
+    });
+    let after_handshake = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_some() {
+            hold(&mut ws).await;
+        }
+    });
+    let closes = Hostile::start(|stream, _| async move {
+        drop(stream);
+    });
+    let (tcp_result, upgraded_result, silent, closed) = tokio::join!(
+        connect(tcp.url()),
+        connect(upgraded.url()),
+        async {
+            let client = connect(after_handshake.url()).await.expect("handshake");
+            let results = every_request(&client).await;
+            (client, results)
+        },
+        connect(closes.url()),
+    );
+    match tcp_result {
+        Err(Error::Transport(TransportError::Connect(m))) => {
+            assert!(m.contains("no connection within"), "{m}");
+            println!("silent TCP server: {m}");
+        }
+        other => panic!("a silent TCP server is a connect timeout, got {other:?}"),
+    }
+    match upgraded_result {
+        Err(Error::Runtime(RuntimeError::Timeout(m))) => {
+            assert!(m.contains("RequestServerInfo"), "{m}");
+            println!("silent WebSocket server: {m}");
+        }
+        other => panic!("a silent WebSocket server is a handshake timeout, got {other:?}"),
+    }
+    let (client, results) = silent;
+    for (name, result) in &results {
+        match result {
+            Err(Error::Runtime(RuntimeError::Timeout(_))) => {}
+            other => panic!("{name}: expected a timeout, got {other:?}"),
+        }
+    }
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+    match closed {
+        Err(Error::Transport(TransportError::Connect(m))) => {
+            println!("server closing at once: {m}")
+        }
+        other => panic!("a server that closes at once is a connect error, got {other:?}"),
+    }
+}
+
+/// A server that stops reading while the client writes: the client's requests time out, and
+/// once the client gives up none of its tasks (the writer blocked on the full socket
+/// included) outlives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_reading() {
+    let _gate = MEMORY_GATE.read().await;
+    let server = Hostile::start_with(Some(4096), |stream, _| async move {
+        // upgrade, then never read again (the connection stays open until the test ends)
+        let Some(_ws) = upgrade(stream).await else {
+            return;
+        };
+        std::future::pending::<()>().await;
+    });
+    let baseline = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    // a handshake too large for the socket buffers: the writer blocks on it
+    let big = ClientSettings {
+        client_name: "x".repeat(8 << 20),
+        request_timeout: REQUEST_TIMEOUT,
+    };
+    let result = bounded(
+        "connect",
+        Client::connect_websocket_with(&server.url(), &big),
+    )
+    .await;
+    match &result {
+        Err(Error::Runtime(RuntimeError::Timeout(m))) => {
+            assert!(m.contains("RequestServerInfo"), "{m}")
+        }
+        other => panic!("expected a handshake timeout, got {other:?}"),
+    }
+    let left = tasks_settle(baseline).await;
+    assert!(
+        left <= baseline,
+        "the client's tasks end when it gives up: {left} alive, {baseline} before"
+    );
+}
