@@ -659,3 +659,33 @@ async fn a_server_that_stops_reading() {
         "the client's tasks end when it gives up: {left} alive, {baseline} before"
     );
 }
+
+/// A server that refuses the client with a close frame (as ours does when another client is
+/// connected): the connect error carries the server's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_carries_the_server_reason() {
+    let _gate = MEMORY_GATE.read().await;
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        let _ = ws
+            .send(Message::Close(Some(CloseFrame {
+                code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Again,
+                reason: "another client is already connected to this server".into(),
+            })))
+            .await;
+        hold(&mut ws).await;
+    });
+    match connect(server.url()).await {
+        Err(e) => {
+            println!("refused: {e}");
+            assert!(
+                e.to_string()
+                    .contains("another client is already connected"),
+                "the server's reason reaches the application: {e}"
+            );
+        }
+        Ok(_) => panic!("a refusal is no connection"),
+    }
+}

@@ -210,6 +210,8 @@ pub(crate) struct Shared {
     devices: Mutex<BTreeMap<u32, Arc<DeviceInfo>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<ClientEvent>>>,
     connected: AtomicBool,
+    /// Why the connection ended, once it has (the first reason reported wins).
+    close_reason: Mutex<Option<String>>,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -384,6 +386,9 @@ impl Shared {
     /// Marks the connection as ended: fails every waiting request, tells subscribers, and
     /// cancels the connection's tasks. Runs once; later calls do nothing.
     fn connection_lost(&self, reason: &str) {
+        self.close_reason
+            .lock()
+            .get_or_insert_with(|| reason.to_string());
         let waiters = {
             let mut pending = self.pending.lock();
             pending.closed = true;
@@ -398,6 +403,21 @@ impl Shared {
         }
         self.subscribers.lock().clear();
         self.cancel.cancel();
+    }
+
+    /// A request of the handshake failed with `e`: when the connection ended, says why (a
+    /// server refusing a client closes the connection with its reason).
+    fn handshake_error(&self, e: Error) -> Error {
+        if e != Error::Transport(TransportError::Closed) {
+            return e;
+        }
+        match self.close_reason.lock().as_deref() {
+            Some(reason) => ProtocolError::Handshake(format!(
+                "the server closed the connection during the handshake: {reason}"
+            ))
+            .into(),
+            None => e,
+        }
     }
 
     fn take_waiter(&self, id: MessageId) -> Option<Waiter> {
@@ -682,6 +702,7 @@ impl Client {
             devices: Mutex::new(BTreeMap::new()),
             subscribers: Mutex::new(Vec::new()),
             connected: AtomicBool::new(true),
+            close_reason: Mutex::new(None),
             cancel,
             tasks: Mutex::new(tasks),
         });
@@ -707,7 +728,8 @@ impl Client {
                 protocol_version_major: major,
                 protocol_version_minor: minor,
             })
-            .await?;
+            .await
+            .map_err(|e| shared.handshake_error(e))?;
         let ServerMessage::ServerInfo {
             server_name,
             max_ping_time,
@@ -725,7 +747,10 @@ impl Client {
             let pinger = tokio::spawn(run_pings(Arc::clone(&shared), max_ping_time));
             shared.tasks.lock().push(pinger);
         }
-        client.request_device_list().await?;
+        client
+            .request_device_list()
+            .await
+            .map_err(|e| shared.handshake_error(e))?;
         Ok(client)
     }
 
@@ -889,5 +914,12 @@ impl Client {
     /// True until the connection ends (disconnect, server closed it, transport failure).
     pub fn is_connected(&self) -> bool {
         self.shared().is_connected()
+    }
+
+    /// Why the connection ended, once it has: the reason in the server's close frame, the
+    /// transport failure, or the client's own disconnect. `None` while connected. Requests
+    /// pending at the end fail with [`TransportError::Closed`]; this says why.
+    pub fn close_reason(&self) -> Option<String> {
+        self.shared().close_reason.lock().clone()
     }
 }
