@@ -469,6 +469,95 @@ async fn messages_before_the_handshake() {
         .expect("disconnect");
 }
 
+/// 16 MiB frames: one whole frame, and one message in 1 MiB fragments adding up to 24 MiB.
+/// The client refuses anything over [`haptix::client::MAX_SERVER_FRAME`] before reading it,
+/// ends the connection, fails the pending request and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_mib_frames() {
+    let _gate = MEMORY_GATE.write().await;
+    // server side: a valid Ok padded with spaces to exactly 16 MiB (within tungstenite's own
+    // default limit, so only the client's limit refuses it)
+    let whole = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_none() {
+            return;
+        }
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            let head = format!("[{{\"Ok\":{{\"Id\":{id}}}}}");
+            let mut text = head;
+            text.push_str(&" ".repeat((16 << 20) - text.len() - 1));
+            text.push(']');
+            if ws.send(Message::text(text)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let fragmented = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_none() {
+            return;
+        }
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            let head = format!("[{{\"Ok\":{{\"Id\":{id}}}}}").into_bytes();
+            let first = Frame::message(head, OpCode::Data(Data::Text), false);
+            if ws.send(Message::Frame(first)).await.is_err() {
+                return;
+            }
+            for _ in 0..24 {
+                let chunk =
+                    Frame::message(vec![b' '; 1 << 20], OpCode::Data(Data::Continue), false);
+                if ws.send(Message::Frame(chunk)).await.is_err() {
+                    return;
+                }
+            }
+            let last = Frame::message(b"]".to_vec(), OpCode::Data(Data::Continue), true);
+            if ws.send(Message::Frame(last)).await.is_err() {
+                return;
+            }
+        }
+    });
+    for (case, server) in [
+        ("one 16 MiB frame", &whole),
+        ("24 MiB in fragments", &fragmented),
+    ] {
+        let rss_before = rss_kib();
+        let client = connect(server.url()).await.expect("handshake");
+        let mut events = client.events();
+        let result = bounded("ping", client.ping()).await;
+        let rss_after = rss_kib();
+        println!(
+            "{case}: ping {result:?}; close reason {:?}; RSS {rss_before:?} -> {rss_after:?} KiB",
+            client.close_reason()
+        );
+        assert_eq!(
+            result,
+            Err(Error::Transport(TransportError::Closed)),
+            "{case}: the oversized reply is refused, the request fails"
+        );
+        let reason = client.close_reason().expect("a reason");
+        assert!(
+            reason.contains(&haptix::client::MAX_SERVER_FRAME.to_string()),
+            "{case}: the reason names the limit: {reason}"
+        );
+        assert!(!client.is_connected());
+        let mut saw_disconnect = false;
+        while let Ok(Some(event)) = tokio::time::timeout(HANG, events.recv()).await {
+            saw_disconnect |= matches!(event, ClientEvent::Disconnected);
+        }
+        assert!(saw_disconnect, "{case}: the application is told");
+        if let (Some(before), Some(after)) = (rss_before, rss_after) {
+            assert!(
+                after.saturating_sub(before) < 128 * 1024,
+                "{case}: the frame is not buffered: {before} -> {after} KiB"
+            );
+        }
+    }
+}
+
 /// A byte per second: a server that trickles its HTTP upgrade reply makes the connect fail
 /// with a connect timeout; one that trickles its handshake reply makes the handshake time out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

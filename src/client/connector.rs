@@ -14,6 +14,9 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +24,8 @@ use crate::core::json::{decode_server_frame, encode_client_frame};
 use crate::core::messages::{ClientMessage, MessageId, ServerMessage};
 use crate::core::types::SpecVersion;
 use crate::error::{Error, TransportError};
+
+use super::MAX_SERVER_FRAME;
 
 /// How long opening a WebSocket connection (TCP plus the HTTP upgrade) may take.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,18 +108,23 @@ pub(crate) async fn connect_websocket(
     version: SpecVersion,
     cancel: CancellationToken,
 ) -> Result<Connection, Error> {
-    let (socket, _response) =
-        match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url)).await {
-            Ok(Ok(pair)) => pair,
-            Ok(Err(e)) => return Err(TransportError::Connect(format!("{url}: {e}")).into()),
-            Err(_) => {
-                return Err(TransportError::Connect(format!(
-                    "{url}: no connection within {} s",
-                    CONNECT_TIMEOUT.as_secs()
-                ))
-                .into())
-            }
-        };
+    let config = WebSocketConfig {
+        max_message_size: Some(MAX_SERVER_FRAME),
+        max_frame_size: Some(MAX_SERVER_FRAME),
+        ..WebSocketConfig::default()
+    };
+    let opening = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
+    let (socket, _response) = match tokio::time::timeout(CONNECT_TIMEOUT, opening).await {
+        Ok(Ok(pair)) => pair,
+        Ok(Err(e)) => return Err(TransportError::Connect(format!("{url}: {e}")).into()),
+        Err(_) => {
+            return Err(TransportError::Connect(format!(
+                "{url}: no connection within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ))
+            .into())
+        }
+    };
     tracing::debug!(%url, %version, "websocket connected");
     let (mut sink, mut stream) = socket.split();
     let (inbound_tx, inbound) = mpsc::unbounded_channel();
@@ -163,6 +173,15 @@ pub(crate) async fn connect_websocket(
             match frame {
                 None => {
                     let _ = inbound_tx.send(Inbound::Closed("connection closed".to_string()));
+                    break;
+                }
+                Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                    let reason = format!(
+                        "the server sent a message of {size} bytes or more, over the client's \
+                         limit of {max_size} bytes"
+                    );
+                    tracing::warn!(%reason, "closing the connection");
+                    let _ = inbound_tx.send(Inbound::Closed(reason));
                     break;
                 }
                 Some(Err(e)) => {

@@ -70,6 +70,12 @@ pub use device::{ClientDevice, OutputDone, OutputValue};
 /// otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest message a server may send the client over a WebSocket, in bytes (4 MiB), whole
+/// or in fragments. The client refuses a frame whose header announces more before reading it
+/// (and a fragmented message once its fragments add up to more), and ends the connection;
+/// [`Client::close_reason`] then names the size and this limit.
+pub const MAX_SERVER_FRAME: usize = 4 << 20;
+
 /// How a client presents itself and how long its requests wait.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -917,8 +923,9 @@ impl Client {
     }
 
     /// Why the connection ended, once it has: the reason in the server's close frame, the
-    /// transport failure, or the client's own disconnect. `None` while connected. Requests
-    /// pending at the end fail with [`TransportError::Closed`]; this says why.
+    /// transport failure, the server's breach of a client limit ([`MAX_SERVER_FRAME`]), or the
+    /// client's own disconnect. `None` while connected. Requests pending at the end fail with
+    /// [`TransportError::Closed`]; this says why.
     pub fn close_reason(&self) -> Option<String> {
         self.shared().close_reason.lock().clone()
     }
