@@ -45,6 +45,12 @@ type LastOutput = (OutputType, i32, Option<u32>);
 /// How long an input read may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long one operation of the writer (a write, a subscription) may take before it is given
+/// up as failed. Operations complete in milliseconds; one that never completes (a transport
+/// that lost the request) would otherwise hold the device's writer, and every later write to
+/// the device, the stop included, forever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Coordination between writes made inline, on the thread that sent the command, and the
 /// writer task: at most one of them writes at a time, and inline writes happen only when the
 /// task has nothing queued, so the order of writes is the order of commands.
@@ -510,17 +516,34 @@ impl Drop for Device {
     }
 }
 
+/// Performs one hardware operation, bounded by [`WRITE_TIMEOUT`].
 async fn execute(hardware: &Arc<dyn Hardware>, command: &HwCommand) -> Result<(), DeviceError> {
-    match command {
-        HwCommand::Write {
-            endpoint,
-            data,
-            with_response,
-            ..
-        } => hardware.write(*endpoint, data, *with_response).await,
-        HwCommand::Subscribe { endpoint } => hardware.subscribe(*endpoint).await,
-        HwCommand::Unsubscribe { endpoint } => hardware.unsubscribe(*endpoint).await,
-    }
+    let (operation, endpoint) = match command {
+        HwCommand::Write { endpoint, .. } => ("write to", endpoint),
+        HwCommand::Subscribe { endpoint } => ("subscription to", endpoint),
+        HwCommand::Unsubscribe { endpoint } => ("unsubscription from", endpoint),
+    };
+    let run = async {
+        match command {
+            HwCommand::Write {
+                endpoint,
+                data,
+                with_response,
+                ..
+            } => hardware.write(*endpoint, data, *with_response).await,
+            HwCommand::Subscribe { endpoint } => hardware.subscribe(*endpoint).await,
+            HwCommand::Unsubscribe { endpoint } => hardware.unsubscribe(*endpoint).await,
+        }
+    };
+    tokio::time::timeout(WRITE_TIMEOUT, run)
+        .await
+        .unwrap_or_else(|_| {
+            Err(DeviceError::Timeout(format!(
+                "{operation} {endpoint} of {} gave no answer within {} ms",
+                hardware.address(),
+                WRITE_TIMEOUT.as_millis()
+            )))
+        })
 }
 
 /// Merges a batch into the pending queue: each new write removes pending writes sharing a
