@@ -175,6 +175,11 @@ impl Toy {
         self.ops.lock().unwrap().push(Op::Subscribe {
             endpoint: endpoint.to_string(),
         });
+        // a Yiciyuan cup pushes its battery frame (`35 13 01 percent`) about once a second on
+        // the battery characteristic; the first push follows the subscription
+        if self.protocol == "yiciyuan" && endpoint == "rxblebattery" {
+            self.notify(endpoint, vec![0x35, 0x13, 0x01, 85]);
+        }
     }
 
     /// An unsubscription.

@@ -3,8 +3,10 @@
 //! Readings arrive as notifications on `rxpressure` once it is subscribed: 7 bytes,
 //! `[0x00, 0x01, 0x04, norm_hi, norm_lo, raw_hi, raw_lo]`, i.e. a big-endian normalised
 //! pressure (feature 0) and a big-endian raw pressure (feature 1). The notification stream is
-//! started by the first pressure subscription and stopped when the last one ends. The battery
-//! is the standard BLE battery characteristic.
+//! started by the first pressure subscription and stopped when the last one ends. A reading is
+//! reported only when its value differs from the one the previous notification carried (as the
+//! reference does; the remembered pair starts at zero with each start of the stream). The
+//! battery is the standard BLE battery characteristic.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -48,7 +50,7 @@ impl ProtocolFactory for KGoalBoost {
     ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
         Ok(Arc::new(Handler {
             subscribed: tokio::sync::Mutex::new(HashSet::new()),
-            listening: Mutex::new(false),
+            listening: Mutex::new(None),
         }))
     }
 }
@@ -57,8 +59,8 @@ struct Handler {
     /// Features with an active pressure subscription (the async lock keeps the endpoint
     /// subscription in step with the set).
     subscribed: tokio::sync::Mutex<HashSet<u32>>,
-    /// True while `rxpressure` is subscribed.
-    listening: Mutex<bool>,
+    /// While `rxpressure` is subscribed: the `(normalised, raw)` pair of the last notification.
+    listening: Mutex<Option<(u32, u32)>>,
 }
 
 /// Splits a pressure notification into `(normalised, raw)`.
@@ -90,25 +92,36 @@ impl ProtocolHandler for Handler {
         if command == InputCommand::Subscribe {
             if subscribed.is_empty() {
                 hardware.subscribe(Endpoint::RxPressure).await?;
-                *self.listening.lock() = true;
+                *self.listening.lock() = Some((0, 0));
             }
             subscribed.insert(feature.index);
         } else if subscribed.remove(&feature.index) && subscribed.is_empty() {
-            *self.listening.lock() = false;
+            *self.listening.lock() = None;
             hardware.unsubscribe(Endpoint::RxPressure).await?;
         }
         Ok(None)
     }
 
     fn notification(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(u32, InputReadingValue)> {
-        if endpoint != Endpoint::RxPressure || !*self.listening.lock() {
+        let mut listening = self.listening.lock();
+        let Some(last) = listening
+            .as_mut()
+            .filter(|_| endpoint == Endpoint::RxPressure)
+        else {
             return Vec::new();
-        }
+        };
         match parse(data) {
-            Some((normalised, raw)) => vec![
-                (NORMALISED, InputReadingValue::Pressure(normalised)),
-                (RAW, InputReadingValue::Pressure(raw)),
-            ],
+            Some((normalised, raw)) => {
+                let mut readings = Vec::new();
+                if normalised != last.0 {
+                    readings.push((NORMALISED, InputReadingValue::Pressure(normalised)));
+                }
+                if raw != last.1 {
+                    readings.push((RAW, InputReadingValue::Pressure(raw)));
+                }
+                *last = (normalised, raw);
+                readings
+            }
             None => {
                 tracing::warn!(?data, "kgoal-boost: short pressure notification");
                 Vec::new()
@@ -161,10 +174,8 @@ mod tests {
                 Endpoint::RxPressure,
                 &[0x00, 0x01, 0x04, 0x00, 0x00, 0x05, 0xd3]
             ),
-            [
-                (0, InputReadingValue::Pressure(0)),
-                (1, InputReadingValue::Pressure(0x05d3))
-            ]
+            // the normalised value has not changed from the starting 0
+            [(1, InputReadingValue::Pressure(0x05d3))]
         );
         assert_eq!(
             h.notification(
@@ -175,6 +186,20 @@ mod tests {
                 (0, InputReadingValue::Pressure(300)),
                 (1, InputReadingValue::Pressure(2000))
             ]
+        );
+        // unchanged values are not reported again
+        assert!(h
+            .notification(
+                Endpoint::RxPressure,
+                &[0x00, 0x01, 0x04, 0x01, 0x2c, 0x07, 0xd0]
+            )
+            .is_empty());
+        assert_eq!(
+            h.notification(
+                Endpoint::RxPressure,
+                &[0x00, 0x01, 0x04, 0x01, 0x2c, 0x07, 0xd1]
+            ),
+            [(1, InputReadingValue::Pressure(2001))]
         );
         assert!(h
             .notification(Endpoint::RxPressure, &[0x00, 0x01, 0x04, 0x01])
