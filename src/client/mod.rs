@@ -400,10 +400,12 @@ impl Shared {
             pending.closed = true;
             std::mem::take(&mut pending.waiters)
         };
+        // not connected any more before any request learns that the connection closed
+        let was_connected = self.connected.swap(false, Ordering::SeqCst);
         for (_, waiter) in waiters {
             waiter.complete(Err(TransportError::Closed.into()));
         }
-        if self.connected.swap(false, Ordering::SeqCst) {
+        if was_connected {
             tracing::info!(%reason, "client connection ended");
             self.emit(ClientEvent::Disconnected);
         }
