@@ -1,8 +1,9 @@
 //! Every way a session can end stops every device that was moving: a clean disconnect, a dropped
 //! TCP connection, a ping timeout, the WebSocket server stopping, an in-process client dropped,
-//! and, through the C ABI, a client freed. Each case prints how long the
-//! stop took to reach the toys after the session ended (a figure, not an assertion: the machines
-//! are shared and noisy).
+//! and, through the C ABI, a client freed and a context shut down (the Python binding's client
+//! collected by its GC is bindings/python/tests/test_session_end.py). Each case prints how long
+//! the stop took to reach the toys after the session ended (a figure, not an assertion: the
+//! machines are shared and noisy).
 
 use std::ptr;
 use std::sync::Arc;
@@ -218,146 +219,251 @@ async fn disconnecting_or_dropping_a_client_stops_every_toy() {
     }
 }
 
+/// A context of the C ABI with the two toys at `{prefix}-{i}`, logging at `log_level`.
+fn abi_context(prefix: &str, log_level: proto::LogLevel) -> *mut haptix_context {
+    let options = proto::ContextOptions {
+        simulated_devices: TOYS
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _, _))| proto::SimulatedDevice {
+                identifier: (*name).into(),
+                address: format!("{prefix}-{i}"),
+            })
+            .collect(),
+        log_level: log_level as i32,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut ctx = ptr::null_mut();
+    // SAFETY: valid buffer and out-pointer.
+    let st = unsafe {
+        haptix_context_new(
+            HAPTIX_ABI_VERSION,
+            options.as_ptr(),
+            options.len(),
+            &mut ctx,
+        )
+    };
+    assert_eq!(st, haptix_status::Ok);
+    ctx
+}
+
+/// A client of the context's embedded server.
+fn abi_client(ctx: *mut haptix_context) -> *mut haptix_client {
+    let mut c = ptr::null_mut();
+    // SAFETY: NULL options with length 0 are the defaults.
+    assert_eq!(
+        unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) },
+        haptix_status::Ok
+    );
+    c
+}
+
+/// One request through the C ABI, answered with a response.
+fn abi_call(c: *mut haptix_client, kind: request::Kind) -> proto::Response {
+    let bytes = proto::Request {
+        id: 0,
+        kind: Some(kind),
+    }
+    .encode_to_vec();
+    let mut out = haptix_buffer::EMPTY;
+    // SAFETY: valid buffers; the response is freed below.
+    let st = unsafe { haptix_client_call(c, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
+    assert_eq!(st, haptix_status::Ok);
+    // SAFETY: filled by the library.
+    let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
+        .expect("an Event");
+    // SAFETY: filled by the library.
+    unsafe { haptix_buffer_free(&mut out) };
+    match ev.kind {
+        Some(event::Kind::Response(r)) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The last write each toy at `{prefix}-{i}` received since the previous call (TakeWrites
+/// drains what it returns).
+fn abi_last_writes(c: *mut haptix_client, prefix: &str) -> Vec<Option<Vec<u8>>> {
+    (0..TOYS.len())
+        .map(|i| {
+            let r = abi_call(
+                c,
+                request::Kind::TakeWrites(proto::TakeWrites {
+                    address: format!("{prefix}-{i}"),
+                }),
+            );
+            match r.result {
+                Some(proto::response::Result::Writes(w)) => w.writes.last().map(|w| w.data.clone()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Polls until every toy's latest write is `want` (each toy's last write is kept across polls,
+/// so a toy that got there first is not read as "no write" on the next poll).
+fn abi_wait_for_writes(c: *mut haptix_client, prefix: &str, want: fn(usize) -> &'static [u8]) {
+    let deadline = Instant::now() + STOP_WAIT;
+    let mut last: Vec<Option<Vec<u8>>> = vec![None; TOYS.len()];
+    loop {
+        for (seen, now) in last.iter_mut().zip(abi_last_writes(c, prefix)) {
+            if now.is_some() {
+                *seen = now;
+            }
+        }
+        let done = last
+            .iter()
+            .enumerate()
+            .all(|(i, w)| w.as_deref().is_some_and(|d| d.ends_with(want(i))));
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the toys never got {last:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Scans with `driver` until both toys are connected, then starts both.
+fn abi_drive_toys(driver: *mut haptix_client) {
+    abi_call(
+        driver,
+        request::Kind::StartScanning(proto::StartScanning {}),
+    );
+    // wait until both toys are connected (the driver's device list holds both)
+    let deadline = Instant::now() + STOP_WAIT;
+    loop {
+        let r = abi_call(
+            driver,
+            request::Kind::RequestDeviceList(proto::RequestDeviceList {}),
+        );
+        if let Some(proto::response::Result::DeviceList(l)) = r.result {
+            if l.devices.len() == TOYS.len() {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the toys were not found");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for index in 0..TOYS.len() as u32 {
+        let r = abi_call(
+            driver,
+            request::Kind::Output(proto::Output {
+                device_index: index,
+                feature_index: None,
+                output_type: proto::OutputType::Vibrate as i32,
+                value: Some(proto::output::Value::Level(0.35)),
+                duration_ms: 0,
+            }),
+        );
+        assert_eq!(r.status, 0, "{}", r.message);
+    }
+}
+
 /// Through the C ABI: a client freed with both toys moving.
 #[test]
 fn freeing_a_client_stops_every_toy() {
-    {
-        let options = proto::ContextOptions {
-            simulated_devices: TOYS
-                .iter()
-                .enumerate()
-                .map(|(i, (name, _, _))| proto::SimulatedDevice {
-                    identifier: (*name).into(),
-                    address: format!("toy-{i}"),
-                })
-                .collect(),
-            ..Default::default()
-        }
-        .encode_to_vec();
-        let mut ctx = ptr::null_mut();
-        // SAFETY: valid buffer and out-pointer.
-        let st = unsafe {
-            haptix_context_new(
-                HAPTIX_ABI_VERSION,
-                options.as_ptr(),
-                options.len(),
-                &mut ctx,
-            )
-        };
-        assert_eq!(st, haptix_status::Ok);
-        let new_client = || {
-            let mut c = ptr::null_mut();
-            // SAFETY: NULL options with length 0 are the defaults.
-            assert_eq!(
-                unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) },
-                haptix_status::Ok
-            );
-            c
-        };
-        let call = |c: *mut haptix_client, kind: request::Kind| -> proto::Response {
-            let bytes = proto::Request {
-                id: 0,
-                kind: Some(kind),
-            }
-            .encode_to_vec();
+    let ctx = abi_context("toy", proto::LogLevel::Warn);
+    let driver = abi_client(ctx);
+    let observer = abi_client(ctx);
+    abi_drive_toys(driver);
+    abi_wait_for_writes(observer, "toy", |i| TOYS[i].1);
+    let ended = Instant::now();
+    // SAFETY: live handle, freed once.
+    unsafe { haptix_client_free(driver) };
+    abi_wait_for_writes(observer, "toy", |i| TOYS[i].2);
+    println!(
+        "session end: C ABI client freed: every toy stopped {:.1} ms after the free",
+        ended.elapsed().as_secs_f64() * 1000.0
+    );
+    // SAFETY: live handles, freed once.
+    unsafe {
+        haptix_client_free(observer);
+        haptix_context_free(ctx);
+    }
+}
+
+/// A context handle that may cross to the thread that drains its log.
+struct SendContext(*mut haptix_context);
+
+// SAFETY: the C ABI allows calls on a context from any thread; the handle is only used for
+// haptix_context_next_event while it is live (it is freed after that thread is joined).
+unsafe impl Send for SendContext {}
+
+/// The simulator's trace record of a write reaching a toy: "... address=ADDR op=write tx
+/// BYTES".
+fn is_write_record(message: &str, address: &str, data: &[u8]) -> bool {
+    message.starts_with("simulated device operation")
+        && message.contains(&format!("address={address} "))
+        && message.contains("op=write")
+        && message.contains(&format!("{:?}", String::from_utf8_lossy(data)))
+}
+
+/// Through the C ABI: the context shut down with both toys moving and its client still open.
+/// Once shut down, its clients answer nothing, so the stops are seen in the simulator's trace
+/// records on the context's log, which can still be drained; the latency is their time stamp
+/// (milliseconds) against the moment of the call.
+#[test]
+fn shutting_the_context_down_stops_every_toy() {
+    const PREFIX: &str = "shutdown-toy";
+    let ctx = abi_context(PREFIX, proto::LogLevel::Trace);
+    // Drain the log from the start (the queue is bounded; records of other tests running in
+    // this process arrive too), keeping the time of each toy's first stop.
+    let log = SendContext(ctx);
+    let collector = std::thread::spawn(move || {
+        let log = log;
+        let mut stops: Vec<Option<u64>> = vec![None; TOYS.len()];
+        let mut dropped = 0;
+        loop {
             let mut out = haptix_buffer::EMPTY;
-            // SAFETY: valid buffers; the response is freed below.
-            let st =
-                unsafe { haptix_client_call(c, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
-            assert_eq!(st, haptix_status::Ok);
+            // SAFETY: live context (freed after this thread ends), valid out-pointer.
+            let st = unsafe { haptix_context_next_event(log.0, 100, &mut out) };
+            match st {
+                haptix_status::Ok => {}
+                haptix_status::Timeout => continue,
+                haptix_status::Closed => return (stops, dropped),
+                other => panic!("next_event: {other:?}"),
+            }
             // SAFETY: filled by the library.
             let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
                 .expect("an Event");
             // SAFETY: filled by the library.
             unsafe { haptix_buffer_free(&mut out) };
-            match ev.kind {
-                Some(event::Kind::Response(r)) => r,
-                other => panic!("{other:?}"),
-            }
-        };
-        let driver = new_client();
-        let observer = new_client();
-        call(
-            driver,
-            request::Kind::StartScanning(proto::StartScanning {}),
-        );
-        // wait until both toys are connected (the driver's device list holds both)
-        let deadline = Instant::now() + STOP_WAIT;
-        loop {
-            let r = call(
-                driver,
-                request::Kind::RequestDeviceList(proto::RequestDeviceList {}),
-            );
-            if let Some(proto::response::Result::DeviceList(l)) = r.result {
-                if l.devices.len() == TOYS.len() {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "the toys were not found");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        for index in 0..TOYS.len() as u32 {
-            let r = call(
-                driver,
-                request::Kind::Output(proto::Output {
-                    device_index: index,
-                    feature_index: None,
-                    output_type: proto::OutputType::Vibrate as i32,
-                    value: Some(proto::output::Value::Level(0.35)),
-                    duration_ms: 0,
-                }),
-            );
-            assert_eq!(r.status, 0, "{}", r.message);
-        }
-        let ended = Instant::now();
-        let last_writes = |c: *mut haptix_client| -> Vec<Option<Vec<u8>>> {
-            (0..TOYS.len())
-                .map(|i| {
-                    let r = call(
-                        c,
-                        request::Kind::TakeWrites(proto::TakeWrites {
-                            address: format!("toy-{i}"),
-                        }),
-                    );
-                    match r.result {
-                        Some(proto::response::Result::Writes(w)) => {
-                            w.writes.last().map(|w| w.data.clone())
-                        }
-                        _ => None,
-                    }
-                })
-                .collect()
-        };
-        {
-            // SAFETY: live handle, freed once.
-            unsafe { haptix_client_free(driver) };
-            // TakeWrites drains what it returns: keep each toy's last write across polls, or a
-            // toy that stopped before the other would read as "no write" on the next poll.
-            let mut last: Vec<Option<Vec<u8>>> = vec![None; TOYS.len()];
-            let mut stopped = false;
-            while !stopped && ended.elapsed() < STOP_WAIT {
-                for (seen, now) in last.iter_mut().zip(last_writes(observer)) {
-                    if now.is_some() {
-                        *seen = now;
+            if let Some(event::Kind::Log(record)) = ev.kind {
+                dropped += record.dropped_before;
+                for (i, stop) in stops.iter_mut().enumerate() {
+                    let address = format!("{PREFIX}-{i}");
+                    if stop.is_none() && is_write_record(&record.message, &address, TOYS[i].2) {
+                        *stop = Some(record.timestamp_ms);
                     }
                 }
-                stopped = last
-                    .iter()
-                    .all(|w| w.as_deref().is_some_and(|d| d.ends_with(b"Vibrate:0;")));
-                if !stopped {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
             }
-            assert!(stopped, "freeing the client did not stop every toy");
-            println!(
-                "session end: C ABI client freed: every toy stopped {:.1} ms after the free",
-                ended.elapsed().as_secs_f64() * 1000.0
-            );
         }
-        // SAFETY: live handles, freed once.
-        unsafe {
-            haptix_client_free(observer);
-            haptix_context_free(ctx);
-        }
+    });
+    let driver = abi_client(ctx);
+    abi_drive_toys(driver);
+    abi_wait_for_writes(driver, PREFIX, |i| TOYS[i].1);
+    let ended_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as u64;
+    // SAFETY: live context.
+    let st = unsafe { haptix_context_shutdown(ctx, 5_000) };
+    assert_eq!(st, haptix_status::Ok);
+    let (stops, dropped) = collector.join().expect("the log collector");
+    assert!(
+        stops.iter().all(Option::is_some),
+        "shutting the context down did not stop every toy: {stops:?} ({dropped} log records \
+         dropped)"
+    );
+    let latest = stops.iter().flatten().max().copied().unwrap_or(ended_ms);
+    println!(
+        "session end: C ABI context shut down: every toy stopped {:.1} ms after the session \
+         ended (log time stamps, 1 ms resolution)",
+        latest.saturating_sub(ended_ms) as f64
+    );
+    // SAFETY: live handles, freed once (the context frees what is left of its client).
+    unsafe {
+        haptix_client_free(driver);
+        haptix_context_free(ctx);
     }
 }
