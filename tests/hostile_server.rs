@@ -469,6 +469,154 @@ async fn messages_before_the_handshake() {
         .expect("disconnect");
 }
 
+/// A `DeviceAdded` storm: 200,000 distinct devices announced as fast as the server can send
+/// them. The client keeps a bounded device list (it ends the connection once the server
+/// announces more devices than [`haptix::client::MAX_DEVICES`], saying so), keeps up with the
+/// storm, and its memory stays bounded. A storm of the same device added and removed over and
+/// over leaves the connection working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_added_storm() {
+    let _gate = MEMORY_GATE.write().await;
+    const STORM: u32 = 200_000;
+    const PER_FRAME: u32 = 1_000;
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake_v3_only(&mut ws).await.is_none() {
+            hold(&mut ws).await;
+            return;
+        }
+        for start in (0..STORM).step_by(PER_FRAME as usize) {
+            let frame: Vec<Value> = (start..start + PER_FRAME).map(v3_device_added).collect();
+            if !send_json(&mut ws, Value::Array(frame)).await {
+                return;
+            }
+        }
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            send_json(&mut ws, json!([{"Ok": {"Id": id}}])).await;
+        }
+    });
+    let rss_before = rss_kib();
+    let started = Instant::now();
+    let client = connect(server.url()).await.expect("v3 handshake");
+    let mut events = client.events();
+    let ping = bounded("ping during the storm", client.ping()).await;
+    let mut added = 0usize;
+    let disconnected = bounded("the storm ends", async {
+        while let Some(event) = events.recv().await {
+            match event {
+                ClientEvent::DeviceAdded(_) => added += 1,
+                ClientEvent::Disconnected => return true,
+                _ => {}
+            }
+        }
+        false
+    })
+    .await;
+    let rss_after = rss_kib();
+    println!(
+        "DeviceAdded storm: {added} devices taken, connection ended after {:.1} s ({:?}); \
+         ping: {ping:?}; RSS {rss_before:?} -> {rss_after:?} KiB",
+        started.elapsed().as_secs_f64(),
+        client.close_reason()
+    );
+    assert!(
+        disconnected,
+        "the client ends a connection that floods it with devices"
+    );
+    assert!(client.devices().len() <= haptix::client::MAX_DEVICES);
+    assert!(added <= haptix::client::MAX_DEVICES);
+    let reason = client.close_reason().expect("a reason");
+    assert!(
+        reason.contains(&haptix::client::MAX_DEVICES.to_string()),
+        "the reason names the limit: {reason}"
+    );
+    assert!(
+        ping.is_err(),
+        "the ping pending when the client gave up fails"
+    );
+    if let (Some(before), Some(after)) = (rss_before, rss_after) {
+        assert!(
+            after.saturating_sub(before) < 256 * 1024,
+            "memory stays bounded: {before} -> {after} KiB"
+        );
+    }
+    drop(client);
+    drop(server);
+
+    // the same device added and removed 50,000 times: bounded, and the connection survives
+    const FLIPS: u32 = 50_000;
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake_v3_only(&mut ws).await.is_none() {
+            hold(&mut ws).await;
+            return;
+        }
+        for _ in 0..FLIPS / PER_FRAME {
+            let mut frame = Vec::new();
+            for _ in 0..PER_FRAME / 2 {
+                frame.push(v3_device_added(0));
+                frame.push(json!({"DeviceRemoved": {"Id": 0, "DeviceIndex": 0}}));
+            }
+            if !send_json(&mut ws, Value::Array(frame)).await {
+                return;
+            }
+        }
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            send_json(&mut ws, json!([{"Ok": {"Id": id}}])).await;
+        }
+    });
+    let rss_before = rss_kib();
+    let started = Instant::now();
+    let client = connect(server.url()).await.expect("v3 handshake");
+    let mut events = client.events();
+    let counter = tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Some(event) = events.recv().await {
+            if matches!(
+                event,
+                ClientEvent::DeviceAdded(_) | ClientEvent::DeviceRemoved(_)
+            ) {
+                n += 1;
+            }
+        }
+        n
+    });
+    let mut longest = 0;
+    // the ping is answered after the storm (the server reads it then)
+    bounded("ping after the storm", async {
+        loop {
+            longest = longest.max(client.devices().len());
+            match client.ping().await {
+                Ok(()) => break,
+                Err(Error::Runtime(RuntimeError::Timeout(_))) => continue,
+                Err(e) => panic!("the connection survives a flip storm: {e}"),
+            }
+        }
+    })
+    .await;
+    let rss_after = rss_kib();
+    assert!(client.is_connected());
+    assert!(client.devices().len() <= 1 && longest <= 1);
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+    let events = bounded("events end", counter).await.expect("counter");
+    println!(
+        "add/remove storm: {events} events in {:.1} s; RSS {rss_before:?} -> {rss_after:?} KiB",
+        started.elapsed().as_secs_f64()
+    );
+    if let (Some(before), Some(after)) = (rss_before, rss_after) {
+        assert!(
+            after.saturating_sub(before) < 256 * 1024,
+            "memory stays bounded: {before} -> {after} KiB"
+        );
+    }
+}
+
 /// 16 MiB frames: one whole frame, and one message in 1 MiB fragments adding up to 24 MiB.
 /// The client refuses anything over [`haptix::client::MAX_SERVER_FRAME`] before reading it,
 /// ends the connection, fails the pending request and says why.

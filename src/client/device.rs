@@ -5,7 +5,7 @@
 //! advertised): `ScalarCmd` for scalar outputs, `RotateCmd` for bidirectional rotators,
 //! `LinearCmd` for position-with-duration outputs and `SensorReadCmd` for battery reads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -836,9 +836,11 @@ pub(super) fn diff_devices(
     known: &BTreeMap<u32, Arc<DeviceInfo>>,
     new: &[DeviceInfo],
 ) -> (Vec<u32>, Vec<DeviceInfo>) {
+    // a set, so that a long list is diffed in n log n rather than n squared
+    let listed: BTreeSet<u32> = new.iter().map(|d| d.index).collect();
     let mut removed: Vec<u32> = known
         .keys()
-        .filter(|index| !new.iter().any(|d| d.index == **index))
+        .filter(|index| !listed.contains(index))
         .copied()
         .collect();
     let mut added = Vec::new();

@@ -76,6 +76,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`Client::close_reason`] then names the size and this limit.
 pub const MAX_SERVER_FRAME: usize = 4 << 20;
 
+/// The most devices a client keeps track of (1024, far more than a server ever has). A server
+/// that announces more, in one device list or by `DeviceAdded` events adding up, is not
+/// followed: the client ends the connection and [`Client::close_reason`] names this limit, so
+/// a hostile server cannot grow the client's memory without bound.
+pub const MAX_DEVICES: usize = 1024;
+
 /// How a client presents itself and how long its requests wait.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -436,8 +442,26 @@ impl Shared {
         ClientDevice::new(info, Arc::clone(self))
     }
 
-    /// Replaces the known device set with `devices`, emitting the differences.
-    fn apply_device_list(self: &Arc<Self>, devices: &[DeviceInfo]) {
+    /// Ends the connection because the server broke one of the client's limits.
+    fn limit_breached(&self, reason: &str) {
+        tracing::warn!(%reason, "closing the connection");
+        self.transport.close();
+        self.connection_lost(reason);
+    }
+
+    fn too_many_devices(&self) {
+        self.limit_breached(&format!(
+            "the server announced more than {MAX_DEVICES} devices, the client's limit"
+        ));
+    }
+
+    /// Replaces the known device set with `devices`, emitting the differences. A list longer
+    /// than [`MAX_DEVICES`] ends the connection instead; returns false then.
+    fn apply_device_list(self: &Arc<Self>, devices: &[DeviceInfo]) -> bool {
+        if devices.len() > MAX_DEVICES {
+            self.too_many_devices();
+            return false;
+        }
         let (removed, added) = {
             let mut known = self.devices.lock();
             let (removed, added) = device::diff_devices(&known, devices);
@@ -460,6 +484,34 @@ impl Shared {
         for info in added {
             self.emit(ClientEvent::DeviceAdded(self.client_device(info)));
         }
+        true
+    }
+
+    /// Adds (or replaces) one device, emitting the difference. A device beyond
+    /// [`MAX_DEVICES`] ends the connection instead.
+    fn add_device(self: &Arc<Self>, device: DeviceInfo) {
+        let index = device.index;
+        let (replaced, info) = {
+            let mut known = self.devices.lock();
+            let replaced = match known.get(&index) {
+                Some(old) if **old == device => return,
+                Some(_) => true,
+                None if known.len() >= MAX_DEVICES => {
+                    drop(known);
+                    self.too_many_devices();
+                    return;
+                }
+                None => false,
+            };
+            let info = Arc::new(device);
+            known.insert(index, Arc::clone(&info));
+            (replaced, info)
+        };
+        if replaced {
+            // same index, different device: reported as gone and back, as in a list
+            self.emit(ClientEvent::DeviceRemoved(index));
+        }
+        self.emit(ClientEvent::DeviceAdded(self.client_device(info)));
     }
 
     /// Handles one item from the connection.
@@ -484,7 +536,9 @@ impl Shared {
         // Device lists update the known set in arrival order, whether they answer a request or
         // are events, so a reply can never overwrite a newer event.
         if let ServerMessage::DeviceList { devices, .. } = &message {
-            self.apply_device_list(devices);
+            if !self.apply_device_list(devices) {
+                return;
+            }
         }
         if let Some(message) = self.answer(message) {
             self.on_event(message);
@@ -516,17 +570,7 @@ impl Shared {
                 self.emit(ClientEvent::ServerError(message));
             }
             ServerMessage::DeviceList { .. } => {}
-            ServerMessage::DeviceAdded { device } => {
-                let mut devices: Vec<DeviceInfo> = self
-                    .devices
-                    .lock()
-                    .values()
-                    .filter(|d| d.index != device.index)
-                    .map(|d| (**d).clone())
-                    .collect();
-                devices.push(device);
-                self.apply_device_list(&devices);
-            }
+            ServerMessage::DeviceAdded { device } => self.add_device(device),
             ServerMessage::DeviceRemoved { device_index } => {
                 let removed = self.devices.lock().remove(&device_index).is_some();
                 if removed {
@@ -586,7 +630,8 @@ async fn run_connection(shared: Arc<Shared>, mut inbound: mpsc::UnboundedReceive
             Some(item) => {
                 let closed = matches!(item, Inbound::Closed(_));
                 shared.dispatch(item);
-                if closed {
+                // the item may have made the client end the connection (a breached limit)
+                if closed || shared.cancel.is_cancelled() {
                     break;
                 }
             }
@@ -925,7 +970,8 @@ impl Client {
     }
 
     /// Why the connection ended, once it has: the reason in the server's close frame, the
-    /// transport failure, the server's breach of a client limit ([`MAX_SERVER_FRAME`]), or the
+    /// transport failure, the server's breach of a client limit ([`MAX_SERVER_FRAME`],
+    /// [`MAX_DEVICES`]), or the
     /// client's own disconnect. `None` while connected. Requests pending at the end fail with
     /// [`TransportError::Closed`]; this says why.
     pub fn close_reason(&self) -> Option<String> {
