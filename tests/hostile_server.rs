@@ -330,6 +330,213 @@ fn rss_kib() -> Option<u64> {
 // ---------------------------------------------------------------------------------------------
 // The tests
 
+/// Malformed JSON, during the handshake and after it: every request ends with an error that
+/// says the server sent something undecodable, and the connection survives frames it could
+/// not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json() {
+    let _gate = MEMORY_GATE.read().await;
+    // during the handshake: nothing but garbage, every Id unreadable
+    let garbage = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        while let Some(_request) = next_request(&mut ws).await {
+            for text in [
+                "[{\"ServerInfo\":",
+                "null",
+                "",
+                "[]",
+                "{}",
+                "this is not JSON",
+            ] {
+                send_text(&mut ws, text).await;
+            }
+        }
+    });
+    let started = Instant::now();
+    let err = connect(garbage.url())
+        .await
+        .expect_err("garbage is no handshake");
+    println!(
+        "malformed handshake: failed after {:.1} s: {err}",
+        started.elapsed().as_secs_f64()
+    );
+    match &err {
+        Error::Runtime(RuntimeError::Timeout(m)) => {
+            assert!(m.contains("RequestServerInfo"), "{m}");
+            assert!(m.contains("could not be decoded"), "the reason: {m}");
+            assert!(m.contains("not valid json"), "the decoder's words: {m}");
+        }
+        other => panic!("expected a timeout naming the undecodable frames, got {other:?}"),
+    }
+
+    // after the handshake: each request answered with a different malformation
+    let pings = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = Hostile::start({
+        let pings = Arc::clone(&pings);
+        move |stream, _| {
+            let pings = Arc::clone(&pings);
+            async move {
+                let Some(mut ws) = upgrade(stream).await else {
+                    return;
+                };
+                if handshake(&mut ws).await.is_none() {
+                    return;
+                }
+                while let Some((name, id, _)) = next_request(&mut ws).await {
+                    match name.as_str() {
+                        "Ping" if pings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2 => {
+                            send_json(&mut ws, json!([{"Ok": {"Id": id}}])).await;
+                        }
+                        "Ping" => {
+                            send_text(&mut ws, "this is not JSON").await;
+                        }
+                        "StartScanning" => {
+                            send_json(&mut ws, json!([{"Ok": {"Id": id, "Unexpected": true}}]))
+                                .await;
+                        }
+                        "StopScanning" => {
+                            send_json(&mut ws, json!([{"Ok": {"Id": id.to_string()}}])).await;
+                        }
+                        "RequestDeviceList" => {
+                            send_json(
+                                &mut ws,
+                                json!([{"DeviceList": {"Id": id, "Devices": "lots"}}]),
+                            )
+                            .await;
+                        }
+                        _ => {
+                            let ok = json!([{"Ok": {"Id": id}}]).to_string();
+                            let _ = ws.send(Message::binary(ok.into_bytes())).await;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let client = connect(server.url()).await.expect("a proper handshake");
+    let results = every_request(&client).await;
+    for (name, result) in &results {
+        match result {
+            Err(Error::Protocol(ProtocolError::Message(m))) => {
+                assert!(m.contains("undecodable reply"), "{name}: {m}")
+            }
+            Err(Error::Runtime(RuntimeError::Timeout(_))) => {}
+            other => panic!("{name}: expected an error, got {other:?}"),
+        }
+    }
+    for (name, result) in &results {
+        println!(
+            "malformed replies: {name}: {}",
+            message(result.as_ref().unwrap_err())
+        );
+    }
+    // a request answered with an unreadable Id times out, and says what came instead
+    let ping = results.iter().find(|(n, _)| *n == "ping").expect("ping");
+    if let Err(Error::Runtime(RuntimeError::Timeout(m))) = &ping.1 {
+        assert!(m.contains("could not be decoded"), "{m}");
+    }
+    assert!(
+        client.is_connected(),
+        "malformed frames do not end the connection"
+    );
+    bounded("a proper reply", client.ping())
+        .await
+        .expect("the third ping is answered properly");
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+}
+
+/// Replies under an Id nobody waits for, the same reply twice, a stale Id, and two replies
+/// swapped between requests: each request ends with a timeout naming it or an error naming
+/// the reply it got, and duplicates complete nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_and_repeated_ids() {
+    let _gate = MEMORY_GATE.read().await;
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_none() {
+            return;
+        }
+        let mut pings = 0;
+        let mut last_start = 0;
+        let mut pair: Vec<(String, u64)> = Vec::new();
+        while let Some((name, id, _)) = next_request(&mut ws).await {
+            match name.as_str() {
+                "Ping" => {
+                    pings += 1;
+                    let answer = if pings == 1 { id + 1000 } else { id };
+                    send_json(&mut ws, json!([{"Ok": {"Id": answer}}])).await;
+                }
+                "StartScanning" => {
+                    last_start = id;
+                    send_json(&mut ws, json!([{"Ok": {"Id": id}}, {"Ok": {"Id": id}}])).await;
+                    send_json(&mut ws, json!([{"Ok": {"Id": id}}])).await;
+                }
+                "StopScanning" => {
+                    send_json(&mut ws, json!([{"Ok": {"Id": last_start}}])).await;
+                }
+                _ => {
+                    pair.push((name, id));
+                    if pair.len() == 2 {
+                        // each answered with the other's reply
+                        for (name, _) in &pair {
+                            let other = pair.iter().find(|(n, _)| n != name).expect("two").1;
+                            let reply = if name == "RequestDeviceList" {
+                                json!([{"DeviceList": {"Id": other, "Devices": {}}}])
+                            } else {
+                                json!([{"Ok": {"Id": other}}])
+                            };
+                            send_json(&mut ws, reply).await;
+                        }
+                        pair.clear();
+                    }
+                }
+            }
+        }
+    });
+    let client = connect(server.url()).await.expect("handshake");
+    match bounded("ping", client.ping()).await {
+        Err(Error::Runtime(RuntimeError::Timeout(m))) => {
+            assert!(m.contains("Ping"), "the timeout names the request: {m}")
+        }
+        other => panic!("a reply under the wrong Id answers nothing: {other:?}"),
+    }
+    bounded("start", client.start_scanning())
+        .await
+        .expect("the first of the repeated replies completes the request");
+    match bounded("stop", client.stop_scanning()).await {
+        Err(Error::Runtime(RuntimeError::Timeout(m))) => {
+            assert!(m.contains("Id"), "{m}")
+        }
+        other => panic!("a stale Id answers nothing: {other:?}"),
+    }
+    let (list, stop) = bounded("swapped replies", async {
+        tokio::join!(client.request_device_list(), client.stop_all())
+    })
+    .await;
+    for (name, result) in [("RequestDeviceList", list.map(|_| ())), ("StopCmd", stop)] {
+        match result {
+            Err(Error::Protocol(ProtocolError::Message(m))) => {
+                assert!(m.contains(name), "{m}");
+                println!("swapped replies: {name}: {m}");
+            }
+            other => panic!("{name}: expected an unexpected-reply error, got {other:?}"),
+        }
+    }
+    bounded("ping", client.ping())
+        .await
+        .expect("a properly answered ping");
+    assert!(client.is_connected());
+    bounded("disconnect", client.disconnect())
+        .await
+        .expect("disconnect");
+}
+
 /// Message types the client does not know: as the handshake reply the connection fails with
 /// the unknown type named; as events they are ignored; as a reply they fail the request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

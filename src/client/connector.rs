@@ -205,7 +205,16 @@ pub(crate) async fn connect_websocket(
                     let _ = inbound_tx.send(Inbound::Closed(reason));
                     break;
                 }
-                // Binary frames are not part of the protocol; pings are answered by tungstenite.
+                Some(Ok(WsMessage::Binary(data))) => {
+                    let _ = inbound_tx.send(Inbound::Undecodable {
+                        id: 0,
+                        message: format!(
+                            "a binary frame of {} bytes (the protocol sends JSON text frames)",
+                            data.len()
+                        ),
+                    });
+                }
+                // pings are answered by tungstenite
                 Some(Ok(_)) => {}
             }
         }

@@ -190,6 +190,10 @@ enum Waiter {
     Callback {
         done: Completion,
         deadline: tokio::time::Instant,
+        /// The request's message name, for the timeout error.
+        name: &'static str,
+        /// [`Undecodable::count`] when the request was sent.
+        undecodable: u64,
     },
 }
 
@@ -211,6 +215,15 @@ struct Pending {
     waiters: HashMap<MessageId, Waiter>,
 }
 
+/// Server messages that could not be decoded and answered no request (their Id unreadable or
+/// unknown). A request that times out says whether such messages came meanwhile: the
+/// likeliest reason it got no reply.
+#[derive(Default)]
+struct Undecodable {
+    count: u64,
+    last: String,
+}
+
 /// State shared by the client, its devices and its connection tasks.
 pub(crate) struct Shared {
     version: SpecVersion,
@@ -222,6 +235,7 @@ pub(crate) struct Shared {
     devices: Mutex<BTreeMap<u32, Arc<DeviceInfo>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<ClientEvent>>>,
     connected: AtomicBool,
+    undecodable: Mutex<Undecodable>,
     /// Why the connection ended, once it has (the first reason reported wins).
     close_reason: Mutex<Option<String>>,
     cancel: CancellationToken,
@@ -262,6 +276,7 @@ impl Shared {
     {
         let id = self.next_id();
         let (tx, rx) = oneshot::channel();
+        let undecodable = self.undecodable.lock().count;
         {
             let mut pending = self.pending.lock();
             if pending.closed {
@@ -279,11 +294,7 @@ impl Shared {
         match tokio::time::timeout(self.request_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(TransportError::Closed.into()),
-            Err(_) => Err(RuntimeError::Timeout(format!(
-                "no reply to {name} (Id {id}) within {} ms",
-                self.request_timeout.as_millis()
-            ))
-            .into()),
+            Err(_) => Err(self.timeout_error(name, id, undecodable)),
         }
     }
 
@@ -296,6 +307,9 @@ impl Shared {
         F: FnOnce(MessageId) -> ClientMessage,
     {
         let id = self.next_id();
+        let message = build(id);
+        let name = message.name();
+        let undecodable = self.undecodable.lock().count;
         {
             let mut pending = self.pending.lock();
             if pending.closed {
@@ -308,11 +322,12 @@ impl Shared {
                 Waiter::Callback {
                     done,
                     deadline: tokio::time::Instant::now() + self.request_timeout,
+                    name,
+                    undecodable,
                 },
             );
         }
-        let message = build(id);
-        tracing::trace!(id, message = message.name(), "request");
+        tracing::trace!(id, message = name, "request");
         match self.transport.send(message) {
             Ok(None) => {}
             Ok(Some(reply)) => {
@@ -344,12 +359,32 @@ impl Shared {
                 .collect()
         };
         for (id, waiter) in expired {
-            waiter.complete(Err(RuntimeError::Timeout(format!(
-                "no reply to request Id {id} within {} ms",
-                self.request_timeout.as_millis()
-            ))
-            .into()));
+            if let Waiter::Callback {
+                name, undecodable, ..
+            } = waiter
+            {
+                let error = self.timeout_error(name, id, undecodable);
+                waiter.complete(Err(error));
+            }
         }
+    }
+
+    /// The timeout of request `name` (Id `id`), sent when [`Undecodable::count`] was
+    /// `undecodable`: names the request, and the messages that could not be decoded since.
+    fn timeout_error(&self, name: &str, id: MessageId, undecodable: u64) -> Error {
+        let mut text = format!(
+            "no reply to {name} (Id {id}) within {} ms",
+            self.request_timeout.as_millis()
+        );
+        let seen = self.undecodable.lock();
+        if seen.count > undecodable {
+            text.push_str(&format!(
+                "; meanwhile {} server message(s) could not be decoded, the last: {}",
+                seen.count - undecodable,
+                seen.last
+            ));
+        }
+        RuntimeError::Timeout(text).into()
     }
 
     /// Sends a request that is answered with `Ok`, without waiting; `done` gets the outcome.
@@ -520,11 +555,16 @@ impl Shared {
             Inbound::Message(message) => message,
             Inbound::Undecodable { id, message } => {
                 tracing::warn!(id, error = %message, "undecodable server message");
-                if let Some(waiter) = (id != 0).then(|| self.take_waiter(id)).flatten() {
-                    waiter.complete(Err(ProtocolError::Message(format!(
+                match (id != 0).then(|| self.take_waiter(id)).flatten() {
+                    Some(waiter) => waiter.complete(Err(ProtocolError::Message(format!(
                         "undecodable reply: {message}"
                     ))
-                    .into()));
+                    .into())),
+                    None => {
+                        let mut seen = self.undecodable.lock();
+                        seen.count += 1;
+                        seen.last = message;
+                    }
                 }
                 return;
             }
@@ -755,6 +795,7 @@ impl Client {
             devices: Mutex::new(BTreeMap::new()),
             subscribers: Mutex::new(Vec::new()),
             connected: AtomicBool::new(true),
+            undecodable: Mutex::new(Undecodable::default()),
             close_reason: Mutex::new(None),
             cancel,
             tasks: Mutex::new(tasks),
