@@ -21,6 +21,7 @@
 pub mod client;
 pub mod core;
 pub mod device;
+pub mod engine;
 pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;

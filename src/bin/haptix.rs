@@ -6,7 +6,6 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -14,14 +13,13 @@ use clap::{Args, Parser, Subcommand};
 use haptix::client::{Client, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
 use haptix::device::protocols::bus_built_in;
-use haptix::hwmgr::serial::SerialCommManager;
+use haptix::engine::{Bus, DeviceConfigSource, Engine, EngineOptions, UserConfigSource};
 use haptix::hwmgr::sim::{
     describe_bytes, lovense_simulate_identifier, simulate_identifier, SimDeviceSpec, SimHardware,
     SimOp,
 };
-use haptix::hwmgr::websocket::WebsocketDeviceManager;
-use haptix::hwmgr::OptionalBus;
-use haptix::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
+use haptix::hwmgr::{BusSettings, OptionalBus};
+use haptix::server::DEFAULT_SERVER_NAME;
 use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
 #[derive(Parser, Debug)]
@@ -281,17 +279,6 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-fn load_config(args: &ServeArgs) -> Result<DeviceConfigManager, String> {
-    let config = match &args.device_config_file {
-        Some(p) => DeviceConfigManager::from_path(p).map_err(|e| e.to_string())?,
-        None => DeviceConfigManager::builtin().map_err(|e| e.to_string())?,
-    };
-    if let Some(p) = &args.user_device_config_file {
-        config.load_user_path(p).map_err(|e| e.to_string())?;
-    }
-    Ok(config)
-}
-
 /// Prints every operation a simulated toy receives, in plain words.
 fn print_toy_operations(label: String, hw: &SimHardware) {
     let mut feed = hw.watch();
@@ -316,122 +303,84 @@ fn print_toy_operations(label: String, hw: &SimHardware) {
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     haptix::logging::init_stderr(&args.log)?;
-    let config = load_config(&args)?;
-    let specs: Vec<SimDeviceSpec> = args
+    let simulated: Vec<SimDeviceSpec> = args
         .simulate
         .iter()
-        .map(|s| SimDeviceSpec::parse(s))
+        .map(|s| SimDeviceSpec::parse(s).map_err(|e| format!("--simulate {s}: {e}")))
         .collect::<Result<_, _>>()?;
-    let server = Server::new(
-        config,
-        SessionOptions {
-            server_name: args.server_name.clone(),
-            max_ping_time: args.max_ping_time,
-        },
-    );
-    for (spec, text) in specs.into_iter().zip(&args.simulate) {
-        let hw = server
-            .add_simulated_device(spec)
-            .map_err(|e| format!("--simulate {text}: {e}"))?;
-        print_toy_operations(text.clone(), &hw);
-    }
     let ip: IpAddr = if args.websocket_use_all_interfaces {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     } else {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     };
-    if args.use_serial {
-        let manager = SerialCommManager::new(
-            Arc::clone(server.device_manager().config()),
-            server.comm_sender(),
-        );
-        server
-            .add_comm_manager(Arc::new(manager))
-            .map_err(|e| e.to_string())?;
-    }
-    if args.use_bluetooth_le {
-        #[cfg(feature = "btle")]
-        server
-            .add_comm_manager(Arc::new(haptix::hwmgr::btle::BtleCommManager::new(
-                server.comm_sender(),
-            )))
-            .map_err(|e| e.to_string())?;
-        #[cfg(not(feature = "btle"))]
-        return Err("this build has no Bluetooth LE support (feature btle)".into());
-    }
-    if args.use_hid {
-        #[cfg(feature = "hid")]
-        server
-            .add_comm_manager(Arc::new(haptix::hwmgr::hid::HidCommManager::new(
-                Arc::clone(server.device_manager().config()),
-                server.comm_sender(),
-            )))
-            .map_err(|e| e.to_string())?;
-        #[cfg(not(feature = "hid"))]
-        return Err("this build has no HID support (feature hid)".into());
-    }
-    let settings = haptix::hwmgr::BusSettings {
-        lovense_connect_addresses: args.lovense_connect_address.clone(),
-        lovense_dongle_port: args.lovense_dongle_port.clone(),
-    };
-    if args.use_lovense_connect && settings.lovense_connect_addresses.is_empty() {
+    if args.use_lovense_connect && args.lovense_connect_address.is_empty() {
         return Err("--use-lovense-connect needs --lovense-connect-address HOST:PORT".into());
     }
-    for (wanted, bus, flag) in [
+    let buses: Vec<Bus> = [
+        (args.use_serial, Bus::Serial),
+        (args.use_bluetooth_le, Bus::BluetoothLe),
+        (args.use_hid, Bus::Hid),
         (
             args.use_lovense_dongle_serial,
-            OptionalBus::LovenseDongleSerial,
-            "--use-lovense-dongle-serial",
+            Bus::Optional(OptionalBus::LovenseDongleSerial),
         ),
         (
             args.use_lovense_dongle_hid,
-            OptionalBus::LovenseDongleHid,
-            "--use-lovense-dongle-hid",
+            Bus::Optional(OptionalBus::LovenseDongleHid),
         ),
         (
             args.use_lovense_connect,
-            OptionalBus::LovenseConnect,
-            "--use-lovense-connect",
+            Bus::Optional(OptionalBus::LovenseConnect),
         ),
+        (args.use_sdl_gamepad, Bus::Optional(OptionalBus::Gamepad)),
+        (args.use_usb, Bus::Optional(OptionalBus::Usb)),
         (
-            args.use_sdl_gamepad,
-            OptionalBus::Gamepad,
-            "--use-sdl-gamepad",
+            args.use_device_websocket_server,
+            Bus::WebsocketDevices(SocketAddr::new(ip, args.device_websocket_server_port)),
         ),
-        (args.use_usb, OptionalBus::Usb, "--use-usb"),
-    ] {
-        if wanted {
-            let manager = bus
-                .create(
-                    server.device_manager().config(),
-                    server.comm_sender(),
-                    &settings,
-                )
-                .map_err(|e| format!("{flag}: {e}"))?;
-            server
-                .add_comm_manager(manager)
-                .map_err(|e| e.to_string())?;
-        }
+    ]
+    .into_iter()
+    .filter_map(|(wanted, bus)| wanted.then_some(bus))
+    .collect();
+    let engine = Engine::start(EngineOptions {
+        device_config: match &args.device_config_file {
+            Some(p) => DeviceConfigSource::Path(p.clone()),
+            None => DeviceConfigSource::Builtin,
+        },
+        user_config: args
+            .user_device_config_file
+            .clone()
+            .map(UserConfigSource::Path),
+        server_name: args.server_name.clone(),
+        max_ping_time: args.max_ping_time,
+        simulated,
+        buses,
+        bus_settings: BusSettings {
+            lovense_connect_addresses: args.lovense_connect_address.clone(),
+            lovense_dongle_port: args.lovense_dongle_port.clone(),
+        },
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    for (hw, text) in engine.simulated_devices().iter().zip(&args.simulate) {
+        print_toy_operations(text.clone(), hw);
     }
-    let mut device_ws = None;
-    if args.use_device_websocket_server {
-        let addr = SocketAddr::new(ip, args.device_websocket_server_port);
-        let manager = WebsocketDeviceManager::start(addr, server.comm_sender())
-            .await
-            .map_err(|e| e.to_string())?;
-        server
-            .add_comm_manager(manager.clone())
-            .map_err(|e| e.to_string())?;
-        println!("device websocket server on ws://{}", manager.local_addr());
-        device_ws = Some(manager);
+    if let Some(addr) = engine.device_websocket_addr() {
+        println!("device websocket server on ws://{addr}");
     }
-    let ws = WebsocketServer::start(
-        server.clone(),
+    let ws = match WebsocketServer::start(
+        engine.server().clone(),
         SocketAddr::new(ip, args.websocket_port),
         args.max_frame_size,
     )
     .await
-    .map_err(|e| e.to_string())?;
+    {
+        Ok(ws) => ws,
+        Err(e) => {
+            engine.shutdown().await;
+            return Err(e.to_string());
+        }
+    };
     println!(
         "haptix serving Buttplug clients on ws://{}",
         ws.local_addr()
@@ -439,11 +388,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     wait_for_shutdown_signal().await;
     println!("shutting down: stopping every device");
     ws.shutdown().await;
-    if let Some(m) = device_ws {
-        use haptix::hwmgr::CommManager;
-        m.shutdown().await;
-    }
-    server.shutdown().await;
+    engine.shutdown().await;
     Ok(())
 }
 
@@ -463,15 +408,17 @@ async fn wait_for_shutdown_signal() {
 }
 
 async fn demo(toy: &str) -> Result<(), String> {
-    let config = DeviceConfigManager::builtin().map_err(|e| e.to_string())?;
-    let server = Server::new(
-        config,
-        SessionOptions {
-            server_name: DEFAULT_SERVER_NAME.into(),
-            max_ping_time: 0,
-        },
-    );
-    let hw = server.add_simulated_device(SimDeviceSpec::parse(toy)?)?;
+    let engine = Engine::start(EngineOptions {
+        simulated: vec![SimDeviceSpec::parse(toy)?],
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let server = engine.server();
+    let hw = engine
+        .simulated_devices()
+        .first()
+        .ok_or("the simulated toy was not added")?;
     println!("Haptix demo: an embedded server with a simulated toy ({toy}), driven by a client.");
     let client = Client::connect_in_process(&server, "haptix demo")
         .await
@@ -522,7 +469,7 @@ async fn demo(toy: &str) -> Result<(), String> {
     settle().await;
     show("stop");
     client.disconnect().await.map_err(|e| e.to_string())?;
-    server.shutdown().await;
+    engine.shutdown().await;
     println!("done.");
     Ok(())
 }

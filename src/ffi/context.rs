@@ -3,7 +3,6 @@
 //! a context and die with it.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,12 +19,13 @@ use super::handles::{self, HandleKind, Object};
 use super::proto;
 use super::status::{fail, haptix_status, report, Failure};
 use super::HAPTIX_ABI_VERSION;
-use crate::device::config::DeviceConfigManager;
-use crate::hwmgr::serial::SerialCommManager;
+use crate::engine::{
+    Bus, DeviceConfigSource, Engine, EngineError, EngineOptions, UserConfigSource,
+    STOP_OUTPUTS_LIMIT,
+};
 use crate::hwmgr::sim::SimDeviceSpec;
-use crate::hwmgr::websocket::WebsocketDeviceManager;
 use crate::hwmgr::{BusSettings, OptionalBus};
-use crate::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
+use crate::server::Server;
 
 /// Opaque context handle. Create with `haptix_context_new`, release with
 /// `haptix_context_free`.
@@ -50,6 +50,9 @@ pub(crate) struct ContextInner {
     pub(crate) id: u64,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     pub(crate) handle: tokio::runtime::Handle,
+    /// The assembled system (database, server, buses).
+    engine: Engine,
+    /// The engine's server.
     pub(crate) server: Arc<Server>,
     pub(crate) dispatcher: Arc<Dispatcher>,
     log: Arc<EventSink>,
@@ -93,33 +96,41 @@ fn decode_options(bytes: &[u8]) -> Result<proto::ContextOptions, Failure> {
     })
 }
 
-fn load_config(options: &proto::ContextOptions) -> Result<DeviceConfigManager, Failure> {
+/// The engine's configuration sources from the options.
+fn config_sources(
+    options: &proto::ContextOptions,
+) -> (DeviceConfigSource, Option<UserConfigSource>) {
     use proto::context_options::{DeviceConfig, UserConfig};
-    let config = match &options.device_config {
-        None => DeviceConfigManager::builtin(),
-        Some(DeviceConfig::DeviceConfigJson(bytes)) => DeviceConfigManager::from_json(bytes),
-        Some(DeviceConfig::DeviceConfigPath(path)) => {
-            DeviceConfigManager::from_path(Path::new(path))
+    let device = match &options.device_config {
+        None => DeviceConfigSource::Builtin,
+        Some(DeviceConfig::DeviceConfigJson(bytes)) => DeviceConfigSource::Json(bytes.clone()),
+        Some(DeviceConfig::DeviceConfigPath(path)) => DeviceConfigSource::Path(path.into()),
+    };
+    let user = options.user_config.as_ref().map(|u| match u {
+        UserConfig::UserConfigJson(bytes) => UserConfigSource::Json(bytes.clone()),
+        UserConfig::UserConfigPath(path) => UserConfigSource::Path(path.into()),
+    });
+    (device, user)
+}
+
+/// The status and message of an engine that did not start.
+fn engine_failure(e: EngineError) -> Failure {
+    let status = match &e {
+        EngineError::Config(c) => return Failure::from(crate::Error::from(c.clone())),
+        EngineError::Device(d) => return Failure::from(crate::Error::from(d.clone())),
+        EngineError::Simulated { .. } | EngineError::BusSettings { .. } => {
+            haptix_status::ErrorInvalidArgument
         }
-    }
-    .map_err(|e| Failure::from(crate::Error::from(e)))?;
-    match &options.user_config {
-        None => Ok(()),
-        Some(UserConfig::UserConfigJson(bytes)) => config.load_user_json(bytes),
-        Some(UserConfig::UserConfigPath(path)) => config.load_user_path(Path::new(path)),
-    }
-    .map_err(|e| Failure::from(crate::Error::from(e)))?;
-    Ok(config)
+        EngineError::BusNotBuilt { .. } => haptix_status::ErrorNotSupported,
+        EngineError::Listen { .. } => haptix_status::ErrorConnect,
+    };
+    Failure::new(status, e.to_string())
 }
 
 impl ContextInner {
     fn create(options: proto::ContextOptions) -> Result<Arc<ContextInner>, Failure> {
         let level = super::log::level_from_proto(options.log_level)?;
-        let mut websocket_devices = false;
-        let mut serial = false;
-        let mut btle = false;
-        let mut hid = false;
-        let mut optional = Vec::new();
+        let mut buses = Vec::new();
         for &m in &options.comm_managers {
             let manager = proto::CommManager::try_from(m).map_err(|_| {
                 Failure::new(
@@ -127,54 +138,40 @@ impl ContextInner {
                     format!("{m} is not a valid CommManager"),
                 )
             })?;
-            match manager {
+            buses.push(match manager {
                 proto::CommManager::Unspecified => {
                     return Err(Failure::new(
                         haptix_status::ErrorInvalidArgument,
                         "COMM_MANAGER_UNSPECIFIED is not a comm manager",
                     ))
                 }
-                proto::CommManager::Simulated => {}
-                proto::CommManager::WebsocketDevices => websocket_devices = true,
-                proto::CommManager::Serial => serial = true,
-                proto::CommManager::BluetoothLe if cfg!(feature = "btle") => btle = true,
-                proto::CommManager::Hid if cfg!(feature = "hid") => hid = true,
-                proto::CommManager::BluetoothLe | proto::CommManager::Hid => {
-                    return Err(Failure::new(
-                        haptix_status::ErrorNotSupported,
-                        format!(
-                            "the {} comm manager is not available in this build",
-                            manager.as_str_name()
-                        ),
-                    ))
-                }
-                proto::CommManager::LovenseDongleSerial
-                | proto::CommManager::LovenseDongleHid
-                | proto::CommManager::LovenseConnect
-                | proto::CommManager::Gamepad
-                | proto::CommManager::Usb => {
-                    let bus = match manager {
-                        proto::CommManager::LovenseDongleSerial => OptionalBus::LovenseDongleSerial,
-                        proto::CommManager::LovenseDongleHid => OptionalBus::LovenseDongleHid,
-                        proto::CommManager::LovenseConnect => OptionalBus::LovenseConnect,
-                        proto::CommManager::Gamepad => OptionalBus::Gamepad,
-                        _ => OptionalBus::Usb,
+                // simulated devices are always there
+                proto::CommManager::Simulated => continue,
+                proto::CommManager::WebsocketDevices => {
+                    let text = if options.websocket_devices_address.is_empty() {
+                        DEFAULT_WEBSOCKET_DEVICES_ADDRESS
+                    } else {
+                        options.websocket_devices_address.as_str()
                     };
-                    if !bus.built_in() {
-                        return Err(Failure::new(
-                            haptix_status::ErrorNotSupported,
-                            format!(
-                                "the {} comm manager is not available in this build (cargo feature {})",
-                                manager.as_str_name(),
-                                bus.feature()
-                            ),
-                        ));
-                    }
-                    if !optional.contains(&bus) {
-                        optional.push(bus);
-                    }
+                    let addr: SocketAddr = text.parse().map_err(|_| {
+                        Failure::new(
+                            haptix_status::ErrorInvalidArgument,
+                            format!("websocket_devices_address {text:?} is not an address such as 127.0.0.1:54817"),
+                        )
+                    })?;
+                    Bus::WebsocketDevices(addr)
                 }
-            }
+                proto::CommManager::Serial => Bus::Serial,
+                proto::CommManager::BluetoothLe => Bus::BluetoothLe,
+                proto::CommManager::Hid => Bus::Hid,
+                proto::CommManager::LovenseDongleSerial => {
+                    Bus::Optional(OptionalBus::LovenseDongleSerial)
+                }
+                proto::CommManager::LovenseDongleHid => Bus::Optional(OptionalBus::LovenseDongleHid),
+                proto::CommManager::LovenseConnect => Bus::Optional(OptionalBus::LovenseConnect),
+                proto::CommManager::Gamepad => Bus::Optional(OptionalBus::Gamepad),
+                proto::CommManager::Usb => Bus::Optional(OptionalBus::Usb),
+            });
         }
         let mut simulated = Vec::with_capacity(options.simulated_devices.len());
         for d in &options.simulated_devices {
@@ -189,7 +186,25 @@ impl ContextInner {
             }
             simulated.push(spec);
         }
-        let config = load_config(&options)?;
+        let (device_config, user_config) = config_sources(&options);
+        let engine_options = EngineOptions {
+            device_config,
+            user_config,
+            server_name: options.server_name.clone(),
+            max_ping_time: options.max_ping_time_ms,
+            simulated,
+            buses,
+            bus_settings: BusSettings {
+                lovense_connect_addresses: options
+                    .lovense_connect_addresses
+                    .iter()
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect(),
+                lovense_dongle_port: (!options.lovense_dongle_port.is_empty())
+                    .then(|| options.lovense_dongle_port.clone()),
+            },
+        };
         let workers = match options.worker_threads {
             0 => 2,
             n => usize::try_from(n).unwrap_or(2).min(64),
@@ -201,94 +216,10 @@ impl ContextInner {
             )
         })?;
         let handle = runtime.handle().clone();
-        let server_name = if options.server_name.is_empty() {
-            DEFAULT_SERVER_NAME.to_string()
-        } else {
-            options.server_name.clone()
-        };
-        let server = {
-            let _guard = handle.enter();
-            Arc::new(Server::new(
-                config,
-                SessionOptions {
-                    server_name,
-                    max_ping_time: options.max_ping_time_ms,
-                },
-            ))
-        };
-        for (spec, d) in simulated.into_iter().zip(&options.simulated_devices) {
-            server.add_simulated_device(spec).map_err(|e| {
-                Failure::new(
-                    haptix_status::ErrorInvalidArgument,
-                    format!("simulated device {:?}: {e}", d.identifier),
-                )
-            })?;
-        }
-        if websocket_devices {
-            let text = if options.websocket_devices_address.is_empty() {
-                DEFAULT_WEBSOCKET_DEVICES_ADDRESS
-            } else {
-                options.websocket_devices_address.as_str()
-            };
-            let addr: SocketAddr = text.parse().map_err(|_| {
-                Failure::new(
-                    haptix_status::ErrorInvalidArgument,
-                    format!("websocket_devices_address {text:?} is not an address such as 127.0.0.1:54817"),
-                )
-            })?;
-            let manager = runtime
-                .block_on(WebsocketDeviceManager::start(addr, server.comm_sender()))
-                .map_err(|e| Failure::new(haptix_status::ErrorConnect, e.to_string()))?;
-            server
-                .add_comm_manager(manager)
-                .map_err(|e| Failure::from(crate::Error::from(e)))?;
-        }
-        // the buses asked for; Bluetooth LE and HID only exist with their features
-        let config = Arc::clone(server.device_manager().config());
-        let mut managers: Vec<Arc<dyn crate::hwmgr::CommManager>> = Vec::new();
-        // the optional buses, with their settings from the options
-        let settings = BusSettings {
-            lovense_connect_addresses: options
-                .lovense_connect_addresses
-                .iter()
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-                .collect(),
-            lovense_dongle_port: (!options.lovense_dongle_port.is_empty())
-                .then(|| options.lovense_dongle_port.clone()),
-        };
-        for bus in optional {
-            let manager = bus
-                .create(&config, server.comm_sender(), &settings)
-                .map_err(|e| Failure::new(haptix_status::ErrorInvalidArgument, e))?;
-            managers.push(manager);
-        }
-        if serial {
-            managers.push(Arc::new(SerialCommManager::new(
-                Arc::clone(&config),
-                server.comm_sender(),
-            )));
-        }
-        #[cfg(feature = "btle")]
-        if btle {
-            managers.push(Arc::new(crate::hwmgr::btle::BtleCommManager::new(
-                server.comm_sender(),
-            )));
-        }
-        #[cfg(feature = "hid")]
-        if hid {
-            managers.push(Arc::new(crate::hwmgr::hid::HidCommManager::new(
-                config,
-                server.comm_sender(),
-            )));
-        }
-        // read above only when the features are on
-        let _ = (btle, hid);
-        for manager in managers {
-            server
-                .add_comm_manager(manager)
-                .map_err(|e| Failure::from(crate::Error::from(e)))?;
-        }
+        let engine = runtime
+            .block_on(Engine::start(engine_options))
+            .map_err(engine_failure)?;
+        let server = Arc::new(engine.server().clone());
         let dispatcher = Dispatcher::start()?;
         let log = EventSink::new(Arc::clone(&dispatcher), Some(LOG_QUEUE_BOUND));
         let id = NEXT_CONTEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -298,6 +229,7 @@ impl ContextInner {
             id,
             runtime: Mutex::new(Some(runtime)),
             handle,
+            engine,
             server,
             dispatcher,
             log,
@@ -343,15 +275,11 @@ impl ContextInner {
         let children: Vec<usize> = self.children.lock().clone();
         let runtime = self.runtime.lock().take();
         if let Some(rt) = &runtime {
-            let server = Arc::clone(&self.server);
-            // outputs first, with a short deadline, before anything else is torn down
-            let _ = rt.block_on(async {
-                tokio::time::timeout(
-                    remaining(deadline).min(Duration::from_millis(500)),
-                    server.device_manager().stop_all(false, true),
-                )
-                .await
-            });
+            // outputs first, before anything else is torn down
+            rt.block_on(
+                self.engine
+                    .stop_outputs(remaining(deadline).min(STOP_OUTPUTS_LIMIT)),
+            );
         }
         for key in &children {
             match handles::get_any(*key) {
@@ -367,9 +295,8 @@ impl ContextInner {
             }
         }
         if let Some(rt) = &runtime {
-            let server = Arc::clone(&self.server);
             let _ = rt.block_on(async {
-                tokio::time::timeout(remaining(deadline), server.shutdown()).await
+                tokio::time::timeout(remaining(deadline), self.engine.shutdown()).await
             });
         }
         super::log::detach(self.id);

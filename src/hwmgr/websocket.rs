@@ -2,7 +2,7 @@
 //! server: simulated or DIY toys connect to a listener, introduce themselves with a JSON hello
 //! and then exchange raw bytes in binary frames.
 //!
-//! The listener runs from [`WebsocketDeviceManager::start`] until
+//! The listener runs from [`WebsocketCommManager::start`] until
 //! [`CommManager::shutdown`], independently of scanning: a device may connect at any time and
 //! is reported to the device manager as soon as its hello arrives.
 //!
@@ -600,29 +600,33 @@ impl Hardware for WebsocketHardware {
 }
 
 /// The WebSocket device comm manager: a listener devices connect to.
-pub struct WebsocketDeviceManager {
+pub struct WebsocketCommManager {
     local_addr: SocketAddr,
     scan_requested: AtomicBool,
     ctx: Arc<ListenerContext>,
     listener: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl std::fmt::Debug for WebsocketDeviceManager {
+/// The former name of [`WebsocketCommManager`], kept for one release.
+#[deprecated(note = "renamed `WebsocketCommManager`, like every other comm manager")]
+pub type WebsocketDeviceManager = WebsocketCommManager;
+
+impl std::fmt::Debug for WebsocketCommManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebsocketDeviceManager")
+        f.debug_struct("WebsocketCommManager")
             .field("local_addr", &self.local_addr)
             .field("shut_down", &self.ctx.cancel.is_cancelled())
             .finish()
     }
 }
 
-impl WebsocketDeviceManager {
+impl WebsocketCommManager {
     /// Binds `addr` (port 0 picks a free port, see [`local_addr`](Self::local_addr)) and starts
     /// accepting devices with the default options. Discovered devices go to `events`.
     pub async fn start(
         addr: SocketAddr,
         events: CommEventSender,
-    ) -> Result<Arc<WebsocketDeviceManager>, DeviceError> {
+    ) -> Result<Arc<WebsocketCommManager>, DeviceError> {
         Self::start_with_options(addr, events, WebsocketDeviceOptions::default()).await
     }
 
@@ -631,7 +635,7 @@ impl WebsocketDeviceManager {
         addr: SocketAddr,
         events: CommEventSender,
         options: WebsocketDeviceOptions,
-    ) -> Result<Arc<WebsocketDeviceManager>, DeviceError> {
+    ) -> Result<Arc<WebsocketCommManager>, DeviceError> {
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             DeviceError::Hardware(format!(
                 "cannot listen for websocket devices on {addr}: {e}"
@@ -648,7 +652,7 @@ impl WebsocketDeviceManager {
             connections: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(listen(listener, ctx.clone()));
-        Ok(Arc::new(WebsocketDeviceManager {
+        Ok(Arc::new(WebsocketCommManager {
             local_addr,
             scan_requested: AtomicBool::new(false),
             ctx,
@@ -668,7 +672,7 @@ impl WebsocketDeviceManager {
     }
 }
 
-impl Drop for WebsocketDeviceManager {
+impl Drop for WebsocketCommManager {
     fn drop(&mut self) {
         // Without a shutdown, still release the port and the device sockets.
         self.ctx.cancel.cancel();
@@ -676,7 +680,7 @@ impl Drop for WebsocketDeviceManager {
 }
 
 #[async_trait]
-impl CommManager for WebsocketDeviceManager {
+impl CommManager for WebsocketCommManager {
     fn name(&self) -> &'static str {
         MANAGER_NAME
     }
@@ -731,15 +735,15 @@ mod tests {
 
     async fn manager(
         options: WebsocketDeviceOptions,
-    ) -> (Arc<WebsocketDeviceManager>, UnboundedReceiver<CommEvent>) {
+    ) -> (Arc<WebsocketCommManager>, UnboundedReceiver<CommEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let m = WebsocketDeviceManager::start_with_options(loopback(), tx, options)
+        let m = WebsocketCommManager::start_with_options(loopback(), tx, options)
             .await
             .unwrap();
         (m, rx)
     }
 
-    async fn client(m: &WebsocketDeviceManager) -> Client {
+    async fn client(m: &WebsocketCommManager) -> Client {
         let url = format!("ws://{}", m.local_addr());
         tokio_tungstenite::connect_async(url).await.unwrap().0
     }
@@ -758,7 +762,7 @@ mod tests {
     }
 
     async fn device(
-        m: &WebsocketDeviceManager,
+        m: &WebsocketCommManager,
         rx: &mut UnboundedReceiver<CommEvent>,
         address: &str,
     ) -> (Client, Arc<dyn Hardware>) {
