@@ -4,6 +4,11 @@
 //! is refused with a close frame that says why. When a connection ends, cleanly or not, its
 //! session stops scanning and every device; devices stay connected, with their indexes, for the
 //! next client.
+//!
+//! A connection gets [`HANDSHAKE_TIMEOUT`] for its WebSocket upgrade (a half-open upgrade is
+//! closed after it), and once it holds the client slot, as long again for the Buttplug
+//! handshake: a connection that never sends `RequestServerInfo` cannot keep the slot from the
+//! next client.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,11 +24,18 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::core::json::encode_server_frame;
+use crate::core::messages::ServerMessage;
 use crate::error::{Error, TransportError};
 use crate::server::{Incoming, Outgoing, Server};
 
 /// Default largest accepted frame, in bytes.
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// How long a connection may take for its WebSocket upgrade, and then, once it holds the
+/// client slot, for the Buttplug handshake (until the server sends `ServerInfo`): 10 s. A
+/// connection that takes longer is closed (after the upgrade, with a close frame that says
+/// why).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running WebSocket server.
 #[derive(Debug)]
@@ -166,7 +178,7 @@ async fn serve(
         ..WebSocketConfig::default()
     };
     let ws = tokio::time::timeout(
-        Duration::from_secs(10),
+        HANDSHAKE_TIMEOUT,
         tokio_tungstenite::accept_async_with_config(stream, Some(config)),
     )
     .await
@@ -186,9 +198,34 @@ async fn serve(
     let _guard = BusyGuard(busy);
     let (session, mut out) = server.connect();
     let writer = async {
-        while let Some(o) = out.recv().await {
+        // the Buttplug handshake must be over (ServerInfo sent) before this
+        let deadline = tokio::time::sleep(HANDSHAKE_TIMEOUT);
+        tokio::pin!(deadline);
+        let mut handshaken = false;
+        loop {
+            let o = tokio::select! {
+                o = out.recv() => o,
+                _ = &mut deadline, if !handshaken => {
+                    tracing::info!("closing a client that did not handshake in time");
+                    let reason = format!(
+                        "no handshake (RequestServerInfo) within {} s",
+                        HANDSHAKE_TIMEOUT.as_secs()
+                    );
+                    let _ = sink
+                        .send(Message::Close(Some(CloseFrame {
+                            code: CloseCode::Policy,
+                            reason: reason.into(),
+                        })))
+                        .await;
+                    break;
+                }
+            };
+            let Some(o) = o else {
+                break;
+            };
             match o {
                 Outgoing::Message { message, version } => {
+                    handshaken |= matches!(message, ServerMessage::ServerInfo { .. });
                     let text = encode_server_frame(std::slice::from_ref(&message), version);
                     if sink.send(Message::text(text)).await.is_err() {
                         break;
