@@ -55,8 +55,8 @@ impl Rng {
 struct View {
     devices: BTreeMap<u32, proto::Device>,
     removed: HashSet<u32>,
-    /// Pressure readings per (device, feature).
-    readings: HashMap<(u32, u32), u64>,
+    /// Pressure readings per (device, feature): their values.
+    readings: HashMap<(u32, u32), Vec<i64>>,
     /// Responses of requests sent without waiting, by request id.
     responses: HashMap<u64, proto::Response>,
     connected: bool,
@@ -85,10 +85,10 @@ impl View {
             }
             Some(event::Kind::InputReading(r)) => {
                 if r.input_type == proto::InputType::Pressure as i32 {
-                    *self
-                        .readings
+                    self.readings
                         .entry((r.device_index, r.feature_index))
-                        .or_default() += 1;
+                        .or_default()
+                        .push(r.value);
                 }
             }
             Some(event::Kind::ScanningFinished(_))
@@ -248,6 +248,10 @@ pub struct Traffic<'t> {
     transient: Vec<Toy>,
     url: String,
     round: u64,
+    /// How the previous round's visitor came and went.
+    previous: Option<Visit>,
+    /// The round and its visit, for problem messages.
+    context: String,
     /// Log records of level warning or above the library sent.
     pub warnings: u64,
     // Dropped last: the clients and the server go before the context.
@@ -341,6 +345,8 @@ impl<'t> Traffic<'t> {
             transient,
             url,
             round: 0,
+            previous: None,
+            context: String::new(),
             warnings: 0,
             _server: server,
             ctx,
@@ -375,6 +381,10 @@ impl<'t> Traffic<'t> {
             Visit::EmbeddedFree | Visit::EmbeddedDisconnect => None,
         };
         let name = format!("visitor-{}", round % 5);
+        self.context = format!(
+            "round {round}, {visit:?} after {:?}",
+            self.previous.replace(visit)
+        );
         if let Some(mut visitor) = Peer::connect(&self.ctx, tally, &name, url) {
             self.visit(&mut visitor, round);
             self.leave(visitor, visit);
@@ -412,8 +422,9 @@ impl<'t> Traffic<'t> {
         names.push(&transient.name);
         if !visitor.wait(|v| v.has_all(&names)) {
             tally.problem(format!(
-                "{}: round {round}: scanning did not find every toy (saw {:?})",
+                "{}: {}: scanning did not find every toy (saw {:?})",
                 visitor.client.name,
+                self.context,
                 visitor
                     .view
                     .devices
@@ -455,15 +466,15 @@ impl<'t> Traffic<'t> {
         if let Some(index) = gone {
             if !visitor.wait(|v| v.removed.contains(&index)) {
                 tally.problem(format!(
-                    "{}: round {round}: no DeviceRemoved for {}",
-                    visitor.client.name, transient.name
+                    "{}: {}: no DeviceRemoved for {}",
+                    visitor.client.name, self.context, transient.name
                 ));
             }
         }
 
         // every fourth round a permanent toy is unplugged and plugged in again
         if round % 4 == 3 {
-            self.reconnect(visitor, round);
+            self.reconnect(visitor);
         }
 
         match visitor.call(
@@ -477,8 +488,9 @@ impl<'t> Traffic<'t> {
                 };
                 if n != self.permanent.len() {
                     tally.problem(format!(
-                        "{}: round {round}: the device list has {n} devices, expected {}",
+                        "{}: {}: the device list has {n} devices, expected {}",
                         visitor.client.name,
+                        self.context,
                         self.permanent.len()
                     ));
                 }
@@ -611,7 +623,10 @@ impl<'t> Traffic<'t> {
         }
         visitor.view.readings.clear();
         for i in 0..READINGS_PER_ROUND {
-            let value = (self.rng.next() % 2000) as u16;
+            // The normalised value carries the reading's number in its low four bits, so each
+            // differs from the one before; it is never 0 either, the value the protocol starts
+            // a stream from (kgoal-boost reports a pressure only when it changed).
+            let value = (1 + (self.rng.next() % 100) as u16) << 4 | i as u16;
             let [hi, lo] = value.to_be_bytes();
             let raw = (i as u16).to_be_bytes();
             self.controller.call(
@@ -624,20 +639,20 @@ impl<'t> Traffic<'t> {
             );
         }
         Tally::add(&tally.readings_expected, READINGS_PER_ROUND);
-        visitor.wait(|v| {
-            v.readings.get(&(index, feature)).copied().unwrap_or(0) >= READINGS_PER_ROUND
-        });
-        let got = visitor
-            .view
-            .readings
-            .get(&(index, feature))
-            .copied()
-            .unwrap_or(0);
+        let count = |v: &View| v.readings.get(&(index, feature)).map_or(0, Vec::len) as u64;
+        visitor.wait(|v| count(v) >= READINGS_PER_ROUND);
+        let got = count(&visitor.view);
         Tally::add(&tally.readings_received, got.min(READINGS_PER_ROUND));
         if got < READINGS_PER_ROUND {
+            let numbers: Vec<i64> = visitor
+                .view
+                .readings
+                .get(&(index, feature))
+                .map(|v| v.iter().map(|x| x & 0xf).collect())
+                .unwrap_or_default();
             tally.problem(format!(
-                "{}: {got} of {READINGS_PER_ROUND} pressure readings arrived",
-                visitor.client.name
+                "{}: {}: {got} of {READINGS_PER_ROUND} pressure readings arrived (numbers {numbers:?})",
+                visitor.client.name, self.context
             ));
         }
         visitor.call(
@@ -653,7 +668,7 @@ impl<'t> Traffic<'t> {
 
     /// Unplugs a permanent toy and plugs it in again; the visitor sees it go and, after a
     /// scan, come back with the same index.
-    fn reconnect(&mut self, visitor: &mut Peer, round: u64) {
+    fn reconnect(&mut self, visitor: &mut Peer) {
         let tally = self.tally;
         let toy = self.permanent[RECONNECTED].clone();
         let Some(before) = visitor.view.index_of(&toy.name) else {
@@ -662,8 +677,8 @@ impl<'t> Traffic<'t> {
         self.controller.call(tally, remove_device(&toy.address));
         if !visitor.wait(|v| v.removed.contains(&before)) {
             tally.problem(format!(
-                "{}: round {round}: no DeviceRemoved for unplugged {}",
-                visitor.client.name, toy.name
+                "{}: {}: no DeviceRemoved for unplugged {}",
+                visitor.client.name, self.context, toy.name
             ));
         }
         self.controller
@@ -673,14 +688,14 @@ impl<'t> Traffic<'t> {
         visitor.call(tally, scan(false));
         match visitor.view.index_of(&toy.name) {
             Some(after) if after != before => tally.problem(format!(
-                "{}: round {round}: {} came back as device {after}, was {before}",
-                visitor.client.name, toy.name
+                "{}: {}: {} came back as device {after}, was {before}",
+                visitor.client.name, self.context, toy.name
             )),
             Some(_) => {}
             None if back => {}
             None => tally.problem(format!(
-                "{}: round {round}: {} was not found again after being plugged in",
-                visitor.client.name, toy.name
+                "{}: {}: {} was not found again after being plugged in",
+                visitor.client.name, self.context, toy.name
             )),
         }
     }
