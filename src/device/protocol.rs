@@ -254,3 +254,44 @@ pub async fn default_input(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::default_input;
+    use crate::core::messages::InputReadingValue;
+    use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
+    use crate::device::protocols::testkit_a::*;
+
+    #[tokio::test]
+    async fn rssi_reads_come_from_the_radio() {
+        let d = def(&[(0, &[(OutputType::Vibrate, 0, 9)], false)]);
+        let feature = d.features.first().unwrap();
+        let (sim, hw) = connect(spec("WB-TDD", &[Endpoint::Tx])).await;
+        // a bus without signal strength refuses the read
+        assert!(
+            default_input(&hw, feature, InputType::Rssi, InputCommand::Read)
+                .await
+                .is_err()
+        );
+        sim.set_rssi(Some(-61));
+        assert_eq!(
+            default_input(&hw, feature, InputType::Rssi, InputCommand::Read)
+                .await
+                .unwrap(),
+            Some(InputReadingValue::Rssi(-61))
+        );
+        sim.set_rssi(Some(-300));
+        assert_eq!(
+            default_input(&hw, feature, InputType::Rssi, InputCommand::Read)
+                .await
+                .unwrap(),
+            Some(InputReadingValue::Rssi(i8::MIN))
+        );
+        sim.disconnect_now();
+        assert!(
+            default_input(&hw, feature, InputType::Rssi, InputCommand::Read)
+                .await
+                .is_err()
+        );
+    }
+}

@@ -13,78 +13,124 @@ use crate::device::protocol::ProtocolFactory;
 
 pub mod kit;
 
-// ---- protocol modules, set A (activejoy .. lovense) ----
-pub mod activejoy;
-pub mod adrienlastic;
-pub mod amorelie_joy;
-pub mod aneros;
-pub mod ankni;
-pub mod bananasome;
-pub mod cachito;
-pub mod cowgirl;
-pub mod cupido;
-pub mod deepsire;
-pub mod feelingso;
-pub mod fleshy_thrust;
-pub mod fluffer;
-pub mod foreo;
-pub mod fox;
-pub mod galaku;
-pub mod hgod;
-pub mod hismith;
-pub mod itoys;
-pub mod jejoue;
-pub mod joyhub;
-pub mod kiiroo_powershot;
-pub mod kiiroo_prowand;
-pub mod kiiroo_spot;
-pub mod lelo;
-pub mod leten;
-pub mod loob;
-pub mod lovehoney_desire;
-pub mod lovense;
 #[cfg(test)]
-mod testkit_a;
-// ---- end of set A ----
-
-// ---- protocol modules, set B (luvmazer .. xuanhuan) ----
-mod luvmazer;
-mod magic_motion;
-mod meese;
-mod mizzzee;
-mod motorbunny;
-mod mysteryvibe;
-mod nexus_revo;
-mod nobra;
-mod omobo;
-mod pink_punch;
-mod sakuraneko;
-mod satisfyer;
-mod sensee;
-mod serveu;
-mod sexverse;
-mod svakom;
-mod synchro;
-mod tcode_v03;
-mod tryfun;
+pub(crate) mod testkit_a;
 #[cfg(test)]
 mod vectors_b;
-mod vorze_sa;
-mod wetoy;
-mod wevibe;
-mod xibao;
-mod xiuxiuda;
-mod xuanhuan;
-// ---- end of set B ----
 
-// Sets C to I: each file declares its own protocol modules.
-mod set_c;
-mod set_d;
-mod set_e;
-mod set_f;
-mod set_g;
-mod set_h;
-mod set_i;
+pub(crate) mod activejoy;
+pub(crate) mod adrienlastic;
+pub(crate) mod amorelie_joy;
+pub(crate) mod aneros;
+pub(crate) mod ankni;
+pub(crate) mod bananasome;
+pub(crate) mod cachito;
+pub(crate) mod cowgirl;
+pub(crate) mod cowgirl_cone;
+pub(crate) mod cueme;
+pub(crate) mod cupido;
+pub(crate) mod deepsire;
+pub(crate) mod feelingso;
+pub(crate) mod fleshy_thrust;
+pub(crate) mod fluffer;
+pub(crate) mod fmachine;
+pub(crate) mod foreo;
+pub(crate) mod fox;
+pub(crate) mod fredorch;
+pub(crate) mod fredorch_rotary;
+pub(crate) mod galaku;
+pub(crate) mod gamepad;
+pub(crate) mod hgod;
+pub(crate) mod hismith;
+pub(crate) mod honeyplaybox;
+pub(crate) mod htk_bm;
+pub(crate) mod itoys;
+pub(crate) mod jejoue;
+pub(crate) mod joyhub;
+pub(crate) mod kgoal_boost;
+pub(crate) mod kiiroo_powershot;
+pub(crate) mod kiiroo_prowand;
+pub(crate) mod kiiroo_spot;
+pub(crate) mod kiiroo_spot_v2;
+pub(crate) mod kiiroo_v1;
+pub(crate) mod kiiroo_v2;
+pub(crate) mod kiiroo_v21;
+pub(crate) mod kizuna;
+pub(crate) mod lelo;
+pub(crate) mod leten;
+pub(crate) mod libo;
+pub(crate) mod lioness;
+pub(crate) mod loob;
+pub(crate) mod lovedistance;
+pub(crate) mod lovehoney_desire;
+pub(crate) mod lovense;
+pub(crate) mod lovense_connect_service;
+pub(crate) mod lovenuts;
+pub(crate) mod luvmazer;
+pub(crate) mod magic_motion;
+pub(crate) mod mannuo;
+pub(crate) mod maxpro;
+pub(crate) mod meese;
+pub(crate) mod mizzzee;
+pub(crate) mod monsterpub;
+pub(crate) mod motorbunny;
+pub(crate) mod muse;
+pub(crate) mod mymuselinkplus;
+pub(crate) mod mysteryvibe;
+pub(crate) mod mysteryvibe_v2;
+pub(crate) mod nextlevelracing;
+pub(crate) mod nexus_revo;
+pub(crate) mod nintendo_joycon;
+pub(crate) mod nobra;
+pub(crate) mod omobo;
+pub(crate) mod ossm;
+pub(crate) mod patoo;
+pub(crate) mod picobong;
+pub(crate) mod pink_punch;
+pub(crate) mod prettylove;
+pub(crate) mod realov;
+pub(crate) mod realtouch;
+pub(crate) mod rez_trancevibrator;
+pub(crate) mod sakuraneko;
+pub(crate) mod satisfyer;
+pub(crate) mod sayberx;
+pub(crate) mod sensee;
+pub(crate) mod serveu;
+pub(crate) mod sexverse;
+pub(crate) mod sexverse_v3;
+pub(crate) mod sexverse_v6;
+pub(crate) mod simulated;
+pub(crate) mod svakom;
+pub(crate) mod svakom_avaneo;
+pub(crate) mod svakom_dice;
+pub(crate) mod svakom_dt250a;
+pub(crate) mod svakom_fatima;
+pub(crate) mod svakom_jordan;
+pub(crate) mod svakom_sam;
+pub(crate) mod svakom_suitcase;
+pub(crate) mod svakom_tarax;
+pub(crate) mod svakom_v4;
+pub(crate) mod synchro;
+pub(crate) mod tcode_v03;
+pub(crate) mod thehandy;
+pub(crate) mod thehandy_v3;
+pub(crate) mod tryfun;
+pub(crate) mod twerkingbutt;
+pub(crate) mod umove;
+pub(crate) mod utimi;
+pub(crate) mod vibcrafter;
+pub(crate) mod vibratissimo;
+pub(crate) mod vorze_cyclone_x;
+pub(crate) mod vorze_sa;
+pub(crate) mod wetoy;
+pub(crate) mod wevibe;
+pub(crate) mod xibao;
+pub(crate) mod xiuxiuda;
+pub(crate) mod xuanhuan;
+pub(crate) mod yiciyuan;
+pub(crate) mod youcups;
+pub(crate) mod youou;
+pub(crate) mod zalo;
 
 /// Whether this build of the library has a comm manager for a bus named as in the device
 /// configuration (`btle`, `serial`, `hid`, `usb`, `xinput`, `sdl-gamepad`,
@@ -128,77 +174,131 @@ impl ProtocolRegistry {
     pub fn builtin() -> ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
         let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
-        // ---- registrations, set A ----
-        list.extend([
-            activejoy::factory(),
-            adrienlastic::factory(),
-            amorelie_joy::factory(),
-            aneros::factory(),
-            bananasome::factory(),
-            cachito::factory(),
-            cowgirl::factory(),
-            cupido::factory(),
-            deepsire::factory(),
-            feelingso::factory(),
-            fleshy_thrust::factory(),
-            fox::factory(),
-            itoys::factory(),
-            jejoue::factory(),
-            kiiroo_powershot::factory(),
-            kiiroo_prowand::factory(),
-            kiiroo_spot::factory(),
-            leten::factory(),
-            loob::factory(),
-            ankni::factory(),
-            fluffer::factory(),
-            foreo::factory(),
-            galaku::factory(),
-            galaku::pump_factory(),
-            hgod::factory(),
-            hismith::factory(),
-            hismith::mini_factory(),
-            joyhub::factory(),
-            lelo::f1s_factory(),
-            lelo::f1sv2_factory(),
-            lelo::harmony_factory(),
-            lovehoney_desire::factory(),
-            lovense::factory(),
-        ]);
-        // ---- end of registrations, set A ----
-        // ---- registrations, set B ----
+        list.push(activejoy::factory());
+        list.push(adrienlastic::factory());
+        list.push(amorelie_joy::factory());
+        list.push(aneros::factory());
+        list.push(ankni::factory());
+        list.push(bananasome::factory());
+        list.push(cachito::factory());
+        list.push(cowgirl::factory());
+        list.push(cowgirl_cone::factory());
+        list.push(cueme::factory());
+        list.push(cupido::factory());
+        list.push(deepsire::factory());
+        list.push(feelingso::factory());
+        list.push(fleshy_thrust::factory());
+        list.push(fluffer::factory());
+        list.push(fmachine::factory());
+        list.push(foreo::factory());
+        list.push(fox::factory());
+        list.push(fredorch::factory());
+        list.push(fredorch_rotary::factory());
+        list.push(galaku::factory());
+        list.push(galaku::pump_factory());
+        list.push(gamepad::sdl_gamepad());
+        list.push(gamepad::xinput());
+        list.push(hgod::factory());
+        list.push(hismith::factory());
+        list.push(hismith::mini_factory());
+        list.push(honeyplaybox::factory());
+        list.push(htk_bm::factory());
+        list.push(itoys::factory());
+        list.push(jejoue::factory());
+        list.push(joyhub::factory());
+        list.push(kgoal_boost::factory());
+        list.push(kiiroo_powershot::factory());
+        list.push(kiiroo_prowand::factory());
+        list.push(kiiroo_spot::factory());
+        list.push(kiiroo_spot_v2::factory());
+        list.push(kiiroo_v1::factory());
+        list.push(kiiroo_v2::factory());
+        list.push(kiiroo_v2::vibrator_factory());
+        list.push(kiiroo_v21::factory());
+        list.push(kiiroo_v21::initialized_factory());
+        list.push(kiiroo_v21::v3_factory());
+        list.push(kizuna::factory());
+        list.push(lelo::f1s_factory());
+        list.push(lelo::f1sv2_factory());
+        list.push(lelo::harmony_factory());
+        list.push(leten::factory());
+        list.push(libo::elle_factory());
+        list.push(libo::karen_factory());
+        list.push(libo::shark_factory());
+        list.push(libo::vibes_factory());
+        list.push(lioness::factory());
+        list.push(loob::factory());
+        list.push(lovedistance::factory());
+        list.push(lovehoney_desire::factory());
+        list.push(lovense::factory());
+        list.push(lovense_connect_service::factory());
+        list.push(lovenuts::factory());
         list.extend(luvmazer::factories());
         list.extend(magic_motion::factories());
+        list.push(mannuo::factory());
+        list.push(maxpro::factory());
         list.extend(meese::factories());
         list.extend(mizzzee::factories());
+        list.push(monsterpub::factory());
         list.extend(motorbunny::factories());
+        list.push(muse::factory());
+        list.push(mymuselinkplus::factory());
         list.extend(mysteryvibe::factories());
+        list.push(mysteryvibe_v2::factory());
+        list.push(nextlevelracing::factory());
         list.extend(nexus_revo::factories());
+        list.push(nintendo_joycon::factory());
         list.extend(nobra::factories());
         list.extend(omobo::factories());
+        list.push(ossm::factory());
+        list.push(patoo::factory());
+        list.push(picobong::factory());
         list.extend(pink_punch::factories());
+        list.push(prettylove::factory());
+        list.push(realov::factory());
+        list.push(realtouch::factory());
+        list.push(rez_trancevibrator::factory());
         list.extend(sakuraneko::factories());
         list.extend(satisfyer::factories());
+        list.push(sayberx::factory());
         list.extend(sensee::factories());
         list.extend(serveu::factories());
         list.extend(sexverse::factories());
+        list.push(sexverse_v3::factory());
+        list.push(sexverse_v6::factory());
+        list.push(simulated::factory());
         list.extend(svakom::factories());
+        list.push(svakom_avaneo::factory());
+        list.push(svakom_dice::factory());
+        list.push(svakom_dt250a::factory());
+        list.push(svakom_fatima::factory());
+        list.push(svakom_jordan::factory());
+        list.push(svakom_sam::factory());
+        list.push(svakom_suitcase::factory());
+        list.push(svakom_tarax::factory());
+        list.push(svakom_v4::barney_factory());
+        list.push(svakom_v4::factory());
         list.extend(synchro::factories());
         list.extend(tcode_v03::factories());
+        list.push(thehandy::factory());
+        list.push(thehandy_v3::factory());
         list.extend(tryfun::factories());
+        list.push(twerkingbutt::factory());
+        list.push(umove::factory());
+        list.push(utimi::factory());
+        list.extend(vibcrafter::factories());
+        list.push(vibratissimo::factory());
+        list.push(vorze_cyclone_x::factory());
         list.extend(vorze_sa::factories());
         list.extend(wetoy::factories());
         list.extend(wevibe::factories());
         list.extend(xibao::factories());
         list.extend(xiuxiuda::factories());
         list.extend(xuanhuan::factories());
-        // ---- end of registrations, set B ----
-        list.extend(set_c::factories());
-        list.extend(set_d::factories());
-        list.extend(set_e::factories());
-        list.extend(set_f::factories());
-        list.extend(set_g::factories());
-        list.extend(set_h::factories());
-        list.extend(set_i::factories());
+        list.push(yiciyuan::factory());
+        list.push(youcups::factory());
+        list.push(youou::factory());
+        list.push(zalo::factory());
         for p in list {
             r.add(p);
         }
@@ -225,5 +325,31 @@ impl ProtocolRegistry {
         let mut v: Vec<_> = self.map.keys().copied().collect();
         v.sort_unstable();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProtocolRegistry;
+
+    #[test]
+    fn svakom_and_sexverse_models_are_registered() {
+        let registry = ProtocolRegistry::builtin();
+        for name in [
+            "sexverse-v3",
+            "sexverse-v6",
+            "svakom-avaneo",
+            "svakom-barney",
+            "svakom-dice",
+            "svakom-dt250a",
+            "svakom-fatima",
+            "svakom-jordan",
+            "svakom-sam",
+            "svakom-suitcase",
+            "svakom-tarax",
+            "svakom-v4",
+        ] {
+            assert!(registry.contains(name), "{name}");
+        }
     }
 }
