@@ -37,6 +37,12 @@
 //! they are made, whatever their kind, so a stop followed by an output reaches the device in
 //! that order.
 //!
+//! A server cannot make the client hang or grow without bound: opening a WebSocket connection
+//! (TCP and the upgrade) is bounded in time, every request by its timeout (whose error names
+//! the request and any server messages that could not be decoded meanwhile), a server message
+//! by [`MAX_SERVER_FRAME`] and the device list by [`MAX_DEVICES`]; breaking either limit ends
+//! the connection, and [`Client::close_reason`] says why a connection ended.
+//!
 //! The connection stays open while any clone of the [`Client`] exists. Dropping the last clone
 //! closes it without waiting (the server then stops every device); [`Client::disconnect`] does
 //! the same and waits for the connection's tasks to end.
@@ -929,7 +935,8 @@ impl Client {
 
     /// A new subscription to the client's events: it receives every event from now on, ending
     /// with [`ClientEvent::Disconnected`]. After the connection ended the receiver is closed
-    /// right away.
+    /// right away. Events wait in the receiver until read (a server can send many): read them
+    /// as they come, and drop the receiver when it is no longer read.
     pub fn events(&self) -> mpsc::UnboundedReceiver<ClientEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         if self.shared().is_connected() {
