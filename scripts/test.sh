@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh machine: formatting and lint gates, the Rust unit,
 # integration and conformance tests (including the C ABI and the header check), the C tests
 # under valgrind, the binding suites (Python, C#/Unity under Mono, Java/Kotlin, C++ under ASan and UBSan), and the Python interop suite
-# against the real PyPI `buttplug` client. Installs what it needs (idempotently): the system packages of
+# against the real PyPI `buttplug` client; with a nightly toolchain, the C tests and the Python
+# binding again against an AddressSanitizer build. Installs what it needs (idempotently): the system packages of
 # scripts/deps.sh and valgrind from apt when missing, and a Python venv under .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,3 +42,10 @@ scripts/test-java.sh target/debug
 
 echo "== C++ binding (bindings/cpp against target/debug/libhaptix, ASan + UBSan)"
 scripts/test-cpp.sh target/debug
+
+echo "== AddressSanitizer: C tests and Python binding against an ASan build of libhaptix (scripts/asan.sh)"
+if cargo +nightly --version >/dev/null 2>&1; then
+    scripts/asan.sh
+else
+    echo "skipping ASan: no nightly toolchain"
+fi
