@@ -25,7 +25,7 @@ use crate::device::protocols::kit::{byte, unsupported};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
 
-use super::fredorch::next_notification;
+use super::next_notification;
 
 const NAME: &str = "fredorch-rotary";
 /// How long each initialisation frame may wait for a reply (only some are answered).

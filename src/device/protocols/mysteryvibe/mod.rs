@@ -1,6 +1,8 @@
 //! MysteryVibe: a mode packet at start-up, then one byte per motor on `txvibrate`, resent every
 //! 93 ms by the keep-alive (the toy stops when the stream stops).
 
+pub(crate) mod v2;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -11,6 +11,8 @@
 //!   shorter than the requested duration, from the device's timing table; no movement uses
 //!   speed 0.
 
+pub(crate) mod rotary;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -6,6 +6,9 @@
 //! * `sexverse-v2`: `aa 03 01 <motor> 64 <value>` per motor after an `aa 04` greeting.
 //! * `sexverse-v4`: `bb 01 <value> 66`; `sexverse-v5`: `aa 03 03 <value> 00 00 00`.
 
+pub(crate) mod v3;
+pub(crate) mod v6;
+
 use std::sync::Arc;
 
 use crate::core::types::{Endpoint, OutputType};

@@ -6,6 +6,8 @@
 //! `Payload` with a `Ping` (oneof field 102) of id 999 is sent. No session set-up is performed
 //! (the reference does none either).
 
+pub(crate) mod v3;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

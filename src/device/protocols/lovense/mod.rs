@@ -20,6 +20,8 @@
 //! Battery reads write `Battery;` and parse the `NN;` (or `sNN;`) reply. The keep-alive packet is
 //! `DeviceType;`.
 
+pub(crate) mod connect_service;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;

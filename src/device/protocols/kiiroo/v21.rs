@@ -4,7 +4,7 @@
 //! * vibration `[0x01, speed]` (speed 0–100, or the model's step count);
 //! * a move `[0x03, 0x00, speed, position]` (position 0–99, 0–100 on the Keon 2); the speed
 //!   (0–99) is derived from the distance to the previous position and the requested duration
-//!   with the Launch curve ([`super::kiiroo_v2::launch_speed`]).
+//!   with the Launch curve ([`super::v2::launch_speed`]).
 //!
 //! The protocols differ in set-up and battery:
 //! * `kiiroo-v21`: nothing at initialisation; the battery level is byte 5 of the 20 bytes read
@@ -22,7 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use super::kiiroo_v2::launch_speed;
+use super::v2::launch_speed;
 use crate::core::messages::InputReadingValue;
 use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition};

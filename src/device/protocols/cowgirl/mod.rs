@@ -1,5 +1,7 @@
 //! The Cowgirl / The Unicorn: one packet `[0x00, 0x01, vibration, rotation]`, with response.
 
+pub(crate) mod cone;
+
 use std::sync::Arc;
 
 use crate::core::types::Endpoint;

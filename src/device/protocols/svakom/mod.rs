@@ -2,6 +2,16 @@
 //! `svakom-iker`, `svakom-v5` and `svakom-v6` drive two vibrators through one shared frame and
 //! keep the last level of each.
 
+pub(crate) mod avaneo;
+pub(crate) mod dice;
+pub(crate) mod dt250a;
+pub(crate) mod fatima;
+pub(crate) mod jordan;
+pub(crate) mod sam;
+pub(crate) mod suitcase;
+pub(crate) mod tarax;
+pub(crate) mod v4;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
