@@ -167,7 +167,7 @@ async fn hardware_errors_are_clear_and_a_silent_app_ends_the_toy() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let manager = LovenseConnectCommManager::new(std::slice::from_ref(&app.address), tx).unwrap();
     manager.start_scanning().await.unwrap();
-    let connector = match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+    let mut connector = match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
         Ok(Some(CommEvent::DeviceFound(c))) => c,
         other => panic!("no toy offered: {other:?}"),
     };

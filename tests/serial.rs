@@ -143,7 +143,7 @@ async fn serial_hardware_writes_reads_and_notifies() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let manager = SerialCommManager::new(Arc::new(config), tx);
     manager.start_scanning().await.unwrap();
-    let connector = match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+    let mut connector = match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
         Ok(Some(CommEvent::DeviceFound(c))) => c,
         other => panic!("no port offered: {other:?}"),
     };

@@ -420,7 +420,7 @@ async fn demo(toy: &str) -> Result<(), String> {
         .first()
         .ok_or("the simulated toy was not added")?;
     println!("Haptix demo: an embedded server with a simulated toy ({toy}), driven by a client.");
-    let client = Client::connect_in_process(&server, "haptix demo")
+    let client = Client::connect_in_process(server, "haptix demo")
         .await
         .map_err(|e| e.to_string())?;
     let mut events = client.events();

@@ -247,7 +247,7 @@ impl HardwareConnector for BtleConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         let peripheral = self.peripheral.clone();
@@ -314,8 +314,8 @@ impl HardwareConnector for BtleConnector {
             _ => Vec::new(),
         };
         Ok(Arc::new(BtleHardware {
-            name: self.name,
-            address: self.address,
+            name: self.name.clone(),
+            address: self.address.clone(),
             manufacturer_data,
             peripheral,
             endpoints,

@@ -379,14 +379,14 @@ impl HardwareConnector for GamepadConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         if self.shared.closed.load(Ordering::SeqCst) {
             return Err(DeviceError::Disconnected(self.shared.address.clone()));
         }
         Ok(Arc::new(GamepadHardware {
-            shared: self.shared,
+            shared: Arc::clone(&self.shared),
         }))
     }
 }

@@ -172,7 +172,7 @@ impl HardwareConnector for HidConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         if !self.in_use.lock().insert(self.path.clone()) {
@@ -208,7 +208,7 @@ impl HardwareConnector for HidConnector {
             name: self.name.clone(),
             path: self.path.clone(),
             device: Mutex::new(Some(device)),
-            in_use: self.in_use,
+            in_use: self.in_use.clone(),
         });
         let reading = Arc::clone(&shared);
         std::thread::Builder::new()

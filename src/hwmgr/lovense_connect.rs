@@ -449,7 +449,7 @@ impl HardwareConnector for ConnectConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         let key = (self.app.clone(), self.toy.id.clone());
@@ -461,13 +461,13 @@ impl HardwareConnector for ConnectConnector {
         }
         let (events, _) = broadcast::channel(16);
         let shared = Arc::new(ToyShared {
-            app: self.app,
+            app: self.app.clone(),
             toy: self.toy.clone(),
             battery: AtomicU8::new(self.toy.battery),
             closed: AtomicBool::new(false),
             stop: CancellationToken::new(),
             events,
-            in_use: self.in_use,
+            in_use: self.in_use.clone(),
             key,
         });
         let watching = Arc::clone(&shared);

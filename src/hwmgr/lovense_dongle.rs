@@ -751,7 +751,7 @@ impl HardwareConnector for DongleConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         if self.toy.rx.is_closed() {
@@ -760,7 +760,9 @@ impl HardwareConnector for DongleConnector {
                 self.toy.id
             )));
         }
-        Ok(Arc::new(DongleHardware { toy: self.toy }))
+        Ok(Arc::new(DongleHardware {
+            toy: Arc::clone(&self.toy),
+        }))
     }
 }
 

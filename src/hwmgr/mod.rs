@@ -109,9 +109,12 @@ pub trait HardwareConnector: Send + 'static {
     fn address(&self) -> &str;
     /// Presented name.
     fn name(&self) -> &str;
-    /// Connects, binding endpoints according to the candidate protocol's specifiers.
+    /// Connects, binding endpoints according to the candidate protocol's specifiers. Fails
+    /// when the device does not have what the candidate needs (a Bluetooth LE device without
+    /// the candidate's characteristics); the device manager then tries the next candidate
+    /// with the same connector, as the reference does.
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError>;
 }

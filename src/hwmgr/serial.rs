@@ -194,7 +194,7 @@ impl HardwareConnector for SerialConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         // the matched protocol's settings for this port (or its first serial entry)
@@ -247,7 +247,7 @@ impl HardwareConnector for SerialConnector {
             rx: RxStream::new(&format!("serial port {}", self.port)),
             port_name: self.port.clone(),
             writer: Mutex::new(Some(port)),
-            in_use: self.in_use,
+            in_use: self.in_use.clone(),
         });
         let reading = Arc::clone(&shared);
         std::thread::Builder::new()

@@ -923,7 +923,7 @@ impl HardwareConnector for SimConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         {
@@ -954,7 +954,7 @@ impl HardwareConnector for SimConnector {
         }
         self.hardware.faults.lock().operations = 0;
         self.hardware.connected.store(true, Ordering::SeqCst);
-        Ok(self.hardware)
+        Ok(self.hardware.clone())
     }
 }
 
@@ -1070,7 +1070,7 @@ mod tests {
     #[tokio::test]
     async fn records_and_responds() {
         let hw = SimHardware::new(SimDeviceSpec::ble("LVS-Hush"));
-        let conn = Box::new(SimConnector {
+        let mut conn = Box::new(SimConnector {
             hardware: hw.clone(),
         });
         let dynhw = conn.connect(&[]).await.unwrap();
@@ -1101,9 +1101,9 @@ mod tests {
             Endpoint::RxBleModel,
         ]);
         let hw = SimHardware::new(spec);
-        let dynhw = Box::new(SimConnector {
+        let dynhw = SimConnector {
             hardware: hw.clone(),
-        })
+        }
         .connect(&[])
         .await
         .unwrap();
@@ -1130,9 +1130,9 @@ mod tests {
 
     async fn connected(spec: SimDeviceSpec) -> (Arc<SimHardware>, Arc<dyn Hardware>) {
         let hw = SimHardware::new(spec);
-        let dynhw = Box::new(SimConnector {
+        let dynhw = SimConnector {
             hardware: hw.clone(),
-        })
+        }
         .connect(&[])
         .await
         .unwrap();
@@ -1196,9 +1196,9 @@ mod tests {
             }]
         );
         // the count starts again when the device is connected again; the fault is used up
-        let dynhw = Box::new(SimConnector {
+        let dynhw = SimConnector {
             hardware: hw.clone(),
-        })
+        }
         .connect(&[])
         .await
         .unwrap();

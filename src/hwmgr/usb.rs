@@ -211,7 +211,7 @@ impl HardwareConnector for UsbConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         if !self.in_use.lock().insert(self.address.clone()) {
@@ -240,11 +240,11 @@ impl HardwareConnector for UsbConnector {
         Ok(Arc::new(UsbHardware {
             shared: Arc::new(UsbShared {
                 device: Mutex::new(Some(device)),
-                address: self.address,
-                name: self.name,
+                address: self.address.clone(),
+                name: self.name.clone(),
                 closed: AtomicBool::new(false),
                 events,
-                in_use: self.in_use,
+                in_use: self.in_use.clone(),
             }),
         }))
     }

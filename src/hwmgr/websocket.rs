@@ -494,15 +494,15 @@ impl HardwareConnector for WebsocketConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
+        &mut self,
         _candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
         if !self.state.is_alive() {
             return Err(self.state.disconnected());
         }
         Ok(Arc::new(WebsocketHardware {
-            state: self.state,
-            commands: self.commands,
+            state: Arc::clone(&self.state),
+            commands: self.commands.clone(),
         }))
     }
 }
@@ -843,7 +843,7 @@ mod tests {
 
         let mut c = client(&m).await;
         c.send(hello("LVSDevice", "sim-0001")).await.unwrap();
-        let connector = found(&mut rx).await;
+        let mut connector = found(&mut rx).await;
         assert_eq!(
             connector.specifier(),
             &CommSpecifier::Websocket {
@@ -1066,7 +1066,7 @@ mod tests {
         // connecting a device whose socket is gone fails
         let mut c = client(&m).await;
         c.send(hello("Gone", "sim-7")).await.unwrap();
-        let connector = found(&mut rx).await;
+        let mut connector = found(&mut rx).await;
         c.close(None).await.unwrap();
         while client_next(&mut c).await.is_some() {}
         tokio::time::sleep(Duration::from_millis(50)).await;

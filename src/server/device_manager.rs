@@ -328,24 +328,47 @@ impl DeviceManager {
         });
     }
 
-    async fn connect(&self, connector: Box<dyn HardwareConnector>) -> Result<(), DeviceError> {
+    async fn connect(&self, mut connector: Box<dyn HardwareConnector>) -> Result<(), DeviceError> {
         let registry = &self.inner.registry;
         let candidates = self
             .inner
             .config
             .candidates(connector.specifier(), &|name| registry.contains(name));
-        let Some(candidate) = candidates.into_iter().next() else {
+        if candidates.is_empty() {
             tracing::debug!(name = connector.name(), "no protocol matches the device");
             return Ok(());
-        };
-        let factory = registry.get(&candidate.protocol).ok_or_else(|| {
-            DeviceError::NotSupported(format!("protocol {} is not built in", candidate.protocol))
-        })?;
+        }
         let address = connector.address().to_string();
-        let hardware =
-            tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&candidate.specifiers))
+        // The candidates in order, as the reference: the first whose communication the device
+        // really has (a Bluetooth LE device whose name several protocols claim has only one
+        // protocol's characteristics) is the device's protocol.
+        let mut last_error = None;
+        let mut chosen = None;
+        for candidate in candidates {
+            let Some(factory) = registry.get(&candidate.protocol) else {
+                continue;
+            };
+            match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&candidate.specifiers))
                 .await
-                .map_err(|_| DeviceError::Timeout(format!("connecting to {address}")))??;
+            {
+                Ok(Ok(hardware)) => {
+                    chosen = Some((factory, hardware));
+                    break;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(%address, protocol = %candidate.protocol, error = %e, "candidate protocol does not fit the device");
+                    last_error = Some(e);
+                }
+                Err(_) => {
+                    last_error = Some(DeviceError::Timeout(format!("connecting to {address}")));
+                }
+            }
+        }
+        let Some((factory, hardware)) = chosen else {
+            return Err(last_error.unwrap_or_else(|| {
+                DeviceError::NotSupported(format!("no protocol fits the device at {address}"))
+            }));
+        };
         // Identification and initialisation are bounded and guarded: whatever goes wrong (an
         // error, a silent device, a bug that panics), the hardware is released so the device can
         // be found again.

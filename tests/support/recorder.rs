@@ -16,6 +16,7 @@ pub type Writes = Arc<Mutex<Vec<(Endpoint, Vec<u8>)>>>;
 
 /// Offers a recording toy with `specifier`, `name` and `endpoints` on `events`; returns where
 /// its writes go.
+#[allow(dead_code)] // not every test file that includes this module offers one
 pub fn offer(
     events: &CommEventSender,
     specifier: CommSpecifier,
@@ -34,6 +35,36 @@ pub fn offer(
         .send(CommEvent::DeviceFound(Box::new(Connector {
             specifier,
             toy,
+            characteristics: None,
+        })))
+        .unwrap();
+    writes
+}
+
+/// Like [`offer`] for a Bluetooth LE toy that has only the GATT characteristics `uuids`: as a
+/// real device, it refuses to connect for a candidate protocol none of whose characteristics
+/// it has.
+#[allow(dead_code)] // not every test file that includes this module offers one
+pub fn offer_with_characteristics(
+    events: &CommEventSender,
+    specifier: CommSpecifier,
+    name: &str,
+    endpoints: &[Endpoint],
+    uuids: &[&str],
+) -> Writes {
+    let writes: Writes = Arc::new(Mutex::new(Vec::new()));
+    let (tx, _) = broadcast::channel(16);
+    let toy = Arc::new(Recorder {
+        name: name.to_string(),
+        endpoints: endpoints.to_vec(),
+        writes: Arc::clone(&writes),
+        events: tx,
+    });
+    events
+        .send(CommEvent::DeviceFound(Box::new(Connector {
+            specifier,
+            toy,
+            characteristics: Some(uuids.iter().map(|u| u.to_lowercase()).collect()),
         })))
         .unwrap();
     writes
@@ -54,6 +85,8 @@ pub async fn take(writes: &Writes) -> Vec<(Endpoint, Vec<u8>)> {
 struct Connector {
     specifier: CommSpecifier,
     toy: Arc<Recorder>,
+    /// The characteristics a Bluetooth LE toy has (`None`: whatever the candidate wants).
+    characteristics: Option<Vec<String>>,
 }
 
 #[async_trait]
@@ -71,10 +104,25 @@ impl HardwareConnector for Connector {
     }
 
     async fn connect(
-        self: Box<Self>,
-        _candidate: &[CommSpecifier],
+        &mut self,
+        candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
-        Ok(self.toy)
+        if let Some(have) = &self.characteristics {
+            let fits = candidate.iter().any(|s| match s {
+                CommSpecifier::Btle(b) => b
+                    .services
+                    .iter()
+                    .flat_map(|s| s.characteristics.iter())
+                    .any(|(_, uuid)| have.contains(&uuid.to_lowercase())),
+                _ => false,
+            });
+            if !fits {
+                return Err(DeviceError::Hardware(
+                    "the toy has none of the candidate's characteristics".into(),
+                ));
+            }
+        }
+        Ok(self.toy.clone())
     }
 }
 

@@ -42,6 +42,8 @@ pub enum Bus {
         manufacturer_data: Option<(u16, Vec<u8>)>,
         /// Advertised service UUIDs.
         advertised_services: Vec<String>,
+        /// The characteristic UUIDs (lower case) the toy has: those of its protocol's services.
+        characteristics: Vec<String>,
     },
     /// A serial port.
     Serial {
@@ -247,6 +249,19 @@ fn identity(
                     .collect();
                 let by_name = !IDENTIFY_BY_ANSWER.contains(&protocol);
                 let name = match identifier {
+                    // a Umove's model is the third and fourth characters of its name
+                    // (`UMVxB…` → `Vx`)
+                    Some(id) if protocol == "umove" => {
+                        match names.iter().find(|n| n.get(2..4) == Some(id)) {
+                            Some(n) => concrete_name(n),
+                            None => {
+                                return (
+                                    Err(format!("no umove name carries the model {id:?}")),
+                                    Vec::new(),
+                                )
+                            }
+                        }
+                    }
                     // the generic identification uses the advertised name as identifier
                     Some(id) if by_name => {
                         if !names.iter().any(|p| name_matches(p, id)) {
@@ -306,11 +321,22 @@ fn identity(
                     .collect();
                 endpoints.sort();
                 endpoints.dedup();
+                let mut characteristics: Vec<String> = spec["services"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|s| s.values())
+                    .filter_map(Value::as_object)
+                    .flat_map(|chars| chars.values())
+                    .filter_map(|u| u.as_str().map(str::to_lowercase))
+                    .collect();
+                characteristics.sort();
+                characteristics.dedup();
                 return (
                     Ok(Bus::Btle {
                         name,
                         manufacturer_data,
                         advertised_services,
+                        characteristics,
                     }),
                     endpoints,
                 );

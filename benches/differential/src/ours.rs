@@ -101,6 +101,8 @@ impl Hardware for RecordingHw {
 struct RecordingConnector {
     specifier: CommSpecifier,
     hw: Arc<RecordingHw>,
+    /// The characteristic UUIDs the toy has (Bluetooth LE only).
+    characteristics: Vec<String>,
 }
 
 #[async_trait]
@@ -118,10 +120,30 @@ impl HardwareConnector for RecordingConnector {
     }
 
     async fn connect(
-        self: Box<Self>,
-        _candidate: &[CommSpecifier],
+        &mut self,
+        candidate: &[CommSpecifier],
     ) -> Result<Arc<dyn Hardware>, DeviceError> {
-        Ok(self.hw)
+        // as a Bluetooth LE device does, refuse a candidate protocol none of whose
+        // characteristics the toy has (it has those of its definition's protocol)
+        let wanted: Vec<String> = candidate
+            .iter()
+            .filter_map(|s| match s {
+                CommSpecifier::Btle(b) => Some(b),
+                _ => None,
+            })
+            .flat_map(|b| b.services.iter())
+            .flat_map(|s| {
+                s.characteristics
+                    .iter()
+                    .map(|(_, uuid)| uuid.to_lowercase())
+            })
+            .collect();
+        if !wanted.is_empty() && !wanted.iter().any(|u| self.characteristics.contains(u)) {
+            return Err(DeviceError::Hardware(
+                "the toy has none of the candidate's characteristics".into(),
+            ));
+        }
+        Ok(self.hw.clone())
     }
 }
 
@@ -162,6 +184,7 @@ fn specifier(bus: &Bus) -> CommSpecifier {
             name,
             manufacturer_data,
             advertised_services,
+            ..
         } => CommSpecifier::Btle(BtleSpecifier {
             names: vec![name.clone()],
             manufacturer_data: manufacturer_data
@@ -272,7 +295,16 @@ pub async fn run(
     }));
     let manager = RecordingManager {
         events: server.comm_sender(),
-        found: Mutex::new(Some(RecordingConnector { specifier, hw })),
+        found: Mutex::new(Some(RecordingConnector {
+            specifier,
+            hw,
+            characteristics: match &case.bus {
+                Ok(Bus::Btle {
+                    characteristics, ..
+                }) => characteristics.clone(),
+                _ => Vec::new(),
+            },
+        })),
         scanning: AtomicBool::new(false),
     };
     server

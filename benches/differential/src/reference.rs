@@ -100,6 +100,8 @@ struct Toyish {
     name: String,
     specifier: ProtocolCommunicationSpecifier,
     endpoints: Vec<Endpoint>,
+    /// The characteristic UUIDs (lower case) the toy has (Bluetooth LE only).
+    characteristics: Vec<String>,
     toy: Arc<Toy>,
 }
 
@@ -139,8 +141,27 @@ struct RecordingSpecializer(Option<Toyish>);
 impl HardwareSpecializer for RecordingSpecializer {
     async fn specialize(
         &mut self,
-        _protocols: &[ProtocolCommunicationSpecifier],
+        protocols: &[ProtocolCommunicationSpecifier],
     ) -> Result<Hardware, ButtplugDeviceError> {
+        // as a Bluetooth LE device does, refuse a protocol none of whose characteristics the
+        // toy has
+        if let Some(t) = &self.0 {
+            let wanted: Vec<String> = protocols
+                .iter()
+                .filter_map(|p| match p {
+                    ProtocolCommunicationSpecifier::BluetoothLE(b) => Some(b),
+                    _ => None,
+                })
+                .flat_map(|b| b.services().values())
+                .flat_map(|chars| chars.values())
+                .map(|u| u.to_string().to_lowercase())
+                .collect();
+            if !wanted.is_empty() && !wanted.iter().any(|u| t.characteristics.contains(u)) {
+                return Err(ButtplugDeviceError::DeviceConnectionError(
+                    "the toy has none of the protocol's characteristics".to_owned(),
+                ));
+            }
+        }
         let t = self.0.take().ok_or_else(|| {
             ButtplugDeviceError::DeviceConnectionError("specialized twice".to_owned())
         })?;
@@ -235,6 +256,7 @@ fn specifier(bus: &Bus) -> ProtocolCommunicationSpecifier {
             name,
             manufacturer_data,
             advertised_services,
+            ..
         } => {
             let md: HashMap<u16, Vec<u8>> = manufacturer_data.iter().cloned().collect();
             let services: Vec<_> = advertised_services
@@ -311,6 +333,12 @@ pub async fn run(
         name: bus.name(),
         specifier: specifier(bus),
         endpoints,
+        characteristics: match bus {
+            Bus::Btle {
+                characteristics, ..
+            } => characteristics.clone(),
+            _ => Vec::new(),
+        },
         toy: toy.clone(),
     };
     let mut dm = ServerDeviceManagerBuilder::new(dcm);

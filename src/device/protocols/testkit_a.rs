@@ -122,7 +122,7 @@ pub(crate) async fn connect(spec: SimDeviceSpec) -> (Arc<SimHardware>, Arc<dyn H
     let manager = SimCommManager::new(tx);
     let sim = manager.add_device(spec);
     manager.start_scanning().await.unwrap();
-    let connector = match rx.recv().await {
+    let mut connector = match rx.recv().await {
         Some(CommEvent::DeviceFound(c)) => c,
         other => panic!("no device offered: {other:?}"),
     };
