@@ -593,6 +593,8 @@ seq_deserialize!(In, "an input array", |seq| {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::config::test_support::manager;
+    use crate::device::config::DeviceConfigManager;
 
     #[test]
     fn ids_shorten_and_expand() {
@@ -630,5 +632,19 @@ mod tests {
         assert_eq!(v, (5, 1));
         assert_eq!(p.len(), 1);
         assert!(p[0].defaults.is_none());
+    }
+
+    #[test]
+    fn compact_form_round_trips() {
+        let m = manager();
+        let compact = m.to_compact_json();
+        assert!(
+            !compact.contains(' ') || compact.contains("Acme "),
+            "no whitespace padding"
+        );
+        let back = DeviceConfigManager::from_compact_json(&compact).unwrap();
+        assert_eq!(back.version(), m.version());
+        assert_eq!(back.protocols(), m.protocols());
+        assert_eq!(back.to_compact_json(), compact);
     }
 }

@@ -602,3 +602,408 @@ fn derive(base: &DeviceDefinition, id: &DeviceIdentifier, index: u32) -> DeviceD
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::device::config::test_support::{
+        acme_features, base_doc, device_entry, ident, manager, plain_uc, user_doc, U,
+    };
+
+    #[test]
+    fn resolve_lookup_order_and_derivation() {
+        let m = manager();
+        // configuration by identifier; duplicate identifiers: the later entry wins
+        let d = m.resolve(&ident("addr-1", "acme", Some("A1"))).unwrap();
+        assert_eq!(d.name, "Acme One Later");
+        assert_eq!(d.base_id.as_deref(), Some(U[6]));
+        assert_ne!(d.id, U[6]);
+        assert_eq!(d.identifiers, ["A1"]);
+        assert_eq!(d.user.index, Some(0));
+        assert_eq!(d.protocol_variant.as_deref(), Some("gen1"));
+        assert_eq!(d.message_gap_ms, Some(30));
+        assert_eq!(d.features.len(), 2);
+        for (f, base) in d.features.iter().zip(
+            &m.protocol("acme")
+                .unwrap()
+                .defaults
+                .as_ref()
+                .unwrap()
+                .features,
+        ) {
+            assert_eq!(f.base_id.as_deref(), Some(base.id.as_str()));
+            assert_ne!(f.id, base.id);
+            assert_eq!(f.outputs, base.outputs);
+            assert_eq!(f.inputs, base.inputs);
+            assert!(official::is_uuid(&f.id));
+        }
+        // second identifier of the same configuration
+        assert_eq!(
+            m.resolve(&ident("addr-2", "acme", Some("A1b")))
+                .unwrap()
+                .name,
+            "Acme One"
+        );
+        // unknown identifier and no identifier fall back to defaults
+        assert_eq!(
+            m.resolve(&ident("addr-3", "acme", Some("zzz")))
+                .unwrap()
+                .name,
+            "Acme Device"
+        );
+        assert_eq!(
+            m.resolve(&ident("addr-4", "acme", None)).unwrap().name,
+            "Acme Device"
+        );
+        // misspelled list is a lookup key too
+        assert_eq!(
+            m.resolve(&ident("addr-5", "other", Some("O1")))
+                .unwrap()
+                .name,
+            "Other One"
+        );
+        // no defaults and no match, unknown protocol: nothing
+        assert!(m.resolve(&ident("addr-6", "lonely", Some("x"))).is_none());
+        assert!(m.resolve(&ident("addr-7", "nope", None)).is_none());
+        // identifiers are compared exactly
+        assert_eq!(
+            m.resolve(&ident("addr-8", "acme", Some("a1")))
+                .unwrap()
+                .name,
+            "Acme Device"
+        );
+        // resolving the same triple again returns the stored definition
+        let again = m.resolve(&ident("addr-1", "acme", Some("A1"))).unwrap();
+        assert_eq!(again, d);
+        assert_eq!(m.user_device(&ident("addr-1", "acme", Some("A1"))), Some(d));
+    }
+
+    #[test]
+    fn index_allocation_reserves_fills_gaps_and_never_reuses() {
+        let m = manager();
+        let doc = user_doc(json!([
+            device_entry(
+                "res-0",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                plain_uc(0)
+            ),
+            device_entry(
+                "res-2",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                plain_uc(2)
+            ),
+            device_entry(
+                "res-5",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                plain_uc(5)
+            ),
+        ]));
+        m.load_user_json(&doc).unwrap();
+        // reserved index for the exact triple
+        assert_eq!(
+            m.resolve(&ident("res-2", "acme", None)).unwrap().user.index,
+            Some(2)
+        );
+        // a different identifier is a different triple
+        let other_triple = m.resolve(&ident("res-2", "acme", Some("A2"))).unwrap();
+        assert_eq!(other_triple.user.index, Some(1));
+        // gaps are filled, reserved indexes skipped
+        let next: Vec<Option<u32>> = ["n1", "n2", "n3", "n4"]
+            .iter()
+            .map(|a| m.resolve(&ident(a, "acme", None)).unwrap().user.index)
+            .collect();
+        assert_eq!(next, [Some(3), Some(4), Some(6), Some(7)]);
+        // stable for the same triple
+        assert_eq!(
+            m.resolve(&ident("n2", "acme", None)).unwrap().user.index,
+            Some(4)
+        );
+        // a new device never gets an index given earlier, even if a user file reuses triples
+        m.load_user_json(&user_doc(json!([device_entry(
+            "n1",
+            "acme",
+            None,
+            U[0],
+            acme_features(Value::Null),
+            plain_uc(9)
+        )])))
+        .unwrap();
+        assert_eq!(
+            m.resolve(&ident("n1", "acme", None)).unwrap().user.index,
+            Some(9)
+        );
+        assert_eq!(
+            m.resolve(&ident("n5", "acme", None)).unwrap().user.index,
+            Some(8)
+        );
+        assert_eq!(
+            m.resolve(&ident("n6", "acme", None)).unwrap().user.index,
+            Some(10)
+        );
+    }
+
+    #[test]
+    fn index_allocation_is_atomic_across_threads() {
+        let m = Arc::new(manager());
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let m = Arc::clone(&m);
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            m.resolve(&ident(&format!("t{t}-{i}"), "acme", Some("A2")))
+                                .unwrap()
+                                .user
+                                .index
+                                .unwrap()
+                        })
+                        .collect::<Vec<u32>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<u32> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..200).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn allow_and_deny_modes() {
+        let m = manager();
+        assert!(m.is_allowed("anything"));
+        let uc = |allow: bool, deny: bool, index: u32| json!({"allow": allow, "deny": deny, "index": index});
+        m.load_user_json(&user_doc(json!([
+            device_entry(
+                "bad",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                uc(false, true, 0)
+            ),
+            device_entry(
+                "neutral",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                uc(false, false, 1)
+            ),
+        ])))
+        .unwrap();
+        // deny only: that address refused, everything else accepted
+        assert!(!m.is_allowed("bad"));
+        assert!(m.is_allowed("neutral"));
+        assert!(m.is_allowed("stranger"));
+        // one allow anywhere switches to allow-list mode
+        m.load_user_json(&user_doc(json!([
+            device_entry(
+                "good",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                uc(true, false, 2)
+            ),
+            device_entry(
+                "both",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                uc(true, true, 3)
+            ),
+        ])))
+        .unwrap();
+        assert!(m.is_allowed("good"));
+        assert!(!m.is_allowed("neutral"));
+        assert!(!m.is_allowed("stranger"));
+        assert!(!m.is_allowed("bad"));
+        // deny wins over allow on the same address
+        assert!(!m.is_allowed("both"));
+        // devices seen in this process are neither allowed nor denied
+        m.resolve(&ident("seen", "acme", None)).unwrap();
+        assert!(!m.is_allowed("seen"));
+    }
+
+    #[test]
+    fn candidate_ordering() {
+        let m = manager();
+        let shared = CommSpecifier::ble_name("Shared");
+        let all = |_: &str| true;
+        // base order is file order
+        let c: Vec<String> = m
+            .candidates(&shared, &all)
+            .into_iter()
+            .map(|c| c.protocol)
+            .collect();
+        assert_eq!(c, ["acme", "other"]);
+        // implementation filter
+        let c: Vec<String> = m
+            .candidates(&shared, &|p: &str| p != "acme")
+            .into_iter()
+            .map(|c| c.protocol)
+            .collect();
+        assert_eq!(c, ["other"]);
+        // wildcard
+        let c = m.candidates(&CommSpecifier::ble_name("ACME-42"), &all);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].specifiers, m.protocol("acme").unwrap().communication);
+        // user specifiers come first and a protocol appears once
+        m.add_user_specifier("other", CommSpecifier::ble_name("Shared"));
+        m.add_user_specifier("lonely", CommSpecifier::ble_name("Shared"));
+        m.add_user_specifier("other", CommSpecifier::ble_name("Shared"));
+        let c = m.candidates(&shared, &all);
+        let names: Vec<&str> = c.iter().map(|c| c.protocol.as_str()).collect();
+        assert_eq!(names, ["other", "lonely", "acme"]);
+        assert_eq!(c[0].specifiers.len(), 3);
+        assert_eq!(c[0].specifiers[0], CommSpecifier::ble_name("Shared"));
+        // deterministic
+        for _ in 0..5 {
+            let again: Vec<String> = m
+                .candidates(&shared, &all)
+                .into_iter()
+                .map(|c| c.protocol)
+                .collect();
+            assert_eq!(again, names);
+        }
+        // serial placeholder matches no real port until the user adds one
+        let port = |p: &str| {
+            CommSpecifier::Serial(SerialSpecifier {
+                port: p.into(),
+                baud_rate: 0,
+                data_bits: 8,
+                parity: 'N',
+                stop_bits: 1,
+            })
+        };
+        assert!(m.candidates(&port("COM3"), &all).is_empty());
+        m.add_user_specifier("other", port("COM3"));
+        assert_eq!(m.candidates(&port("COM3"), &all)[0].protocol, "other");
+    }
+
+    #[test]
+    fn user_config_written_back_loads_to_the_same_state() {
+        let m = manager();
+        m.add_user_specifier(
+            "acme",
+            CommSpecifier::Websocket {
+                name: "AcmeWs".into(),
+            },
+        );
+        m.load_user_json(
+            json!({"version": {"major": 5, "minor": 0}, "user_configs": {
+                "protocols": {"acme": {"configurations": [{"identifier": ["U1"], "name": "Acme User", "id": U[9],
+                    "features": [{"index": 0, "id": U[10], "output": {"vibrate": {"value": [0, 7]}}}]}]}},
+                "devices": [device_entry("d1", "acme", None, U[0],
+                    acme_features(json!({"vibrate": {"value": [2, 12], "disabled": true}})),
+                    json!({"allow": true, "deny": false, "index": 3, "display_name": "Named", "message_gap_ms": 9}))],
+                "simulated_devices": [{"identifier": "simulated-1vibe", "address": "sim-1"}]
+            }})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap();
+        let derived = m.resolve(&ident("d2", "acme", Some("U1"))).unwrap();
+        let auto = m.resolve(&ident("d3", "other", None)).unwrap();
+        let text = m.user_config_json();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["version"], json!({"major": 4, "minor": 0}));
+
+        let fresh = manager();
+        fresh.load_user_json(text.as_bytes()).unwrap();
+        assert_eq!(fresh.user_specifiers("acme"), m.user_specifiers("acme"));
+        assert_eq!(fresh.simulated_devices(), m.simulated_devices());
+        for id in [
+            ident("d1", "acme", None),
+            ident("d2", "acme", Some("U1")),
+            ident("d3", "other", None),
+        ] {
+            assert_eq!(fresh.user_device(&id), m.user_device(&id), "{id:?}");
+        }
+        assert_eq!(
+            fresh.resolve(&ident("d2", "acme", Some("U1"))).unwrap(),
+            derived
+        );
+        assert_eq!(fresh.resolve(&ident("d3", "other", None)).unwrap(), auto);
+        // indexes persist: a new device gets the next free one
+        assert_eq!(
+            fresh
+                .resolve(&ident("d4", "other", None))
+                .unwrap()
+                .user
+                .index,
+            Some(2)
+        );
+        assert!(fresh.user_config_json().len() > text.len());
+    }
+
+    #[test]
+    fn malformed_input_never_panics() {
+        let valid = base_doc().to_string();
+        let user = json!({"version": {"major": 4, "minor": 0}, "user_configs": {
+            "protocols": {"acme": {"communication": [{"btle": {"names": ["x"], "services": {}}}]}},
+            "devices": [device_entry("d1", "acme", None, U[0], acme_features(json!({"vibrate": {"value": [1, 2]}})), plain_uc(1))]}})
+        .to_string();
+        let m = manager();
+        let mut inputs: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"null".to_vec(),
+            b"[]".to_vec(),
+            b"\xff\xfe".to_vec(),
+            b"{\"version\": 4}".to_vec(),
+            b"{\"version\": {\"major\": -1}}".to_vec(),
+            b"{\"version\": {\"major\": 4.5}}".to_vec(),
+            b"{\"version\": {\"major\": 99999999999999}}".to_vec(),
+            b"{\"version\": {\"major\": 4}, \"protocols\": []}".to_vec(),
+            b"{\"version\": {\"major\": 4}, \"protocols\": {\"p\": {\"communication\": [{}]}}}"
+                .to_vec(),
+        ];
+        for text in [&valid, &user] {
+            let bytes = text.as_bytes();
+            for cut in (0..bytes.len()).step_by(7) {
+                inputs.push(bytes[..cut].to_vec());
+            }
+            // replace every token-ish position with values of other types
+            for (i, _) in text.match_indices([':', ',', '[']) {
+                for replacement in ["null", "-1", "\"x\"", "{}", "[]", "1e99", "true", "[[5,1]]"] {
+                    let mut s = text[..=i].to_string();
+                    s.push_str(replacement);
+                    let rest = &text[i + 1..];
+                    let skip = rest.find([',', '}', ']']).unwrap_or(rest.len());
+                    s.push_str(&rest[skip..]);
+                    inputs.push(s.into_bytes());
+                }
+            }
+        }
+        for input in &inputs {
+            let _ = DeviceConfigManager::from_json(input);
+            let _ = m.load_user_json(input);
+            if let Ok(s) = std::str::from_utf8(input) {
+                let _ = DeviceConfigManager::from_compact_json(s);
+            }
+        }
+        let compact = m.to_compact_json();
+        for cut in (0..compact.len()).step_by(5) {
+            assert!(DeviceConfigManager::from_compact_json(&compact[..cut]).is_err());
+        }
+        // the manager still works afterwards
+        assert!(m.resolve(&ident("after", "acme", None)).is_some());
+        let _ = m.user_config_json();
+    }
+}

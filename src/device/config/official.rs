@@ -823,6 +823,8 @@ pub(crate) fn configuration_to_json(d: &DeviceDefinition) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::config::test_support::{base_doc, manager};
+    use crate::device::config::DeviceConfigManager;
 
     fn spec(v: Value) -> Result<Option<CommSpecifier>, ConfigError> {
         parse_specifier(&v, "test")
@@ -895,5 +897,198 @@ mod tests {
         assert!(is_uuid("5c1195a5-a2e4-4643-bd47-8cb3a1e067f4"));
         assert!(!is_uuid("5c1195a5a2e4-4643-bd47-8cb3a1e067f4-"));
         assert!(!is_uuid("5c1195a5-a2e4-4643-bd47-8cb3a1e067fg"));
+    }
+
+    #[test]
+    fn loads_base_with_inheritance_and_order() {
+        let m = manager();
+        assert_eq!(m.version(), (4, 7));
+        let names: Vec<&str> = m.protocols().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["acme", "other", "lonely"]);
+        // acme: defaults + 3, other: defaults + 1 (misspelled list), lonely: 1
+        assert_eq!(m.definition_count(), 7);
+
+        let acme = m.protocol("acme").unwrap();
+        let defaults = acme.defaults.as_ref().unwrap();
+        assert!(defaults.identifiers.is_empty());
+        // features sorted by index; outputs in OutputType::ALL order; commands deduplicated
+        assert_eq!(defaults.features[0].index, 0);
+        assert_eq!(defaults.features[0].description, "Head");
+        let kinds: Vec<OutputType> = defaults.features[0]
+            .outputs
+            .iter()
+            .map(|o| o.kind)
+            .collect();
+        assert_eq!(kinds, [OutputType::Vibrate, OutputType::Rotate]);
+        assert_eq!(
+            defaults.features[0]
+                .output(OutputType::Rotate)
+                .unwrap()
+                .base_range,
+            (-20, 20)
+        );
+        let battery = defaults.features[1].input(InputType::Battery).unwrap();
+        assert_eq!(battery.commands, [InputCommand::Read]);
+        assert_eq!(battery.value, [(0, 100)]);
+
+        // configuration without features/variant/gap inherits them as a whole
+        let one = &acme.configurations[0];
+        assert_eq!(one.identifiers, ["A1", "A1b"]);
+        assert_eq!(one.name, "Acme One");
+        assert_eq!(one.features, defaults.features);
+        assert_eq!(one.protocol_variant.as_deref(), Some("gen1"));
+        assert_eq!(one.message_gap_ms, Some(30));
+        // configuration with its own features replaces the list; its variant wins; gap inherited
+        let two = &acme.configurations[1];
+        assert_eq!(two.features.len(), 1);
+        let kinds: Vec<OutputType> = two.features[0].outputs.iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds,
+            [OutputType::Position, OutputType::HwPositionWithDuration]
+        );
+        assert_eq!(
+            two.features[0]
+                .output(OutputType::HwPositionWithDuration)
+                .unwrap()
+                .base_duration,
+            Some((0, 5000))
+        );
+        assert_eq!(two.protocol_variant.as_deref(), Some("gen2"));
+        assert_eq!(two.message_gap_ms, Some(30));
+        // misspelled `configuration` accepted deliberately
+        let other = m.protocol("other").unwrap();
+        assert_eq!(other.configurations.len(), 1);
+        assert_eq!(
+            other.configurations[0].features,
+            other.defaults.as_ref().unwrap().features
+        );
+        assert_eq!(other.communication.len(), 2);
+        // explicit empty feature list stays empty; no defaults
+        let lonely = m.protocol("lonely").unwrap();
+        assert!(lonely.defaults.is_none());
+        assert!(lonely.configurations[0].features.is_empty());
+    }
+
+    #[test]
+    fn major_versions_other_than_4_and_5_are_rejected() {
+        for major in [0u32, 3, 6, 99] {
+            let mut doc = base_doc();
+            doc["version"]["major"] = json!(major);
+            let err = DeviceConfigManager::from_json(doc.to_string().as_bytes()).unwrap_err();
+            assert_eq!(err, ConfigError::Version(major));
+            let m = manager();
+            let user = json!({"version": {"major": major, "minor": 0}}).to_string();
+            assert_eq!(
+                m.load_user_json(user.as_bytes()).unwrap_err(),
+                ConfigError::Version(major)
+            );
+        }
+        let mut doc = base_doc();
+        doc["version"]["major"] = json!(5);
+        assert_eq!(
+            DeviceConfigManager::from_json(doc.to_string().as_bytes())
+                .unwrap()
+                .version(),
+            (5, 7)
+        );
+        let m = manager();
+        m.load_user_json(br#"{"version": {"major": 5, "minor": 3}}"#)
+            .unwrap();
+        assert!(matches!(
+            DeviceConfigManager::from_json(br#"{"protocols": {}}"#),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn errors_name_protocol_and_field() {
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Edit, &str)> = vec![
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["defaults"]["features"][1]["output"] =
+                        json!({"wiggle": {"value": [0, 1]}})
+                }),
+                "unknown output type `wiggle`",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["defaults"]["features"][0]["input"] =
+                        json!({"smell": {"value": [[0, 1]], "command": ["Read"]}})
+                }),
+                "unknown input type `smell`",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["configurations"][0]["id"] = json!("not-a-uuid")
+                }),
+                "configurations[0].id",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]
+                        ["value"] = json!([5, 3])
+                }),
+                "empty range [5, 3]",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["defaults"]["features"][0]["input"]["battery"]
+                        ["command"] = json!(["Sniff"])
+                }),
+                "unknown input command `Sniff`",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["other"]["communication"][0] = json!({"carrier-pigeon": {}})
+                }),
+                "unknown bus kind `carrier-pigeon`",
+            ),
+            (
+                Box::new(|d| d["protocols"]["acme"]["configurations"][1]["colour"] = json!("red")),
+                "unknown field `colour`",
+            ),
+            (
+                Box::new(|d| d["protocols"]["acme"]["configurations"][1]["identifier"] = json!([])),
+                "must not be empty",
+            ),
+            (
+                Box::new(|d| d["protocols"]["acme"]["defaults"]["features"][0]["index"] = json!(0)),
+                "duplicate feature index 0",
+            ),
+            (
+                Box::new(|d| {
+                    d["protocols"]["acme"]["defaults"]["features"][1]["output"]["vibrate"]
+                        ["duration"] = json!([0, 5])
+                }),
+                "unknown field `duration`",
+            ),
+        ];
+        for (edit, needle) in cases {
+            let mut doc = base_doc();
+            edit(&mut doc);
+            let err = DeviceConfigManager::from_json(doc.to_string().as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{err:?} should contain {needle:?}");
+            assert!(
+                err.contains("protocol `"),
+                "{err:?} should name the protocol"
+            );
+        }
+        // a negative lower bound is kept as given; a positive one too (only the sign matters)
+        let mut doc = base_doc();
+        doc["protocols"]["acme"]["defaults"]["features"][1]["output"] =
+            json!({"vibrate": {"value": [3, 9]}});
+        let m = DeviceConfigManager::from_json(doc.to_string().as_bytes()).unwrap();
+        let f = m
+            .protocol("acme")
+            .unwrap()
+            .defaults
+            .as_ref()
+            .unwrap()
+            .feature(0)
+            .unwrap();
+        assert_eq!(f.output(OutputType::Vibrate).unwrap().base_range, (3, 9));
     }
 }

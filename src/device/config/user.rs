@@ -512,3 +512,243 @@ pub(crate) fn device_entry_to_json(id: &DeviceIdentifier, def: &DeviceDefinition
     config.insert("user_config".into(), Value::Object(uc));
     json!({"identifier": ident, "config": config})
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use crate::core::types::OutputType;
+    use crate::device::config::test_support::{
+        acme_features, device_entry, ident, manager, plain_uc, user_doc, U,
+    };
+    use crate::device::config::CommSpecifier;
+
+    #[test]
+    fn user_ranges_disabled_and_reverse_are_applied() {
+        let m = manager();
+        let doc = user_doc(json!([
+            device_entry(
+                "d1",
+                "acme",
+                None,
+                U[0],
+                acme_features(
+                    json!({"vibrate": {"value": [5, 15], "disabled": true}, "rotate": {"value": [0, 10], "reverse": true}})
+                ),
+                json!({"allow": false, "deny": false, "index": 4, "display_name": "Mine"})
+            ),
+            // position outputs of a configuration (user entry based on a configuration id)
+            device_entry(
+                "d2",
+                "acme",
+                Some("A2"),
+                U[4],
+                json!([{"id": "bbbbbbbb-0000-4000-8000-000000000001", "base_id": U[5],
+                        "output": {"hw_position_with_duration": {"value": [10, 90], "duration": [100, 4000], "reverse": true}}}]),
+                json!({"allow": false, "deny": false, "index": 5, "message_gap_ms": 12})
+            ),
+        ]));
+        m.load_user_json(&doc).unwrap();
+        let d1 = m.resolve(&ident("d1", "acme", None)).unwrap();
+        assert_eq!(d1.id, "11111111-2222-4333-8444-555555555555");
+        assert_eq!(d1.base_id.as_deref(), Some(U[0]));
+        assert_eq!(d1.name, "Acme Device");
+        assert_eq!(d1.user.display_name.as_deref(), Some("Mine"));
+        assert_eq!(d1.user.index, Some(4));
+        // the base gap is kept when the user sets none
+        assert_eq!(d1.effective_gap_ms(), Some(30));
+        let f0 = d1.feature(0).unwrap();
+        assert_eq!(f0.base_id.as_deref(), Some(U[1]));
+        assert_eq!(f0.description, "Head");
+        let vib = f0.output(OutputType::Vibrate).unwrap();
+        assert_eq!(vib.user_range, Some((5, 15)));
+        assert!(vib.disabled);
+        assert!(!vib.reverse);
+        let rot = f0.output(OutputType::Rotate).unwrap();
+        assert_eq!(rot.user_range, Some((0, 10)));
+        assert_eq!(rot.base_range, (-20, 20));
+        // reverse only applies to position types
+        assert!(!rot.reverse);
+        assert!(!rot.disabled);
+        // disabled output hidden from clients
+        assert_eq!(f0.advertised().unwrap().outputs.len(), 1);
+        // inputs come from the base
+        assert_eq!(d1.feature(1).unwrap().inputs.len(), 1);
+
+        let d2 = m.resolve(&ident("d2", "acme", Some("A2"))).unwrap();
+        assert_eq!(d2.name, "Acme Two");
+        assert_eq!(d2.effective_gap_ms(), Some(12));
+        assert_eq!(d2.message_gap_ms, Some(30));
+        let hw = d2
+            .feature(0)
+            .unwrap()
+            .output(OutputType::HwPositionWithDuration)
+            .unwrap();
+        assert_eq!(hw.user_range, Some((10, 90)));
+        assert_eq!(hw.user_duration, Some((100, 4000)));
+        assert!(hw.reverse);
+        let pos = d2.feature(0).unwrap().output(OutputType::Position).unwrap();
+        assert_eq!(pos.user_range, None);
+        assert!(!pos.reverse);
+    }
+
+    #[test]
+    fn invalid_user_entries_are_dropped_not_fatal() {
+        let m = manager();
+        let entries = json!([
+            // user range beyond the base maximum
+            device_entry(
+                "e1",
+                "acme",
+                None,
+                U[0],
+                acme_features(json!({"vibrate": {"value": [0, 21]}})),
+                plain_uc(0)
+            ),
+            // output type not in the base feature
+            device_entry(
+                "e2",
+                "acme",
+                None,
+                U[0],
+                acme_features(json!({"oscillate": {"value": [0, 1]}})),
+                plain_uc(1)
+            ),
+            // feature count mismatch
+            device_entry(
+                "e3",
+                "acme",
+                None,
+                U[0],
+                json!([{"id": U[11], "base_id": U[1]}]),
+                plain_uc(2)
+            ),
+            // unknown base definition
+            device_entry(
+                "e4",
+                "acme",
+                None,
+                U[11],
+                acme_features(Value::Null),
+                plain_uc(3)
+            ),
+            // negative user range
+            device_entry(
+                "e5",
+                "acme",
+                None,
+                U[0],
+                acme_features(json!({"vibrate": {"value": [-1, 5]}})),
+                plain_uc(4)
+            ),
+            // missing index
+            device_entry(
+                "e6",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                json!({"allow": false, "deny": false})
+            ),
+            // base feature ids that do not match
+            device_entry(
+                "e7",
+                "acme",
+                None,
+                U[0],
+                json!([{"id": U[11], "base_id": U[1]}, {"id": U[10], "base_id": U[1]}]),
+                plain_uc(6)
+            ),
+            // not an object
+            "garbage",
+            // valid
+            device_entry(
+                "ok",
+                "acme",
+                None,
+                U[0],
+                acme_features(Value::Null),
+                plain_uc(7)
+            ),
+        ]);
+        m.load_user_json(&user_doc(entries)).unwrap();
+        for a in ["e1", "e2", "e3", "e4", "e5", "e6", "e7"] {
+            assert!(
+                m.user_device(&ident(a, "acme", None)).is_none(),
+                "{a} should be dropped"
+            );
+        }
+        assert_eq!(
+            m.user_device(&ident("ok", "acme", None))
+                .unwrap()
+                .user
+                .index,
+            Some(7)
+        );
+        // dropped entries reserve nothing: a new device gets 0
+        assert_eq!(
+            m.resolve(&ident("fresh", "acme", None)).unwrap().user.index,
+            Some(0)
+        );
+        // invalid JSON and wrongly shaped containers fail the file
+        assert!(m.load_user_json(b"{not json").is_err());
+        assert!(m
+            .load_user_json(
+                br#"{"version": {"major": 4, "minor": 0}, "user_configs": {"devices": {}}}"#
+            )
+            .is_err());
+        assert!(m.load_user_json(br#"{"user_configs": {}}"#).is_err());
+        // a version-only file changes nothing
+        m.load_user_json(br#"{"version": {"major": 4, "minor": 0}}"#)
+            .unwrap();
+    }
+
+    #[test]
+    fn user_protocols_add_specifiers_and_configurations() {
+        let m = manager();
+        let doc = json!({
+            "version": {"major": 4, "minor": 1},
+            "user_configs": {"protocols": {
+                "other": {
+                    "communication": [{"serial": {"port": "COM7", "baud_rate": 9600, "data_bits": 8, "parity": "N", "stop_bits": 1}},
+                                      {"websocket": {"name": "OtherWs"}}, {"bogus": {}}],
+                    "configurations": [{"identifier": ["O1"], "name": "Other One (mine)", "id": U[11],
+                                        "features": [{"index": 0, "id": U[10], "output": {"vibrate": {"value": [0, 3]}}}]}]
+                },
+                "acme": {"devices": {"configurations": [{"identifier": ["NEW"], "name": "Acme New", "id": U[9]}]}},
+                "unknown-protocol": {"communication": [{"websocket": {"name": "x"}}]}
+            }}
+        });
+        m.load_user_json(doc.to_string().as_bytes()).unwrap();
+        assert_eq!(m.user_specifiers("other").len(), 2);
+        assert!(m.user_specifiers("unknown-protocol").is_empty());
+        let c = m.candidates(
+            &CommSpecifier::Websocket {
+                name: "OtherWs".into(),
+            },
+            &|_| true,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].protocol, "other");
+        // user specifiers first, then base
+        assert_eq!(c[0].specifiers.len(), 4);
+        assert!(matches!(c[0].specifiers[0], CommSpecifier::Serial(_)));
+        assert!(matches!(c[0].specifiers[2], CommSpecifier::Btle(_)));
+        // user configuration wins over the base one with the same key; no inheritance
+        let d = m.resolve(&ident("x", "other", Some("O1"))).unwrap();
+        assert_eq!(d.name, "Other One (mine)");
+        assert_eq!(d.base_id.as_deref(), Some(U[11]));
+        assert_eq!(
+            d.features[0]
+                .output(OutputType::Vibrate)
+                .unwrap()
+                .base_range,
+            (0, 3)
+        );
+        // the schema's placement is tolerated; user configurations have no defaults to inherit
+        let n = m.resolve(&ident("y", "acme", Some("NEW"))).unwrap();
+        assert_eq!(n.name, "Acme New");
+        assert!(n.features.is_empty());
+        assert_eq!(n.protocol_variant, None);
+    }
+}
