@@ -11,13 +11,18 @@ use crate::error::DeviceError;
 const NAME: &str = "amorelie-joy";
 
 /// The factory registered as `amorelie-joy`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: Some(setup_packets),
         keepalive: KeepAlive::RepeatLastIfRequired,
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn setup_packets(_: &DeviceDefinition) -> Vec<HwCommand> {

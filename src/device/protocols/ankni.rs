@@ -21,8 +21,13 @@ const READ_TIMEOUT: Duration = Duration::from_secs(2);
 struct Ankni;
 
 /// The factory registered as `ankni`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Ankni)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// CRC-16 with polynomial 0x1021, initial value 0, no reflection.

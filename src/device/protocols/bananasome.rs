@@ -11,8 +11,13 @@ use crate::error::DeviceError;
 const NAME: &str = "bananasome";
 
 /// The factory registered as `bananasome`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

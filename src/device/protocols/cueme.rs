@@ -31,8 +31,13 @@ const MAX_LEVEL: u8 = 0x0f;
 struct Cueme;
 
 /// The factory registered as `cueme`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Cueme)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The model identifier in an advertised name (`FUNCODE_<x>_<model>`).

@@ -29,8 +29,13 @@ const KEY: [u8; 16] = *b"jdk#Flu%y6fer32f";
 struct Fluffer;
 
 /// The factory registered as `fluffer`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Fluffer)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

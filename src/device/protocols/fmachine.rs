@@ -77,10 +77,15 @@ struct FMachine {
 }
 
 /// The factory registered as `fmachine`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(FMachine {
         interval: RESET_INTERVAL,
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

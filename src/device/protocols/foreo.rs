@@ -17,8 +17,13 @@ const NAME: &str = "foreo";
 struct Foreo;
 
 /// The factory registered as `foreo`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Foreo)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The mode byte for a device name.

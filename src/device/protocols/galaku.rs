@@ -70,13 +70,18 @@ fn packet(body: &[u8]) -> Vec<u8> {
 struct Galaku;
 
 /// The factory registered as `galaku`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Galaku)
 }
 
 /// The factory registered as `galaku-pump`.
-pub fn pump_factory() -> Arc<dyn ProtocolFactory> {
+fn pump_factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(PUMP, encode_pump)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory(), pump_factory()]
 }
 
 fn encode_pump(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

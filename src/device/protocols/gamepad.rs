@@ -15,13 +15,18 @@ use crate::device::protocols::kit::AllFeatures;
 use crate::error::DeviceError;
 
 /// The factory registered as `xinput`.
-pub fn xinput() -> Arc<dyn ProtocolFactory> {
+fn xinput() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new("xinput", |values, d| encode("xinput", values, d))
 }
 
 /// The factory registered as `sdl-gamepad`.
-pub fn sdl_gamepad() -> Arc<dyn ProtocolFactory> {
+fn sdl_gamepad() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new("sdl-gamepad", |values, d| encode("sdl-gamepad", values, d))
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![sdl_gamepad(), xinput()]
 }
 
 fn encode(

@@ -23,8 +23,13 @@ const PERIOD: Duration = Duration::from_millis(100);
 struct Hgod;
 
 /// The factory registered as `hgod`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Hgod)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

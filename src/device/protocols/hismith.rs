@@ -42,13 +42,18 @@ struct Hismith {
 struct HismithMini;
 
 /// The factory registered as `hismith`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Hismith::default())
 }
 
 /// The factory registered as `hismith-mini`.
-pub fn mini_factory() -> Arc<dyn ProtocolFactory> {
+fn mini_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(HismithMini)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory(), mini_factory()]
 }
 
 async fn read_model(hardware: &Arc<dyn Hardware>) -> Result<String, DeviceError> {

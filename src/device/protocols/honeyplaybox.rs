@@ -159,8 +159,13 @@ struct HoneyPlayBox {
 }
 
 /// The factory registered as `honeyplaybox`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(HoneyPlayBox { wait: BASE_WAIT })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 impl HoneyPlayBox {

@@ -31,8 +31,13 @@ const MOTORS: usize = 4;
 struct JoyHub;
 
 /// The factory registered as `joyhub`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(JoyHub)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn is_motor(kind: OutputType) -> bool {

@@ -33,8 +33,13 @@ const RAW: u32 = 1;
 struct KGoalBoost;
 
 /// The factory registered as `kgoal-boost`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KGoalBoost)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use crate::core::messages::InputReadingValue;
-use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
+use crate::core::types::{Endpoint, InputCommand, InputType};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition};
 use crate::device::protocol::{
     all_features, feature_bit, HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory,
@@ -465,14 +465,6 @@ impl ProtocolHandler for StopWritesHandler {
 /// The mask for a single-feature packet (re-exported for encoders).
 pub fn mask(feature: u32) -> u64 {
     feature_bit(feature)
-}
-
-/// True when the action is a plain speed-like output (not a position).
-pub fn is_speed(action: &OutputAction) -> bool {
-    !matches!(
-        action.kind,
-        OutputType::Position | OutputType::HwPositionWithDuration
-    )
 }
 
 /// The standard quiet period for keep-alive strategies that only run when required.

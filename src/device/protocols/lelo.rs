@@ -35,7 +35,7 @@ const HARMONY: &str = "lelo-harmony";
 const PAIRING_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The factory registered as `lelo-f1s`.
-pub fn f1s_factory() -> Arc<dyn ProtocolFactory> {
+fn f1s_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(AllFeatures {
         name: F1S,
         encode: encode_f1s,
@@ -45,13 +45,18 @@ pub fn f1s_factory() -> Arc<dyn ProtocolFactory> {
 }
 
 /// The factory registered as `lelo-f1sv2`.
-pub fn f1sv2_factory() -> Arc<dyn ProtocolFactory> {
+fn f1sv2_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(LeloF1sV2)
 }
 
 /// The factory registered as `lelo-harmony`.
-pub fn harmony_factory() -> Arc<dyn ProtocolFactory> {
+fn harmony_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(LeloHarmony)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![f1s_factory(), f1sv2_factory(), harmony_factory()]
 }
 
 fn subscribe_rx(_: &DeviceDefinition) -> Vec<HwCommand> {

@@ -13,13 +13,18 @@ use crate::error::DeviceError;
 const NAME: &str = "leten";
 
 /// The factory registered as `leten`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: Some(setup_packets),
         keepalive: KeepAlive::RepeatLastEvery(Duration::from_millis(1000)),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn setup_packets(_: &DeviceDefinition) -> Vec<HwCommand> {

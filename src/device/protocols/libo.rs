@@ -27,23 +27,33 @@ const SHARK: &str = "libo-shark";
 const KAREN: &str = "libo-karen";
 
 /// The factory registered as `libo-vibes`.
-pub fn vibes_factory() -> Arc<dyn ProtocolFactory> {
+fn vibes_factory() -> Arc<dyn ProtocolFactory> {
     StopWrites::new(PerFeature::new(VIBES, vibes), last_write_only)
 }
 
 /// The factory registered as `libo-elle`.
-pub fn elle_factory() -> Arc<dyn ProtocolFactory> {
+fn elle_factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(ELLE, elle)
 }
 
 /// The factory registered as `libo-shark`.
-pub fn shark_factory() -> Arc<dyn ProtocolFactory> {
+fn shark_factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(SHARK, shark)
 }
 
 /// The factory registered as `libo-karen` (no outputs).
-pub fn karen_factory() -> Arc<dyn ProtocolFactory> {
+fn karen_factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(KAREN, karen)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![
+        elle_factory(),
+        karen_factory(),
+        shark_factory(),
+        vibes_factory(),
+    ]
 }
 
 fn vibrate_level(name: &str, a: &OutputAction) -> Result<u8, DeviceError> {

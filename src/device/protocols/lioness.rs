@@ -24,8 +24,13 @@ struct Lioness;
 struct LionessHandler;
 
 /// The factory registered as `lioness`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Lioness)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(a: &OutputAction) -> Result<Vec<HwCommand>, DeviceError> {

@@ -12,13 +12,18 @@ use crate::error::DeviceError;
 const NAME: &str = "loob";
 
 /// The factory registered as `loob`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: Some(setup_packets),
         keepalive: KeepAlive::RepeatLastIfRequired,
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn setup_packets(_: &DeviceDefinition) -> Vec<HwCommand> {

@@ -13,13 +13,18 @@ use crate::error::DeviceError;
 const NAME: &str = "lovedistance";
 
 /// The factory registered as `lovedistance`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: Some(setup),
         keepalive: KeepAlive::RepeatLastIfRequired,
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn setup(_: &DeviceDefinition) -> Vec<HwCommand> {

@@ -21,8 +21,13 @@ const NAME: &str = "lovehoney-desire";
 struct LovehoneyDesire;
 
 /// The factory registered as `lovehoney-desire`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(LovehoneyDesire)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

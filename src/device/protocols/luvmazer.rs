@@ -34,7 +34,7 @@ fn encode(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwComman
     )])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![PerFeature::new(NAME, encode)]
 }

@@ -77,7 +77,7 @@ fn v4(values: &[i32], _def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceE
     Ok(vec![HwCommand::write_with_response(Endpoint::Tx, data, 0)])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![
         PerFeature::new("magic-motion-1", v1),

@@ -75,7 +75,7 @@ fn v3(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
     )])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![
         PerFeature::new("mizzzee", v1),

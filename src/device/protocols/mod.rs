@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::device::protocol::ProtocolFactory;
 
-pub mod kit;
+pub(crate) mod kit;
 
 #[cfg(test)]
 pub(crate) mod testkit_a;
@@ -109,6 +109,104 @@ pub(crate) mod youcups;
 pub(crate) mod youou;
 pub(crate) mod zalo;
 
+/// What every protocol module exports: the factories of its protocols.
+type ModuleFactories = fn() -> Vec<Arc<dyn ProtocolFactory>>;
+
+/// The protocol modules, alphabetically; each gives the factories of its protocols (a family
+/// folder those of all its members).
+const MODULES: &[ModuleFactories] = &[
+    activejoy::factories,
+    adrienlastic::factories,
+    amorelie_joy::factories,
+    aneros::factories,
+    ankni::factories,
+    bananasome::factories,
+    cachito::factories,
+    cowgirl::factories,
+    cueme::factories,
+    cupido::factories,
+    deepsire::factories,
+    feelingso::factories,
+    fleshy_thrust::factories,
+    fluffer::factories,
+    fmachine::factories,
+    foreo::factories,
+    fox::factories,
+    fredorch::factories,
+    galaku::factories,
+    gamepad::factories,
+    hgod::factories,
+    hismith::factories,
+    honeyplaybox::factories,
+    htk_bm::factories,
+    itoys::factories,
+    jejoue::factories,
+    joyhub::factories,
+    kgoal_boost::factories,
+    kiiroo::factories,
+    kizuna::factories,
+    lelo::factories,
+    leten::factories,
+    libo::factories,
+    lioness::factories,
+    loob::factories,
+    lovedistance::factories,
+    lovehoney_desire::factories,
+    lovense::factories,
+    lovenuts::factories,
+    luvmazer::factories,
+    magic_motion::factories,
+    mannuo::factories,
+    maxpro::factories,
+    meese::factories,
+    mizzzee::factories,
+    monsterpub::factories,
+    motorbunny::factories,
+    muse::factories,
+    mymuselinkplus::factories,
+    mysteryvibe::factories,
+    nextlevelracing::factories,
+    nexus_revo::factories,
+    nintendo_joycon::factories,
+    nobra::factories,
+    omobo::factories,
+    ossm::factories,
+    patoo::factories,
+    picobong::factories,
+    pink_punch::factories,
+    prettylove::factories,
+    realov::factories,
+    realtouch::factories,
+    rez_trancevibrator::factories,
+    sakuraneko::factories,
+    satisfyer::factories,
+    sayberx::factories,
+    sensee::factories,
+    serveu::factories,
+    sexverse::factories,
+    simulated::factories,
+    svakom::factories,
+    synchro::factories,
+    tcode_v03::factories,
+    thehandy::factories,
+    tryfun::factories,
+    twerkingbutt::factories,
+    umove::factories,
+    utimi::factories,
+    vibcrafter::factories,
+    vibratissimo::factories,
+    vorze::factories,
+    wetoy::factories,
+    wevibe::factories,
+    xibao::factories,
+    xiuxiuda::factories,
+    xuanhuan::factories,
+    yiciyuan::factories,
+    youcups::factories,
+    youou::factories,
+    zalo::factories,
+];
+
 /// Whether this build of the library has a comm manager for a bus named as in the device
 /// configuration (`btle`, `serial`, `hid`, `usb`, `xinput`, `sdl-gamepad`,
 /// `lovense_connect_service`, `websocket`, `simulated`): Bluetooth LE, HID and the optional buses
@@ -147,137 +245,13 @@ impl ProtocolRegistry {
         ProtocolRegistry::default()
     }
 
-    /// Every protocol built into the library.
+    /// Every protocol built into the library: the factories of every module in [`MODULES`].
     pub fn builtin() -> ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
-        let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
-        list.push(activejoy::factory());
-        list.push(adrienlastic::factory());
-        list.push(amorelie_joy::factory());
-        list.push(aneros::factory());
-        list.push(ankni::factory());
-        list.push(bananasome::factory());
-        list.push(cachito::factory());
-        list.push(cowgirl::cone::factory());
-        list.push(cowgirl::factory());
-        list.push(cueme::factory());
-        list.push(cupido::factory());
-        list.push(deepsire::factory());
-        list.push(feelingso::factory());
-        list.push(fleshy_thrust::factory());
-        list.push(fluffer::factory());
-        list.push(fmachine::factory());
-        list.push(foreo::factory());
-        list.push(fox::factory());
-        list.push(fredorch::factory());
-        list.push(fredorch::rotary::factory());
-        list.push(galaku::factory());
-        list.push(galaku::pump_factory());
-        list.push(gamepad::sdl_gamepad());
-        list.push(gamepad::xinput());
-        list.push(hgod::factory());
-        list.push(hismith::factory());
-        list.push(hismith::mini_factory());
-        list.push(honeyplaybox::factory());
-        list.push(htk_bm::factory());
-        list.push(itoys::factory());
-        list.push(jejoue::factory());
-        list.push(joyhub::factory());
-        list.push(kgoal_boost::factory());
-        list.push(kiiroo::powershot::factory());
-        list.push(kiiroo::prowand::factory());
-        list.push(kiiroo::spot::factory());
-        list.push(kiiroo::spot_v2::factory());
-        list.push(kiiroo::v1::factory());
-        list.push(kiiroo::v21::factory());
-        list.push(kiiroo::v21::initialized_factory());
-        list.push(kiiroo::v21::v3_factory());
-        list.push(kiiroo::v2::factory());
-        list.push(kiiroo::v2::vibrator_factory());
-        list.push(kizuna::factory());
-        list.push(lelo::f1s_factory());
-        list.push(lelo::f1sv2_factory());
-        list.push(lelo::harmony_factory());
-        list.push(leten::factory());
-        list.push(libo::elle_factory());
-        list.push(libo::karen_factory());
-        list.push(libo::shark_factory());
-        list.push(libo::vibes_factory());
-        list.push(lioness::factory());
-        list.push(loob::factory());
-        list.push(lovedistance::factory());
-        list.push(lovehoney_desire::factory());
-        list.push(lovense::connect_service::factory());
-        list.push(lovense::factory());
-        list.push(lovenuts::factory());
-        list.extend(luvmazer::factories());
-        list.extend(magic_motion::factories());
-        list.push(mannuo::factory());
-        list.push(maxpro::factory());
-        list.extend(meese::factories());
-        list.extend(mizzzee::factories());
-        list.push(monsterpub::factory());
-        list.extend(motorbunny::factories());
-        list.push(muse::factory());
-        list.push(mymuselinkplus::factory());
-        list.extend(mysteryvibe::factories());
-        list.push(mysteryvibe::v2::factory());
-        list.push(nextlevelracing::factory());
-        list.extend(nexus_revo::factories());
-        list.push(nintendo_joycon::factory());
-        list.extend(nobra::factories());
-        list.extend(omobo::factories());
-        list.push(ossm::factory());
-        list.push(patoo::factory());
-        list.push(picobong::factory());
-        list.extend(pink_punch::factories());
-        list.push(prettylove::factory());
-        list.push(realov::factory());
-        list.push(realtouch::factory());
-        list.push(rez_trancevibrator::factory());
-        list.extend(sakuraneko::factories());
-        list.extend(satisfyer::factories());
-        list.push(sayberx::factory());
-        list.extend(sensee::factories());
-        list.extend(serveu::factories());
-        list.extend(sexverse::factories());
-        list.push(sexverse::v3::factory());
-        list.push(sexverse::v6::factory());
-        list.push(simulated::factory());
-        list.push(svakom::avaneo::factory());
-        list.push(svakom::dice::factory());
-        list.push(svakom::dt250a::factory());
-        list.extend(svakom::factories());
-        list.push(svakom::fatima::factory());
-        list.push(svakom::jordan::factory());
-        list.push(svakom::sam::factory());
-        list.push(svakom::suitcase::factory());
-        list.push(svakom::tarax::factory());
-        list.push(svakom::v4::barney_factory());
-        list.push(svakom::v4::factory());
-        list.extend(synchro::factories());
-        list.extend(tcode_v03::factories());
-        list.push(thehandy::factory());
-        list.push(thehandy::v3::factory());
-        list.extend(tryfun::factories());
-        list.push(twerkingbutt::factory());
-        list.push(umove::factory());
-        list.push(utimi::factory());
-        list.extend(vibcrafter::factories());
-        list.push(vibratissimo::factory());
-        list.push(vorze::cyclone_x::factory());
-        list.extend(vorze::sa::factories());
-        list.extend(wetoy::factories());
-        list.extend(wevibe::factories());
-        list.extend(xibao::factories());
-        list.extend(xiuxiuda::factories());
-        list.extend(xuanhuan::factories());
-        list.push(yiciyuan::factory());
-        list.push(youcups::factory());
-        list.push(youou::factory());
-        list.push(zalo::factory());
-        for p in list {
-            r.add(p);
+        for factories in MODULES {
+            for p in factories() {
+                r.add(p);
+            }
         }
         r
     }
@@ -307,26 +281,22 @@ impl ProtocolRegistry {
 
 #[cfg(test)]
 mod tests {
-    use super::ProtocolRegistry;
+    use std::collections::HashSet;
+
+    use super::{ProtocolRegistry, MODULES};
 
     #[test]
-    fn svakom_and_sexverse_models_are_registered() {
-        let registry = ProtocolRegistry::builtin();
-        for name in [
-            "sexverse-v3",
-            "sexverse-v6",
-            "svakom-avaneo",
-            "svakom-barney",
-            "svakom-dice",
-            "svakom-dt250a",
-            "svakom-fatima",
-            "svakom-jordan",
-            "svakom-sam",
-            "svakom-suitcase",
-            "svakom-tarax",
-            "svakom-v4",
-        ] {
-            assert!(registry.contains(name), "{name}");
+    fn every_protocol_is_registered_once() {
+        let mut names = HashSet::new();
+        for factories in MODULES {
+            let list = factories();
+            assert!(!list.is_empty(), "a module without protocols");
+            for f in list {
+                assert!(names.insert(f.name()), "{} registered twice", f.name());
+            }
         }
+        let registry = ProtocolRegistry::builtin();
+        assert_eq!(registry.names().len(), names.len());
+        assert!(names.iter().all(|n| registry.contains(n)));
     }
 }

@@ -49,8 +49,13 @@ struct MonsterPubHandler {
 }
 
 /// The factory registered as `monsterpub`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(MonsterPub)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The model string in a `rxblemodel` reading.

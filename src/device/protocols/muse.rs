@@ -23,13 +23,18 @@ const SPEED_MODE: u8 = 0x01;
 const REPEAT: Duration = Duration::from_millis(500);
 
 /// The factory registered as `muse`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: None,
         keepalive: KeepAlive::RepeatLastEvery(REPEAT),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

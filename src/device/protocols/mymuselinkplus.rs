@@ -37,8 +37,13 @@ fn frame(value: i32) -> Result<Vec<u8>, DeviceError> {
 }
 
 /// The factory registered as `mymuselinkplus`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

@@ -136,8 +136,13 @@ impl ProtocolFactory for OssmFactory {
 }
 
 /// The factory registered as `ossm`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(OssmFactory)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct Ossm {

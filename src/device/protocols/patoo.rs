@@ -73,10 +73,15 @@ impl ProtocolFactory for Patoo {
 }
 
 /// The factory registered as `patoo`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Patoo {
         inner: AllFeatures::new(NAME, encode),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[cfg(test)]

@@ -17,8 +17,13 @@ const MODE_STEADY: u8 = 0x01;
 const MODE_OFF: u8 = 0xff;
 
 /// The factory registered as `picobong`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

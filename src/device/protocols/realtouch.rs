@@ -104,8 +104,13 @@ impl ProtocolFactory for RealTouchFactory {
 }
 
 /// The factory registered as `realtouch`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(RealTouchFactory)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct RealTouch {

@@ -83,7 +83,7 @@ impl ProtocolFactory for Satisfyer {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![Arc::new(Satisfyer {
         inner: Arc::new(AllFeatures {

@@ -162,7 +162,7 @@ impl ProtocolFactory for SenseeV2 {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![PerFeature::new("sensee", v1), Arc::new(SenseeV2)]
 }

@@ -79,7 +79,7 @@ impl ProtocolFactory for ServeU {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![Arc::new(ServeU)]
 }

@@ -15,8 +15,13 @@ use crate::hwmgr::Hardware;
 const NAME: &str = "simulated";
 
 /// The factory registered as `simulated`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Simulated)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct Simulated;

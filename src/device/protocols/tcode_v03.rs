@@ -47,7 +47,7 @@ fn encode(action: &OutputAction, def: &DeviceDefinition) -> Result<Vec<HwCommand
     )])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![PerFeature::new(NAME, encode)]
 }

@@ -125,7 +125,7 @@ impl ProtocolFactory for CountedFactory {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![
         PerFeature::new("tryfun", tryfun),

@@ -42,8 +42,13 @@ const REPEAT_AFTER: Duration = Duration::from_millis(500);
 const STEP_MS: u32 = 100;
 
 /// The factory registered as `umove`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Umove)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct Umove;

@@ -20,10 +20,15 @@ use crate::hwmgr::Hardware;
 const NAME: &str = "vibratissimo";
 
 /// The factory registered as `vibratissimo`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Vibratissimo {
         inner: StopWrites::new(AllFeatures::new(NAME, encode), overlapping_writes_replaced),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

@@ -108,7 +108,7 @@ fn chorus(values: &[i32], _def: &DeviceDefinition) -> Result<Vec<HwCommand>, Dev
     ]))
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![
         Arc::new(AllFeatures {

@@ -34,8 +34,13 @@ const DEVICE_MAX: i32 = 20;
 const BATTERY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The factory registered as `yiciyuan`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Yiciyuan)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct Yiciyuan;

@@ -20,8 +20,13 @@ use crate::hwmgr::Hardware;
 const NAME: &str = "youou";
 
 /// The factory registered as `youou`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Youou)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct Youou;

@@ -14,8 +14,13 @@ use crate::error::DeviceError;
 const NAME: &str = "zalo";
 
 /// The factory registered as `zalo`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Sequential::new(AllFeatures::new(NAME, encode))
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

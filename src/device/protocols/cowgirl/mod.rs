@@ -13,8 +13,15 @@ use crate::error::DeviceError;
 const NAME: &str = "cowgirl";
 
 /// The factory registered as `cowgirl`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(NAME, encode)
+}
+
+/// The protocols of this family (its members' included), for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![factory()];
+    list.extend(cone::factories());
+    list
 }
 
 fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

@@ -175,8 +175,15 @@ fn speed_for(distance: u32, duration_ms: u32) -> u8 {
 struct Fredorch;
 
 /// The factory registered as `fredorch`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Fredorch)
+}
+
+/// The protocols of this family (its members' included), for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![factory()];
+    list.extend(rotary::factories());
+    list
 }
 
 #[async_trait]

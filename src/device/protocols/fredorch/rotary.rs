@@ -62,8 +62,13 @@ fn init_frames() -> Vec<Vec<u8>> {
 struct FredorchRotary;
 
 /// The factory registered as `fredorch-rotary`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(FredorchRotary)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[async_trait]

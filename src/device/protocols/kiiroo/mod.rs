@@ -13,3 +13,20 @@ pub(crate) mod spot_v2;
 pub(crate) mod v1;
 pub(crate) mod v2;
 pub(crate) mod v21;
+
+use std::sync::Arc;
+
+use crate::device::protocol::ProtocolFactory;
+
+/// The protocols of this family (its members' included), for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = Vec::new();
+    list.extend(powershot::factories());
+    list.extend(prowand::factories());
+    list.extend(spot::factories());
+    list.extend(spot_v2::factories());
+    list.extend(v1::factories());
+    list.extend(v2::factories());
+    list.extend(v21::factories());
+    list
+}

@@ -64,8 +64,13 @@ struct KiirooV1Handler {
 }
 
 /// The factory registered as `kiiroo-v1`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KiirooV1)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The ASCII command for a level.

@@ -55,14 +55,19 @@ struct KiirooV2Handler {
 }
 
 /// The factory registered as `kiiroo-v2`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KiirooV2)
 }
 
 /// The factory registered as `kiiroo-v2-vibrator`.
-pub fn vibrator_factory() -> Arc<dyn ProtocolFactory> {
+fn vibrator_factory() -> Arc<dyn ProtocolFactory> {
     // a stop of several motors sends one packet per motor, as the reference does
     Sequential::new(AllFeatures::new(VIBRATOR, encode_vibrators))
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory(), vibrator_factory()]
 }
 
 #[async_trait]

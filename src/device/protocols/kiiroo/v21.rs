@@ -59,7 +59,7 @@ struct KiirooV21Handler {
 }
 
 /// The factory registered as `kiiroo-v21`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KiirooV21 {
         name: V21,
         setup: &[],
@@ -68,7 +68,7 @@ pub fn factory() -> Arc<dyn ProtocolFactory> {
 }
 
 /// The factory registered as `kiiroo-v21-initialized`.
-pub fn initialized_factory() -> Arc<dyn ProtocolFactory> {
+fn initialized_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KiirooV21 {
         name: V21_INITIALIZED,
         setup: &[&[0x03, 0x00, 0x64, 0x19], &[0x03, 0x00, 0x64, 0x00]],
@@ -77,12 +77,17 @@ pub fn initialized_factory() -> Arc<dyn ProtocolFactory> {
 }
 
 /// The factory registered as `kiiroo-v3`.
-pub fn v3_factory() -> Arc<dyn ProtocolFactory> {
+fn v3_factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(KiirooV21 {
         name: V3,
         setup: &[],
         status_battery: true,
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory(), initialized_factory(), v3_factory()]
 }
 
 #[async_trait]

@@ -46,8 +46,13 @@ const SOLACE_DEPTH: u32 = 3;
 const BATTERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The factory registered as `lovense-connect-service`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(LovenseConnect)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// Percent-encodes a query value (unreserved characters pass through).

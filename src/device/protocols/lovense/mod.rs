@@ -59,8 +59,15 @@ struct Lovense {
 }
 
 /// The factory registered as `lovense`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(Lovense::default())
+}
+
+/// The protocols of this family (its members' included), for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![factory()];
+    list.extend(connect_service::factories());
+    list
 }
 
 /// Parses a `DeviceType;` reply (`A:11:0082059AD3BD;`) into the model identifier.

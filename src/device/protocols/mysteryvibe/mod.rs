@@ -30,14 +30,16 @@ fn encode(values: &[i32], _def: &DeviceDefinition) -> Result<Vec<HwCommand>, Dev
     Ok(vec![HwCommand::write(Endpoint::TxVibrate, data, 0)])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this family (its members' included), for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
-    vec![Arc::new(AllFeatures {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![Arc::new(AllFeatures {
         name: NAME,
         encode,
         init: Some(init),
         keepalive: KeepAlive::RepeatLastEvery(Duration::from_millis(93)),
-    })]
+    })];
+    list.extend(v2::factories());
+    list
 }
 
 #[cfg(test)]

@@ -35,13 +35,18 @@ fn encode(values: &[i32], _def: &DeviceDefinition) -> Result<Vec<HwCommand>, Dev
 }
 
 /// The factory registered as `mysteryvibe-v2`.
-pub fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(AllFeatures {
         name: NAME,
         encode,
         init: Some(setup),
         keepalive: KeepAlive::RepeatLastEvery(RESEND),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 #[cfg(test)]

@@ -124,9 +124,9 @@ fn v5(action: &OutputAction, _def: &DeviceDefinition) -> Result<Vec<HwCommand>, 
     )])
 }
 
-/// The protocol factories of this module.
+/// The protocols of this family (its members' included), for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
-    vec![
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![
         AllFeatures::new("sexverse-v1", v1),
         AllFeatures::new("sexverse-lg389", lg389),
         Arc::new(PerFeature {
@@ -137,11 +137,32 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
         }),
         PerFeature::new("sexverse-v4", v4),
         PerFeature::new("sexverse-v5", v5),
-    ]
+    ];
+    list.extend(v3::factories());
+    list.extend(v6::factories());
+    list
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_family_is_every_sexverse_protocol() {
+        let mut names: Vec<&str> = super::factories().iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "sexverse-lg389",
+                "sexverse-v1",
+                "sexverse-v2",
+                "sexverse-v3",
+                "sexverse-v4",
+                "sexverse-v5",
+                "sexverse-v6",
+            ]
+        );
+    }
+
     use crate::device::protocols::vectors_b::check_vectors;
 
     #[test]

@@ -22,13 +22,18 @@ const NAME: &str = "sexverse-v3";
 const REPEAT: Duration = Duration::from_millis(100);
 
 /// The factory registered as `sexverse-v3`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(PerFeature {
         name: NAME,
         encode,
         init: None,
         keepalive: KeepAlive::RepeatLastEvery(REPEAT),
     })
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

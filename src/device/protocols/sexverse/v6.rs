@@ -15,8 +15,13 @@ use crate::error::DeviceError;
 const NAME: &str = "sexverse-v6";
 
 /// The factory registered as `sexverse-v6`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The level of the first state slot driving `kind` (0 when none does). Slots are the features

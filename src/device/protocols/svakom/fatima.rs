@@ -20,8 +20,13 @@ use crate::error::DeviceError;
 const NAME: &str = "svakom-fatima";
 
 /// The factory registered as `svakom-fatima`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// The steady-mode frame of vibration and suction.

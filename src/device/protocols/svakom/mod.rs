@@ -295,9 +295,9 @@ impl ProtocolFactory for SharedFactory {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this family (its members' included), for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
-    vec![
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![
         PerFeature::new("svakom-alex", alex),
         PerFeature::new("svakom-alex-v2", alex_v2),
         PerFeature::new("svakom-barnard", barnard),
@@ -318,11 +318,53 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
             name: "svakom-v6",
             model: Model::V6,
         }),
-    ]
+    ];
+    list.extend(avaneo::factories());
+    list.extend(dice::factories());
+    list.extend(dt250a::factories());
+    list.extend(fatima::factories());
+    list.extend(jordan::factories());
+    list.extend(sam::factories());
+    list.extend(suitcase::factories());
+    list.extend(tarax::factories());
+    list.extend(v4::factories());
+    list
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_family_is_every_svakom_protocol() {
+        let mut names: Vec<&str> = super::factories().iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "svakom-alex",
+                "svakom-alex-v2",
+                "svakom-avaneo",
+                "svakom-barnard",
+                "svakom-barney",
+                "svakom-dice",
+                "svakom-dt250a",
+                "svakom-fatima",
+                "svakom-iker",
+                "svakom-jordan",
+                "svakom-pulse",
+                "svakom-sam",
+                "svakom-sam2",
+                "svakom-suitcase",
+                "svakom-tarax",
+                "svakom-v1",
+                "svakom-v2",
+                "svakom-v3",
+                "svakom-v4",
+                "svakom-v5",
+                "svakom-v6",
+            ]
+        );
+    }
+
     use super::*;
     use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors};
 

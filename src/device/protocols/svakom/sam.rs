@@ -23,8 +23,13 @@ use crate::hwmgr::Hardware;
 const NAME: &str = "svakom-sam";
 
 /// The factory registered as `svakom-sam`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(SvakomSam)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct SvakomSam;

@@ -17,8 +17,13 @@ use crate::error::DeviceError;
 const NAME: &str = "svakom-suitcase";
 
 /// The factory registered as `svakom-suitcase`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     PerFeature::new(NAME, encode)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 /// `(intensity, speed)` of a device level.

@@ -19,13 +19,18 @@ const V4: &str = "svakom-v4";
 const BARNEY: &str = "svakom-barney";
 
 /// The factory registered as `svakom-v4`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(V4, encode_v4)
 }
 
 /// The factory registered as `svakom-barney`.
-pub(crate) fn barney_factory() -> Arc<dyn ProtocolFactory> {
+fn barney_factory() -> Arc<dyn ProtocolFactory> {
     AllFeatures::new(BARNEY, encode_barney)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![barney_factory(), factory()]
 }
 
 fn encode_v4(values: &[i32], def: &DeviceDefinition) -> Result<Vec<HwCommand>, DeviceError> {

@@ -106,8 +106,15 @@ fn linear(position: i32, duration: u32) -> Vec<u8> {
 }
 
 /// The factory registered as `thehandy`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(TheHandy)
+}
+
+/// The protocols of this family (its members' included), for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    let mut list: Vec<Arc<dyn ProtocolFactory>> = vec![factory()];
+    list.extend(v3::factories());
+    list
 }
 
 struct TheHandy;

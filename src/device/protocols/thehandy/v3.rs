@@ -145,8 +145,13 @@ fn model(name: &str) -> String {
 }
 
 /// The factory registered as `thehandy-v3`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(TheHandyV3)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct TheHandyV3;

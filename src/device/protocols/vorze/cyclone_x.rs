@@ -21,8 +21,13 @@ const NAME: &str = "vorze-cyclone-x";
 const MAX_SPEED: u32 = 10;
 
 /// The factory registered as `vorze-cyclone-x`.
-pub(crate) fn factory() -> Arc<dyn ProtocolFactory> {
+fn factory() -> Arc<dyn ProtocolFactory> {
     Arc::new(CycloneX)
+}
+
+/// The protocols of this module, for the registry.
+pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
+    vec![factory()]
 }
 
 struct CycloneX;

@@ -150,7 +150,7 @@ impl ProtocolFactory for VorzeSa {
     }
 }
 
-/// The protocol factories of this module.
+/// The protocols of this module, for the registry.
 pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
     vec![Arc::new(VorzeSa)]
 }
