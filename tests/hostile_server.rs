@@ -32,7 +32,7 @@ use haptix::client::{Client, ClientEvent, ClientSettings, Done};
 use haptix::error::{Error, ProtocolError, RuntimeError, TransportError};
 
 /// The request timeout the tests give the client.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Far above anything expected: an await still running after this has hung.
 const HANG: Duration = Duration::from_secs(60);
