@@ -2,7 +2,7 @@
 //!
 //! Messages are lower case without a trailing period and name the identifiers involved.
 
-use crate::core::types::ErrorCode;
+use crate::core::types::{ErrorCode, ErrorKind};
 
 /// A failure while parsing or validating a Buttplug message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +60,19 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
+    /// The detailed kind of this error, as a server reports it in process.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DeviceError::NotConnected(_) => ErrorKind::DeviceNotFound,
+            DeviceError::NoFeature { .. } => ErrorKind::FeatureNotFound,
+            DeviceError::NotSupported(_) => ErrorKind::NotSupported,
+            DeviceError::OutOfRange(_) => ErrorKind::OutOfRange,
+            DeviceError::Protocol { .. } | DeviceError::Hardware(_) => ErrorKind::DeviceFailed,
+            DeviceError::Timeout(_) => ErrorKind::DeviceTimeout,
+            DeviceError::Disconnected(_) => ErrorKind::DeviceDisconnected,
+        }
+    }
+
     /// Shorthand for a protocol error.
     pub fn protocol(protocol: &str, message: impl Into<String>) -> DeviceError {
         DeviceError::Protocol {
@@ -145,6 +158,8 @@ pub enum Error {
         code: ErrorCode,
         /// Server's message.
         message: String,
+        /// The detailed kind, when the server is in the same process (see [`ErrorKind`]).
+        kind: Option<ErrorKind>,
     },
 }
 

@@ -556,7 +556,7 @@ async fn websocket_falls_back_to_v3() -> Result<()> {
     let level = device.battery().await?;
     assert!((level - 0.71).abs() < 1e-9, "battery {level}");
     match device.stop().await {
-        Err(Error::Server { code, message }) => {
+        Err(Error::Server { code, message, .. }) => {
             assert_eq!(code, ErrorCode::Device);
             assert_eq!(message, "device refused");
         }

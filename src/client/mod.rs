@@ -602,7 +602,16 @@ impl Shared {
             return Some(message);
         };
         let result = match message {
-            ServerMessage::Error { code, message, .. } => Err(Error::Server { code, message }),
+            ServerMessage::Error {
+                code,
+                message,
+                kind,
+                ..
+            } => Err(Error::Server {
+                code,
+                message,
+                kind,
+            }),
             other => Ok(other),
         };
         waiter.complete(result);
@@ -611,7 +620,9 @@ impl Shared {
 
     fn on_event(self: &Arc<Self>, message: ServerMessage) {
         match message {
-            ServerMessage::Error { message, code, id } => {
+            ServerMessage::Error {
+                message, code, id, ..
+            } => {
                 tracing::warn!(id, ?code, %message, "server error event");
                 self.emit(ClientEvent::ServerError(message));
             }

@@ -6,7 +6,7 @@
 //! described by the v4 feature model ([`DeviceInfo`]); older views are derived from it
 //! (`core::legacy`).
 
-use super::types::{ErrorCode, InputCommand, InputType, OutputType};
+use super::types::{ErrorCode, ErrorKind, InputCommand, InputType, OutputType};
 
 /// A message Id as carried on the wire.
 pub type MessageId = u32;
@@ -506,6 +506,9 @@ pub enum ServerMessage {
         code: ErrorCode,
         /// Human-readable description.
         message: String,
+        /// The detailed kind, when the server is in the same process and knows it (never on
+        /// the wire).
+        kind: Option<ErrorKind>,
     },
     /// Handshake reply.
     ServerInfo {
@@ -601,6 +604,21 @@ impl ServerMessage {
             id,
             code,
             message: message.into(),
+            kind: None,
+        }
+    }
+
+    /// Builds a device `Error` message with its detailed kind.
+    pub fn device_error(
+        id: MessageId,
+        kind: ErrorKind,
+        message: impl Into<String>,
+    ) -> ServerMessage {
+        ServerMessage::Error {
+            id,
+            code: ErrorCode::Device,
+            message: message.into(),
+            kind: Some(kind),
         }
     }
 }

@@ -47,6 +47,29 @@ impl fmt::Display for SpecVersion {
     }
 }
 
+/// What went wrong with a device command, in more detail than [`ErrorCode::Device`]. A server
+/// in the same process attaches it to its `Error` messages
+/// ([`ServerMessage::Error`](crate::core::messages::ServerMessage::Error)); it is not part of
+/// the Buttplug wire format, so an `Error` read from JSON carries none, and callers that need a
+/// detailed status from a remote server get the generic one for the `ErrorCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// No connected device has the index.
+    DeviceNotFound,
+    /// The device has no feature with the index.
+    FeatureNotFound,
+    /// The device or feature does not support the command.
+    NotSupported,
+    /// A value is outside its range.
+    OutOfRange,
+    /// The device failed (its protocol or its hardware).
+    DeviceFailed,
+    /// A hardware operation timed out.
+    DeviceTimeout,
+    /// The device disconnected.
+    DeviceDisconnected,
+}
+
 /// The error class carried in a Buttplug `Error` message (`ErrorCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
 use super::handles;
-use super::status::{haptix_status, set_last_error};
+use super::status::{fail, haptix_status, set_last_error, Failure};
 
 thread_local! {
     /// Handle keys resolved by the call currently running on this thread.
@@ -29,17 +29,25 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs an export body. A panic becomes `HAPTIX_STATUS_ERROR_PANIC` with a last-error message,
-/// and poisons every handle the body resolved.
-pub(crate) fn catch<F>(body: F) -> haptix_status
+/// The one shape of every export that returns a status. The body gives the status to return
+/// (`OK`, or an outcome the caller branches on such as `TIMEOUT` or `CLOSED`) or a
+/// [`Failure`], whose message becomes the calling thread's last error and whose status is
+/// returned. A panic becomes `HAPTIX_STATUS_ERROR_PANIC` with a last-error message and poisons
+/// every handle the body resolved. (Exports that return nothing, the `_free` functions, use
+/// [`catch_or`].)
+pub(crate) fn export<F>(body: F) -> haptix_status
 where
-    F: FnOnce() -> haptix_status,
+    F: FnOnce() -> Result<haptix_status, Failure>,
 {
-    catch_or(haptix_status::ErrorPanic, body)
+    catch_or(haptix_status::ErrorPanic, || match body() {
+        Ok(status) => status,
+        Err(failure) => fail(failure),
+    })
 }
 
-/// Like [`catch`] for exports that return something else than a status: `on_panic` is
-/// returned after a panic.
+/// Runs the body of an export that returns something else than a status (the `_free`
+/// functions): `on_panic` is returned after a panic, which poisons the handles the body
+/// resolved.
 pub(crate) fn catch_or<T, F>(on_panic: T, body: F) -> T
 where
     F: FnOnce() -> T,
@@ -85,10 +93,35 @@ mod tests {
 
     #[test]
     fn panics_become_statuses() {
-        let st = catch(|| panic!("boom"));
+        let st = export(|| panic!("boom"));
         assert_eq!(st, haptix_status::ErrorPanic);
         let v = catch_or(7u32, || panic!("boom"));
         assert_eq!(v, 7);
-        assert_eq!(catch(|| haptix_status::Ok), haptix_status::Ok);
+        assert_eq!(export(|| Ok(haptix_status::Ok)), haptix_status::Ok);
+        assert_eq!(export(|| Ok(haptix_status::Timeout)), haptix_status::Timeout);
+    }
+
+    #[test]
+    fn a_failure_sets_the_last_error() {
+        let st = export(|| {
+            Err(Failure::new(
+                haptix_status::ErrorInvalidArgument,
+                "a reason the caller can read",
+            ))
+        });
+        assert_eq!(st, haptix_status::ErrorInvalidArgument);
+        let mut buf = [0 as std::ffi::c_char; 64];
+        // SAFETY: the buffer is valid for its length.
+        let st = unsafe {
+            super::super::status::haptix_last_error_message(
+                buf.as_mut_ptr(),
+                buf.len(),
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(st, haptix_status::Ok);
+        // SAFETY: NUL-terminated by the call above.
+        let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        assert_eq!(text.to_str().unwrap(), "a reason the caller can read");
     }
 }

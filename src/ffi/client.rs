@@ -32,7 +32,7 @@ use super::handles::{self, HandleKind, Object};
 use super::proto;
 use super::proto::request::Kind;
 use super::proto::response::Result as Payload;
-use super::status::{fail, haptix_status, report, Failure};
+use super::status::{haptix_status, Failure};
 use crate::client::{Client, ClientEvent, ClientSettings, Done, OutputValue, REQUEST_TIMEOUT};
 use crate::core::types::{Endpoint, InputCommand};
 use crate::hwmgr::sim::{SimDeviceSpec, SimOp};
@@ -687,85 +687,82 @@ pub unsafe extern "C" fn haptix_client_new(
     options_len: usize,
     out_client: *mut *mut haptix_client,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = (|| {
-            let ctx = handles::get::<ContextInner>(context)?;
-            ctx.check_live()?;
-            if out_client.is_null() {
-                return Err(Failure::new(
-                    haptix_status::ErrorNullPointer,
-                    "out_client is NULL",
-                ));
+    boundary::export(|| {
+        let ctx = handles::get::<ContextInner>(context)?;
+        ctx.check_live()?;
+        if out_client.is_null() {
+            return Err(Failure::new(
+                haptix_status::ErrorNullPointer,
+                "out_client is NULL",
+            ));
+        }
+        // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
+        let bytes = unsafe { buffer::input(options, options_len) }?;
+        let options = proto::ClientOptions::decode(bytes).map_err(|e| {
+            Failure::new(
+                haptix_status::ErrorInvalidProtobuf,
+                format!("invalid ClientOptions: {e}"),
+            )
+        })?;
+        let settings = ClientSettings {
+            client_name: if options.client_name.is_empty() {
+                DEFAULT_CLIENT_NAME.to_string()
+            } else {
+                options.client_name
+            },
+            request_timeout: match options.request_timeout_ms {
+                0 => REQUEST_TIMEOUT,
+                ms => Duration::from_millis(u64::from(ms)),
+            },
+        };
+        let url = match options.server {
+            None | Some(proto::client_options::Server::Embedded(_)) => None,
+            Some(proto::client_options::Server::WebsocketUrl(url)) => {
+                if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+                    return Err(invalid(format!(
+                        "websocket_url {url:?} must start with ws:// or wss://"
+                    )));
+                }
+                Some(url)
             }
-            // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
-            let bytes = unsafe { buffer::input(options, options_len) }?;
-            let options = proto::ClientOptions::decode(bytes).map_err(|e| {
-                Failure::new(
-                    haptix_status::ErrorInvalidProtobuf,
-                    format!("invalid ClientOptions: {e}"),
-                )
-            })?;
-            let settings = ClientSettings {
-                client_name: if options.client_name.is_empty() {
-                    DEFAULT_CLIENT_NAME.to_string()
-                } else {
-                    options.client_name
-                },
-                request_timeout: match options.request_timeout_ms {
-                    0 => REQUEST_TIMEOUT,
-                    ms => Duration::from_millis(u64::from(ms)),
-                },
+        };
+        let inner = Arc::new(ClientInner {
+            sink: EventSink::new(Arc::clone(&ctx.dispatcher), None),
+            embedded: url.is_none(),
+            context: Arc::clone(&ctx),
+            connection: Mutex::new(Connection::Connecting(VecDeque::new())),
+            pending: Mutex::new(HashSet::new()),
+            direct: Mutex::new(HashMap::new()),
+            next_auto_id: AtomicU64::new(AUTO_ID_BASE),
+            announced: Mutex::new(BTreeSet::new()),
+            disconnecting: AtomicBool::new(false),
+        });
+        let handle = handles::insert(Arc::clone(&inner))?;
+        ctx.adopt(handle as usize);
+        let task_inner = Arc::clone(&inner);
+        let server = Arc::clone(&ctx.server);
+        ctx.handle.spawn(async move {
+            let result = match url {
+                None => Client::connect_in_process_with(&server, &settings).await,
+                Some(url) => Client::connect_websocket_with(&url, &settings).await,
             };
-            let url = match options.server {
-                None | Some(proto::client_options::Server::Embedded(_)) => None,
-                Some(proto::client_options::Server::WebsocketUrl(url)) => {
-                    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-                        return Err(invalid(format!(
-                            "websocket_url {url:?} must start with ws:// or wss://"
-                        )));
-                    }
-                    Some(url)
+            match result {
+                Ok(client) => task_inner.connected(client),
+                Err(e) => {
+                    let f = Failure::from(e);
+                    // transport errors already say "cannot connect: ..."
+                    let reason = if f.message.starts_with("cannot connect") {
+                        f.message
+                    } else {
+                        format!("cannot connect: {}", f.message)
+                    };
+                    task_inner.finish(&reason, f.status);
                 }
-            };
-            let inner = Arc::new(ClientInner {
-                sink: EventSink::new(Arc::clone(&ctx.dispatcher), None),
-                embedded: url.is_none(),
-                context: Arc::clone(&ctx),
-                connection: Mutex::new(Connection::Connecting(VecDeque::new())),
-                pending: Mutex::new(HashSet::new()),
-                direct: Mutex::new(HashMap::new()),
-                next_auto_id: AtomicU64::new(AUTO_ID_BASE),
-                announced: Mutex::new(BTreeSet::new()),
-                disconnecting: AtomicBool::new(false),
-            });
-            let handle = handles::insert(Arc::clone(&inner))?;
-            ctx.adopt(handle as usize);
-            let task_inner = Arc::clone(&inner);
-            let server = Arc::clone(&ctx.server);
-            ctx.handle.spawn(async move {
-                let result = match url {
-                    None => Client::connect_in_process_with(&server, &settings).await,
-                    Some(url) => Client::connect_websocket_with(&url, &settings).await,
-                };
-                match result {
-                    Ok(client) => task_inner.connected(client),
-                    Err(e) => {
-                        let f = Failure::from(e);
-                        // transport errors already say "cannot connect: ..."
-                        let reason = if f.message.starts_with("cannot connect") {
-                            f.message
-                        } else {
-                            format!("cannot connect: {}", f.message)
-                        };
-                        task_inner.finish(&reason, f.status);
-                    }
-                }
-            });
-            // SAFETY: checked non-null above; writable per the caller's contract.
-            unsafe { out_client.write(handle) };
-            Ok(())
-        })();
-        report(result)
+            }
+        });
+        // SAFETY: checked non-null above; writable per the caller's contract.
+        unsafe { out_client.write(handle) };
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -796,21 +793,18 @@ pub unsafe extern "C" fn haptix_client_send(
     len: usize,
     out_request_id: *mut u64,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = (|| {
-            let inner = handles::get::<ClientInner>(client)?;
-            inner.context.check_live()?;
-            // SAFETY: the caller guarantees `request` is valid for `len` bytes.
-            let bytes = unsafe { buffer::input(request, len) }?;
-            let (id, kind) = inner.prepare(bytes)?;
-            inner.submit(id, kind)?;
-            if !out_request_id.is_null() {
-                // SAFETY: non-null and writable per the caller's contract.
-                unsafe { out_request_id.write(id) };
-            }
-            Ok(())
-        })();
-        report(result)
+    boundary::export(|| {
+        let inner = handles::get::<ClientInner>(client)?;
+        inner.context.check_live()?;
+        // SAFETY: the caller guarantees `request` is valid for `len` bytes.
+        let bytes = unsafe { buffer::input(request, len) }?;
+        let (id, kind) = inner.prepare(bytes)?;
+        inner.submit(id, kind)?;
+        if !out_request_id.is_null() {
+            // SAFETY: non-null and writable per the caller's contract.
+            unsafe { out_request_id.write(id) };
+        }
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -854,25 +848,22 @@ pub unsafe extern "C" fn haptix_client_call(
     timeout_ms: u32,
     out_response: *mut haptix_buffer,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = (|| {
-            let inner = handles::get::<ClientInner>(client)?;
-            inner.context.check_live()?;
-            super::context::check_may_block()?;
-            if out_response.is_null() {
-                return Err(Failure::new(
-                    haptix_status::ErrorNullPointer,
-                    "out_response is NULL",
-                ));
-            }
-            // SAFETY: the caller guarantees `request` is valid for `len` bytes.
-            let bytes = unsafe { buffer::input(request, len) }?;
-            let response = inner.call(bytes, timeout_ms)?;
-            // SAFETY: checked non-null above; writable per the caller's contract.
-            unsafe { out_response.write(haptix_buffer::from_boxed(response)) };
-            Ok(())
-        })();
-        report(result)
+    boundary::export(|| {
+        let inner = handles::get::<ClientInner>(client)?;
+        inner.context.check_live()?;
+        super::context::check_may_block()?;
+        if out_response.is_null() {
+            return Err(Failure::new(
+                haptix_status::ErrorNullPointer,
+                "out_response is NULL",
+            ));
+        }
+        // SAFETY: the caller guarantees `request` is valid for `len` bytes.
+        let bytes = unsafe { buffer::input(request, len) }?;
+        let response = inner.call(bytes, timeout_ms)?;
+        // SAFETY: checked non-null above; writable per the caller's contract.
+        unsafe { out_response.write(haptix_buffer::from_boxed(response)) };
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -901,13 +892,13 @@ pub unsafe extern "C" fn haptix_client_next_event(
     timeout_ms: u32,
     out_event: *mut haptix_buffer,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         let inner = match handles::get::<ClientInner>(client) {
             Ok(c) => c,
-            Err(f) => return fail(f),
+            Err(f) => return Err(f),
         };
         if out_event.is_null() {
-            return fail(Failure::new(
+            return Err(Failure::new(
                 haptix_status::ErrorNullPointer,
                 "out_event is NULL",
             ));
@@ -916,9 +907,9 @@ pub unsafe extern "C" fn haptix_client_next_event(
             Ok(bytes) => {
                 // SAFETY: checked non-null; writable per the caller's contract.
                 unsafe { out_event.write(haptix_buffer::from_boxed(bytes)) };
-                haptix_status::Ok
+                Ok(haptix_status::Ok)
             }
-            Err(status) => status,
+            Err(status) => Ok(status),
         }
     })
 }
@@ -947,17 +938,17 @@ pub unsafe extern "C" fn haptix_client_set_event_callback(
     user_data: *mut std::ffi::c_void,
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         // Made first, so that a refused call releases the user data too (the library owns it
         // from the call on).
         let registration =
             Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
         let inner = match live_client(client) {
             Ok(c) => c,
-            Err(f) => return fail(f),
+            Err(f) => return Err(f),
         };
         inner.sink.set_callback(registration);
-        haptix_status::Ok
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -979,16 +970,16 @@ pub unsafe extern "C" fn haptix_client_set_wakeup_callback(
     user_data: *mut std::ffi::c_void,
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         // Made first, as for `haptix_client_set_event_callback`.
         let registration =
             Registration::from_host(callback.map(Callback::Wakeup), user_data, user_data_free);
         let inner = match live_client(client) {
             Ok(c) => c,
-            Err(f) => return fail(f),
+            Err(f) => return Err(f),
         };
         inner.sink.set_wakeup(registration);
-        haptix_status::Ok
+        Ok(haptix_status::Ok)
     })
 }
 

@@ -17,7 +17,7 @@ use super::events::{
 };
 use super::handles::{self, HandleKind, Object};
 use super::proto;
-use super::status::{fail, haptix_status, report, Failure};
+use super::status::{haptix_status, Failure};
 use super::HAPTIX_ABI_VERSION;
 use crate::engine::{
     Bus, DeviceConfigSource, Engine, EngineError, EngineOptions, UserConfigSource,
@@ -352,34 +352,32 @@ pub unsafe extern "C" fn haptix_context_new(
     options_len: usize,
     out_context: *mut *mut haptix_context,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         boundary::install_panic_hook();
-        let result = (|| {
-            if out_context.is_null() {
-                return Err(Failure::new(
-                    haptix_status::ErrorNullPointer,
-                    "out_context is NULL",
-                ));
-            }
-            if abi_version != HAPTIX_ABI_VERSION {
-                return Err(Failure::new(
-                    haptix_status::ErrorAbiMismatch,
-                    format!(
-                        "the caller was built for ABI version {abi_version}, this library \
-                         implements ABI version {HAPTIX_ABI_VERSION}"
-                    ),
-                ));
-            }
-            check_may_block()?;
-            // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
-            let bytes = unsafe { buffer::input(options, options_len) }?;
-            let options = decode_options(bytes)?;
-            let inner = ContextInner::create(options)?;
-            let handle = handles::insert(inner)?;
-            // SAFETY: checked non-null above; the caller guarantees it is writable.
-            unsafe { buffer::write_out(out_context, handle, "out_context") }
-        })();
-        report(result)
+        if out_context.is_null() {
+            return Err(Failure::new(
+                haptix_status::ErrorNullPointer,
+                "out_context is NULL",
+            ));
+        }
+        if abi_version != HAPTIX_ABI_VERSION {
+            return Err(Failure::new(
+                haptix_status::ErrorAbiMismatch,
+                format!(
+                    "the caller was built for ABI version {abi_version}, this library \
+                     implements ABI version {HAPTIX_ABI_VERSION}"
+                ),
+            ));
+        }
+        check_may_block()?;
+        // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
+        let bytes = unsafe { buffer::input(options, options_len) }?;
+        let options = decode_options(bytes)?;
+        let inner = ContextInner::create(options)?;
+        let handle = handles::insert(inner)?;
+        // SAFETY: checked non-null above; the caller guarantees it is writable.
+        unsafe { buffer::write_out(out_context, handle, "out_context") }?;
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -403,10 +401,10 @@ pub unsafe extern "C" fn haptix_context_shutdown(
     context: *mut haptix_context,
     timeout_ms: u32,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = handles::get::<ContextInner>(context)
-            .and_then(|c| c.shutdown(Duration::from_millis(u64::from(timeout_ms))));
-        report(result)
+    boundary::export(|| {
+        handles::get::<ContextInner>(context)
+            .and_then(|c| c.shutdown(Duration::from_millis(u64::from(timeout_ms))))?;
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -461,13 +459,13 @@ pub unsafe extern "C" fn haptix_context_next_event(
     timeout_ms: u32,
     out_event: *mut haptix_buffer,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         let inner = match handles::get::<ContextInner>(context) {
             Ok(c) => c,
-            Err(f) => return fail(f),
+            Err(f) => return Err(f),
         };
         if out_event.is_null() {
-            return fail(Failure::new(
+            return Err(Failure::new(
                 haptix_status::ErrorNullPointer,
                 "out_event is NULL",
             ));
@@ -476,9 +474,9 @@ pub unsafe extern "C" fn haptix_context_next_event(
             Ok(bytes) => {
                 // SAFETY: checked non-null; the caller guarantees it is writable.
                 unsafe { out_event.write(haptix_buffer::from_boxed(bytes)) };
-                haptix_status::Ok
+                Ok(haptix_status::Ok)
             }
-            Err(status) => status,
+            Err(status) => Ok(status),
         }
     })
 }
@@ -503,7 +501,7 @@ pub unsafe extern "C" fn haptix_context_set_event_callback(
     user_data: *mut std::ffi::c_void,
     user_data_free: haptix_user_data_free,
 ) -> haptix_status {
-    boundary::catch(|| {
+    boundary::export(|| {
         // Made first, so that a refused call releases the user data too.
         let registration =
             Registration::from_host(callback.map(Callback::Event), user_data, user_data_free);
@@ -512,9 +510,9 @@ pub unsafe extern "C" fn haptix_context_set_event_callback(
             Ok(c)
         }) {
             Ok(c) => c,
-            Err(f) => return fail(f),
+            Err(f) => return Err(f),
         };
         inner.log.set_callback(registration);
-        haptix_status::Ok
+        Ok(haptix_status::Ok)
     })
 }

@@ -13,7 +13,7 @@ use super::buffer;
 use super::context::{check_may_block, haptix_context, ContextInner};
 use super::handles::{self, HandleKind, Object};
 use super::proto;
-use super::status::{haptix_status, report, Failure};
+use super::status::{haptix_status, Failure};
 use crate::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
 /// Opaque server handle. Create with `haptix_server_new`, release with `haptix_server_free`.
@@ -102,64 +102,61 @@ pub unsafe extern "C" fn haptix_server_new(
     options_len: usize,
     out_server: *mut *mut haptix_server,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = (|| {
-            let ctx = handles::get::<ContextInner>(context)?;
-            ctx.check_live()?;
-            if out_server.is_null() {
-                return Err(Failure::new(
-                    haptix_status::ErrorNullPointer,
-                    "out_server is NULL",
-                ));
-            }
-            check_may_block()?;
-            // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
-            let bytes = unsafe { buffer::input(options, options_len) }?;
-            let options = proto::ServerOptions::decode(bytes).map_err(|e| {
+    boundary::export(|| {
+        let ctx = handles::get::<ContextInner>(context)?;
+        ctx.check_live()?;
+        if out_server.is_null() {
+            return Err(Failure::new(
+                haptix_status::ErrorNullPointer,
+                "out_server is NULL",
+            ));
+        }
+        check_may_block()?;
+        // SAFETY: the caller guarantees `options` is valid for `options_len` bytes.
+        let bytes = unsafe { buffer::input(options, options_len) }?;
+        let options = proto::ServerOptions::decode(bytes).map_err(|e| {
+            Failure::new(
+                haptix_status::ErrorInvalidProtobuf,
+                format!("invalid ServerOptions: {e}"),
+            )
+        })?;
+        let text = if options.listen_address.is_empty() {
+            DEFAULT_LISTEN_ADDRESS
+        } else {
+            options.listen_address.as_str()
+        };
+        let addr: SocketAddr = text.parse().map_err(|_| {
+            Failure::new(
+                haptix_status::ErrorInvalidArgument,
+                format!("listen_address {text:?} is not an address such as 127.0.0.1:12345"),
+            )
+        })?;
+        let max_frame = match options.max_message_size {
+            0 => DEFAULT_MAX_FRAME,
+            n => usize::try_from(n).unwrap_or(DEFAULT_MAX_FRAME),
+        };
+        let server = (*ctx.server).clone();
+        let started = ctx
+            .handle
+            .spawn(async move { WebsocketServer::start(server, addr, max_frame).await });
+        let ws = futures::executor::block_on(started)
+            .map_err(|e| {
                 Failure::new(
-                    haptix_status::ErrorInvalidProtobuf,
-                    format!("invalid ServerOptions: {e}"),
+                    haptix_status::ErrorRuntime,
+                    format!("the server task failed: {e}"),
                 )
-            })?;
-            let text = if options.listen_address.is_empty() {
-                DEFAULT_LISTEN_ADDRESS
-            } else {
-                options.listen_address.as_str()
-            };
-            let addr: SocketAddr = text.parse().map_err(|_| {
-                Failure::new(
-                    haptix_status::ErrorInvalidArgument,
-                    format!("listen_address {text:?} is not an address such as 127.0.0.1:12345"),
-                )
-            })?;
-            let max_frame = match options.max_message_size {
-                0 => DEFAULT_MAX_FRAME,
-                n => usize::try_from(n).unwrap_or(DEFAULT_MAX_FRAME),
-            };
-            let server = (*ctx.server).clone();
-            let started = ctx
-                .handle
-                .spawn(async move { WebsocketServer::start(server, addr, max_frame).await });
-            let ws = futures::executor::block_on(started)
-                .map_err(|e| {
-                    Failure::new(
-                        haptix_status::ErrorRuntime,
-                        format!("the server task failed: {e}"),
-                    )
-                })?
-                .map_err(Failure::from)?;
-            let inner = Arc::new(ServerInner {
-                context: Arc::clone(&ctx),
-                port: ws.local_addr().port(),
-                server: Mutex::new(Some(ws)),
-            });
-            let handle = handles::insert(inner)?;
-            ctx.adopt(handle as usize);
-            // SAFETY: checked non-null; writable per the caller's contract.
-            unsafe { out_server.write(handle) };
-            Ok(())
-        })();
-        report(result)
+            })?
+            .map_err(Failure::from)?;
+        let inner = Arc::new(ServerInner {
+            context: Arc::clone(&ctx),
+            port: ws.local_addr().port(),
+            server: Mutex::new(Some(ws)),
+        });
+        let handle = handles::insert(inner)?;
+        ctx.adopt(handle as usize);
+        // SAFETY: checked non-null; writable per the caller's contract.
+        unsafe { out_server.write(handle) };
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -176,13 +173,13 @@ pub unsafe extern "C" fn haptix_server_port(
     server: *mut haptix_server,
     out_port: *mut u16,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = handles::get::<ServerInner>(server).and_then(|s| {
+    boundary::export(|| {
+        handles::get::<ServerInner>(server).and_then(|s| {
             s.context.check_live()?;
             // SAFETY: writable per the caller's contract; NULL is refused by write_out.
             unsafe { buffer::write_out(out_port, s.port, "out_port") }
-        });
-        report(result)
+        })?;
+        Ok(haptix_status::Ok)
     })
 }
 
@@ -200,12 +197,12 @@ pub unsafe extern "C" fn haptix_server_stop(
     server: *mut haptix_server,
     timeout_ms: u32,
 ) -> haptix_status {
-    boundary::catch(|| {
-        let result = handles::get::<ServerInner>(server).and_then(|s| {
+    boundary::export(|| {
+        handles::get::<ServerInner>(server).and_then(|s| {
             s.context.check_live()?;
             s.stop(Duration::from_millis(u64::from(timeout_ms)))
-        });
-        report(result)
+        })?;
+        Ok(haptix_status::Ok)
     })
 }
 

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
-use crate::core::types::ErrorCode;
+use crate::core::types::{ErrorCode, ErrorKind};
 use crate::error::{ConfigError, DeviceError, Error, ProtocolError, RuntimeError, TransportError};
 
 /// Result of every fallible function. 0 is success; values below 100 are outcomes a caller
@@ -135,33 +135,35 @@ impl From<&Error> for haptix_status {
                 RuntimeError::ShutDown(_) => haptix_status::ErrorShutDown,
                 RuntimeError::Timeout(_) => haptix_status::ErrorTimedOut,
             },
-            Error::Server { code, message } => server_status(*code, message),
+            Error::Server { code, kind, .. } => match kind {
+                Some(kind) => kind_status(*kind),
+                None => code_status(*code),
+            },
         }
     }
 }
 
-/// Maps an `Error` message from a server. Servers (ours included) report device problems with
-/// the generic `ERROR_DEVICE` class; the message says which, so the common cases are
-/// recognised from it.
-fn server_status(code: ErrorCode, message: &str) -> haptix_status {
+/// The status of a device error a server in the same process reported with its kind.
+fn kind_status(kind: ErrorKind) -> haptix_status {
+    match kind {
+        ErrorKind::DeviceNotFound => haptix_status::ErrorDeviceNotFound,
+        ErrorKind::FeatureNotFound => haptix_status::ErrorFeatureNotFound,
+        ErrorKind::NotSupported => haptix_status::ErrorNotSupported,
+        ErrorKind::OutOfRange => haptix_status::ErrorOutOfRange,
+        ErrorKind::DeviceFailed => haptix_status::ErrorDevice,
+        ErrorKind::DeviceTimeout => haptix_status::ErrorDeviceTimeout,
+        ErrorKind::DeviceDisconnected => haptix_status::ErrorDeviceDisconnected,
+    }
+}
+
+/// The status of an `Error` message that carries only its class (a remote server's): the
+/// message text is for people and never chooses the status.
+fn code_status(code: ErrorCode) -> haptix_status {
     match code {
         ErrorCode::Handshake => haptix_status::ErrorHandshake,
         ErrorCode::Ping => haptix_status::ErrorPing,
         ErrorCode::Message => haptix_status::ErrorProtocol,
-        ErrorCode::Device => {
-            let m = message.to_ascii_lowercase();
-            if m.contains("not connected") || m.contains("no device") {
-                haptix_status::ErrorDeviceNotFound
-            } else if m.contains("no feature") {
-                haptix_status::ErrorFeatureNotFound
-            } else if m.contains("outside") || m.contains("out of range") {
-                haptix_status::ErrorOutOfRange
-            } else if m.contains("not support") || m.contains("does not have") {
-                haptix_status::ErrorNotSupported
-            } else {
-                haptix_status::ErrorDevice
-            }
-        }
+        ErrorCode::Device => haptix_status::ErrorDevice,
         ErrorCode::Unknown => haptix_status::ErrorServer,
     }
 }
@@ -213,14 +215,6 @@ pub(crate) fn fail(failure: Failure) -> haptix_status {
     failure.status
 }
 
-/// The status of an export's outcome; a failure's message becomes the last error.
-pub(crate) fn report(result: Result<(), Failure>) -> haptix_status {
-    match result {
-        Ok(()) => haptix_status::Ok,
-        Err(f) => fail(f),
-    }
-}
-
 /// Copies the calling thread's last error message into `buf` as NUL-terminated UTF-8.
 ///
 /// The message describes the most recent failing call on this thread; successful calls do not
@@ -246,10 +240,11 @@ pub unsafe extern "C" fn haptix_last_error_message(
     cap: usize,
     out_len: *mut usize,
 ) -> haptix_status {
-    crate::ffi::boundary::catch(|| {
+    crate::ffi::boundary::export(|| {
         if buf.is_null() && cap != 0 {
-            // keep the previous message: this failure is about the call itself
-            return haptix_status::ErrorNullPointer;
+            // returned without a Failure, to keep the previous message: this failure is about
+            // the call itself
+            return Ok(haptix_status::ErrorNullPointer);
         }
         LAST_ERROR.with(|m| {
             let m = m.borrow();
@@ -269,11 +264,11 @@ pub unsafe extern "C" fn haptix_last_error_message(
                 // SAFETY: the caller guarantees `out_len` is valid for one write when non-null.
                 unsafe { *out_len = bytes.len() };
             }
-            if n < bytes.len() {
+            Ok(if n < bytes.len() {
                 haptix_status::BufferTooSmall
             } else {
                 haptix_status::Ok
-            }
+            })
         })
     })
 }
@@ -294,11 +289,20 @@ mod tests {
     fn errors_map_to_codes() {
         let e = Error::from(DeviceError::NotConnected(3));
         assert_eq!(haptix_status::from(&e), haptix_status::ErrorDeviceNotFound);
+        // a server in the process says which device error it was
         let e = Error::Server {
             code: ErrorCode::Device,
             message: "device index 7 is not connected".into(),
+            kind: Some(ErrorKind::DeviceNotFound),
         };
         assert_eq!(haptix_status::from(&e), haptix_status::ErrorDeviceNotFound);
+        // a remote server's message text never chooses the status
+        let e = Error::Server {
+            code: ErrorCode::Device,
+            message: "device index 7 is not connected".into(),
+            kind: None,
+        };
+        assert_eq!(haptix_status::from(&e), haptix_status::ErrorDevice);
         let e = Error::from(TransportError::Closed);
         assert_eq!(haptix_status::from(&e), haptix_status::ErrorNotConnected);
     }

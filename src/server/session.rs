@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::core::json::{decode_client_frame, DecodeError};
 use crate::core::messages::{ClientMessage, MessageId, ServerMessage};
-use crate::core::types::{ErrorCode, InputCommand, InputType, OutputType, SpecVersion};
+use crate::core::types::{ErrorCode, ErrorKind, InputCommand, InputType, OutputType, SpecVersion};
 use crate::device::definition::FloatRule;
 use crate::device::handle::Device;
 use crate::device::protocol::OutputAction;
@@ -182,7 +182,7 @@ pub fn start_session(
 }
 
 fn device_error(id: MessageId, e: &DeviceError) -> ServerMessage {
-    ServerMessage::error(id, ErrorCode::Device, e.to_string())
+    ServerMessage::device_error(id, e.kind(), e.to_string())
 }
 
 impl Session {
@@ -527,9 +527,9 @@ impl Session {
                 format!("{} is no longer supported", message.name()),
             ),
             ClientMessage::SensorSubscribeCmd { .. }
-            | ClientMessage::SensorUnsubscribeCmd { .. } => ServerMessage::error(
+            | ClientMessage::SensorUnsubscribeCmd { .. } => ServerMessage::device_error(
                 id,
-                ErrorCode::Device,
+                ErrorKind::NotSupported,
                 format!("{} is not supported; use spec v4 InputCmd", message.name()),
             ),
             ClientMessage::StopAllDevices { .. } => {
@@ -606,9 +606,9 @@ impl Session {
                                 feature_index,
                                 reading,
                             },
-                            Ok(None) => ServerMessage::error(
+                            Ok(None) => ServerMessage::device_error(
                                 id,
-                                ErrorCode::Device,
+                                ErrorKind::DeviceFailed,
                                 "the device returned no reading",
                             ),
                             Err(e) => device_error(id, &e),
@@ -773,9 +773,9 @@ impl Session {
                 ..
             } => {
                 if InputType::from_wire(&sensor_type) != Some(InputType::Battery) {
-                    return Some(ServerMessage::error(
+                    return Some(ServerMessage::device_error(
                         id,
-                        ErrorCode::Device,
+                        ErrorKind::NotSupported,
                         format!("sensor type {sensor_type:?} cannot be read in spec v3"),
                     ));
                 }
@@ -817,9 +817,9 @@ impl Session {
             .find(|s| s.kind == InputType::Battery)
             .map(|s| s.feature_index)
         else {
-            return Some(ServerMessage::error(
+            return Some(ServerMessage::device_error(
                 id,
-                ErrorCode::Device,
+                ErrorKind::NotSupported,
                 format!("device {device_index} has no battery"),
             ));
         };
@@ -847,7 +847,9 @@ impl Session {
                         },
                     }
                 }
-                Ok(None) => ServerMessage::error(id, ErrorCode::Device, "no battery reading"),
+                Ok(None) => {
+                    ServerMessage::device_error(id, ErrorKind::DeviceFailed, "no battery reading")
+                }
                 Err(e) => device_error(id, &e),
             };
             let _ = out.send(Outgoing::Message { message, version });

@@ -87,6 +87,7 @@ impl From<DecodeError> for ServerMessage {
             id: e.id,
             code: e.code,
             message: e.message,
+            kind: None,
         }
     }
 }

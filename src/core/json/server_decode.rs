@@ -88,7 +88,13 @@ fn decode_server_body(
                 .and_then(ErrorCode::from_number)
                 .ok_or_else(|| r.invalid("ErrorCode", "an integer from 0 to 4"))?;
             let message = r.req_str("ErrorMessage")?.to_string();
-            ServerMessage::Error { id, code, message }
+            ServerMessage::Error {
+                id,
+                code,
+                message,
+                // the wire carries no detail
+                kind: None,
+            }
         }
         "ServerInfo" => {
             let id = r.req_u32("Id")?;

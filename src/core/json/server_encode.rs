@@ -65,7 +65,9 @@ pub fn encode_server_message(msg: &ServerMessage, version: SpecVersion) -> Value
     use SpecVersion::{V0, V1, V2, V3, V4};
     match msg {
         ServerMessage::Ok { id } => wrap("Ok", obj([("Id", (*id).into())])),
-        ServerMessage::Error { id, code, message } => error_value(*id, *code, message),
+        ServerMessage::Error {
+            id, code, message, ..
+        } => error_value(*id, *code, message),
         ServerMessage::ServerInfo {
             id,
             server_name,
