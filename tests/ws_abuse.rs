@@ -384,6 +384,18 @@ async fn abuse_while_a_client_drives_a_toy() {
             report
         })
     };
+    // the simulator keeps only its latest operations: count the toy's writes as they come
+    let counter = {
+        let (hw, stop) = (Arc::clone(&hw), Arc::clone(&stop));
+        tokio::spawn(async move {
+            let mut writes = 0;
+            while !stop.load(Ordering::SeqCst) {
+                writes += hw.take_writes().len();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            writes
+        })
+    };
     let started = Instant::now();
     let mut loaded = drive(&device, 0, &stop, pause).await;
     let abuse_took = started.elapsed();
@@ -396,7 +408,7 @@ async fn abuse_while_a_client_drives_a_toy() {
 
     // the legitimate session is intact
     assert!(client.is_connected(), "the legitimate session never drops");
-    let mut writes = hw.take_writes().len();
+    let mut writes = counter.await.expect("write counter") + hw.take_writes().len();
     assert!(writes > 0, "the toy received the commands sent under abuse");
     // the last command reaches the toy (a write may land just after its reply)
     device.vibrate(1.0).await.expect("and still works");
