@@ -6,6 +6,7 @@
 
 pub mod device_config;
 pub mod json_parse;
+pub mod protocol_notifications;
 pub mod server_session;
 
 use haptix::core::types::SpecVersion;
