@@ -8,6 +8,7 @@ pub mod device_config;
 pub mod json_parse;
 pub mod protocol_notifications;
 pub mod server_session;
+pub mod ws_announcement;
 
 use haptix::core::types::SpecVersion;
 
