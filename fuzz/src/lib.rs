@@ -4,6 +4,7 @@
 //! Every target lives in its own module here so that the binaries in `fuzz_targets/` stay one
 //! line long and the harness code is compiled (and checked) once.
 
+pub mod client_server;
 pub mod device_config;
 pub mod json_parse;
 pub mod protocol_notifications;
