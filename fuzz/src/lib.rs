@@ -6,6 +6,7 @@
 
 pub mod client_server;
 pub mod device_config;
+pub mod ffi_requests;
 pub mod json_parse;
 pub mod protocol_notifications;
 pub mod server_session;
