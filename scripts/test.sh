@@ -49,3 +49,10 @@ if cargo +nightly --version >/dev/null 2>&1; then
 else
     echo "skipping ASan: no nightly toolchain"
 fi
+
+echo "== fuzz smoke: every cargo-fuzz target of fuzz/ for a few seconds from its seeds (scripts/fuzz.sh --smoke)"
+if cargo +nightly --version >/dev/null 2>&1; then
+    scripts/fuzz.sh --smoke
+else
+    echo "skipping fuzz smoke: no nightly toolchain"
+fi
