@@ -35,7 +35,12 @@ fn main() -> ExitCode {
     let tally = Arc::new(Tally::default());
     let start = Instant::now();
     let before = sample::sample(start);
-    let sampler = sample::Sampler::start(start, Arc::clone(&tally));
+    let sampler = sample::Sampler::start(
+        start,
+        Arc::clone(&tally),
+        // a second a sample, and a minute to spare
+        duration.as_secs() as usize + 60,
+    );
 
     let mut traffic = match traffic::Traffic::start(&tally) {
         Ok(t) => t,

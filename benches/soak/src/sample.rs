@@ -106,9 +106,11 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling; `tally` is quoted in the minute lines.
-    pub fn start(start: Instant, tally: Arc<Tally>) -> Sampler {
-        let samples = Arc::new(Mutex::new(Vec::new()));
+    /// Starts sampling, with room for `capacity` samples; `tally` is quoted in the minute
+    /// lines.
+    pub fn start(start: Instant, tally: Arc<Tally>, capacity: usize) -> Sampler {
+        // allocated up front, so that the samples do not show up as heap growth
+        let samples = Arc::new(Mutex::new(Vec::with_capacity(capacity)));
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (Arc::clone(&samples), Arc::clone(&stop));
         let thread = std::thread::Builder::new()

@@ -760,7 +760,10 @@ impl<'t> Traffic<'t> {
             tally,
             request::Kind::RequestDeviceList(proto::RequestDeviceList {}),
         );
+        // Readings reach every session, the controller's too (subscriptions belong to the
+        // device, not to the session that made them): keep none.
         self.controller.view.responses.clear();
+        self.controller.view.readings.clear();
     }
 
     /// Disconnects the controller and shuts the context down.
