@@ -32,7 +32,7 @@ use crate::error::{ConfigError, DeviceError};
 use crate::hwmgr::serial::SerialCommManager;
 use crate::hwmgr::sim::{SimDeviceSpec, SimHardware};
 use crate::hwmgr::websocket::WebsocketCommManager;
-use crate::hwmgr::{BusSettings, CommManager, OptionalBus};
+use crate::hwmgr::{BusSettings, CommManager, KnownDevices, OptionalBus};
 use crate::server::{Server, SessionOptions, DEFAULT_SERVER_NAME};
 
 /// How long the first step of a shutdown waits for every output to be stopped before the rest
@@ -257,7 +257,7 @@ impl Engine {
 
     async fn add_bus(&mut self, bus: Bus, settings: &BusSettings) -> Result<(), EngineError> {
         let events = self.server.comm_sender();
-        let config = Arc::clone(self.server.device_manager().config());
+        let config: Arc<dyn KnownDevices> = self.server.device_manager().config().clone();
         let manager: Arc<dyn CommManager> = match bus {
             Bus::Serial => Arc::new(SerialCommManager::new(config, events)),
             #[cfg(feature = "btle")]

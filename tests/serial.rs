@@ -68,7 +68,7 @@ async fn a_serial_toy_is_found_and_receives_its_bytes() {
     );
     server
         .add_comm_manager(Arc::new(SerialCommManager::new(
-            Arc::clone(server.device_manager().config()),
+            server.device_manager().config().clone(),
             server.comm_sender(),
         )))
         .unwrap();

@@ -104,7 +104,7 @@ fn malformed_usb_writes_are_refused() {
 async fn scanning_finds_only_configured_toys_and_stops() {
     let config = Arc::new(DeviceConfigManager::builtin().unwrap());
     assert_eq!(
-        usb_ids(&config),
+        usb_ids(config.as_ref()),
         [VidPid {
             vendor_id: 0x0b49,
             product_id: 0x064f

@@ -30,8 +30,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::{uuid_key, BtleSpecifier, CommSpecifier, ManufacturerData};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::{uuid_key, BtleSpecifier, CommSpecifier, ManufacturerData};
 
 /// How long connecting and service discovery may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

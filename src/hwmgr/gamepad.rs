@@ -27,8 +27,9 @@ use tokio::sync::{broadcast, oneshot};
 
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::CommSpecifier;
+use crate::hwmgr::KnownDevices;
 
 /// How long the gamepad thread waits for events before looking at its requests.
 const POLL: Duration = Duration::from_millis(20);
@@ -54,12 +55,11 @@ pub fn rumble_from_packet(data: &[u8]) -> Result<(u16, u16), DeviceError> {
 /// The specifier gamepads are presented with: `sdl-gamepad` when a protocol of the
 /// configuration has it (version 5 databases), else `xinput` (version 4 databases: the same two
 /// motors first).
-pub fn gamepad_specifier(config: &DeviceConfigManager) -> CommSpecifier {
-    let sdl = config.protocols().iter().any(|p| {
-        p.communication
-            .iter()
-            .any(|c| matches!(c, CommSpecifier::SdlGamepad))
-    });
+pub fn gamepad_specifier(config: &dyn KnownDevices) -> CommSpecifier {
+    let sdl = config
+        .specifiers()
+        .iter()
+        .any(|c| matches!(c, CommSpecifier::SdlGamepad));
     if sdl {
         CommSpecifier::SdlGamepad
     } else {
@@ -104,7 +104,7 @@ impl GamepadCommManager {
     /// Creates the manager; found gamepads go to `events`, presented with the specifier
     /// [`gamepad_specifier`] picks for `config`. The platform's gamepad layer is opened at the
     /// first scan.
-    pub fn new(config: &DeviceConfigManager, events: CommEventSender) -> GamepadCommManager {
+    pub fn new(config: &dyn KnownDevices, events: CommEventSender) -> GamepadCommManager {
         GamepadCommManager {
             events,
             specifier: gamepad_specifier(config),

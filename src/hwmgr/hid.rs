@@ -24,8 +24,9 @@ use super::rescan::Rescan;
 use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager, VidPid};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::{CommSpecifier, VidPid};
+use crate::hwmgr::KnownDevices;
 
 /// How long one input-report poll waits (writers wait at most this long for the device).
 const READ_POLL_MS: i32 = 10;
@@ -35,7 +36,7 @@ type InUse = Arc<Mutex<HashSet<String>>>;
 
 /// The HID comm manager.
 pub struct HidCommManager {
-    config: Arc<DeviceConfigManager>,
+    config: Arc<dyn KnownDevices>,
     events: CommEventSender,
     api: Arc<Mutex<Option<HidApi>>>,
     in_use: InUse,
@@ -53,7 +54,7 @@ impl std::fmt::Debug for HidCommManager {
 impl HidCommManager {
     /// Creates the manager; found devices go to `events`. The system's HID layer is opened at
     /// the first scan.
-    pub fn new(config: Arc<DeviceConfigManager>, events: CommEventSender) -> HidCommManager {
+    pub fn new(config: Arc<dyn KnownDevices>, events: CommEventSender) -> HidCommManager {
         HidCommManager {
             config,
             events,
@@ -119,7 +120,7 @@ impl CommManager for HidCommManager {
     }
 
     async fn start_scanning(&self) -> Result<(), DeviceError> {
-        let wanted = self.config.hid_ids();
+        let wanted = crate::hwmgr::hid_ids(self.config.as_ref());
         let (api, events, in_use) = (
             Arc::clone(&self.api),
             self.events.clone(),
@@ -345,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn scanning_without_hid_devices_is_clean() {
         // Lists the machine's HID devices; with no access it reports unavailability instead.
-        let config = Arc::new(DeviceConfigManager::builtin().unwrap());
+        let config = Arc::new(crate::device::config::DeviceConfigManager::builtin().unwrap());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let manager = HidCommManager::new(config, tx);
         manager.start_scanning().await.unwrap();

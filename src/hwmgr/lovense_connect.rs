@@ -41,8 +41,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::CommSpecifier;
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::CommSpecifier;
 
 /// How often the apps are asked for their toys while scanning, and each connected toy's app
 /// while it is connected.

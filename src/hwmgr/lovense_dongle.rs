@@ -55,8 +55,8 @@ use tokio::sync::{broadcast, mpsc};
 use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::CommSpecifier;
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::CommSpecifier;
 
 /// USB vendor id of the serial dongle's adapter chip.
 pub const SERIAL_DONGLE_VID: u16 = 0x1a86;

@@ -3,7 +3,10 @@
 //! protocols drive through named endpoints.
 //!
 //! This layer knows nothing about protocols or the Buttplug message model; it depends only on
-//! `core` types and the configuration's bus specifiers.
+//! `core` types. What a bus needs to know of the device configuration is below it: the bus
+//! [`specifier`]s, and [`KnownDevices`], through which the configuration (in the device layer)
+//! tells the buses that look for named devices (serial ports, HID and USB ids, gamepads) what
+//! to look for.
 
 #[cfg(feature = "btle")]
 pub mod btle;
@@ -18,6 +21,7 @@ pub mod lovense_dongle;
 mod rescan;
 pub mod serial;
 pub mod sim;
+pub mod specifier;
 mod stream;
 #[cfg(feature = "usb")]
 pub mod usb;
@@ -30,8 +34,60 @@ use async_trait::async_trait;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager, ManufacturerData};
 use crate::error::DeviceError;
+use specifier::{CommSpecifier, ManufacturerData, SerialSpecifier, VidPid};
+
+/// What the buses that look for devices the configuration names (serial ports, HID and USB
+/// ids, gamepads) need to know of it. The device layer's configuration manager implements it;
+/// the buses see nothing else of the configuration.
+pub trait KnownDevices: Send + Sync + 'static {
+    /// Every communication specifier of the configuration as it is now: the database's
+    /// protocols' and the user configuration's (a user configuration loaded later is
+    /// included at the next call).
+    fn specifiers(&self) -> Vec<CommSpecifier>;
+}
+
+/// Serial ports the configuration names, each once (the placeholder port `default` of the
+/// shipped database is left out: such toys are bound by a user configuration).
+pub fn serial_ports(known: &dyn KnownDevices) -> Vec<SerialSpecifier> {
+    let mut out: Vec<SerialSpecifier> = Vec::new();
+    for spec in known.specifiers() {
+        if let CommSpecifier::Serial(s) = spec {
+            if s.port != "default" && !out.iter().any(|o| o.port == s.port) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// Vendor/product id pairs of the configuration's HID specifiers, each once.
+pub fn hid_ids(known: &dyn KnownDevices) -> Vec<VidPid> {
+    ids(known, |s| match s {
+        CommSpecifier::Hid(ids) => Some(ids),
+        _ => None,
+    })
+}
+
+/// Vendor/product id pairs of the configuration's USB specifiers, each once.
+pub fn usb_ids(known: &dyn KnownDevices) -> Vec<VidPid> {
+    ids(known, |s| match s {
+        CommSpecifier::Usb(ids) => Some(ids),
+        _ => None,
+    })
+}
+
+fn ids(known: &dyn KnownDevices, pick: fn(&CommSpecifier) -> Option<&Vec<VidPid>>) -> Vec<VidPid> {
+    let mut out: Vec<VidPid> = Vec::new();
+    for spec in known.specifiers() {
+        for id in pick(&spec).into_iter().flatten() {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+    }
+    out
+}
 
 /// Something that happened on a connected device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +266,7 @@ impl OptionalBus {
     /// starts, and its absence is logged then.
     pub fn create(
         self,
-        config: &Arc<DeviceConfigManager>,
+        config: &Arc<dyn KnownDevices>,
         events: CommEventSender,
         settings: &BusSettings,
     ) -> Result<Arc<dyn CommManager>, String> {
@@ -233,7 +289,10 @@ impl OptionalBus {
                 )?))
             }
             #[cfg(feature = "gamepad")]
-            OptionalBus::Gamepad => Ok(Arc::new(gamepad::GamepadCommManager::new(config, events))),
+            OptionalBus::Gamepad => Ok(Arc::new(gamepad::GamepadCommManager::new(
+                config.as_ref(),
+                events,
+            ))),
             #[cfg(feature = "usb")]
             OptionalBus::Usb => Ok(Arc::new(usb::UsbCommManager::new(
                 Arc::clone(config),

@@ -27,8 +27,9 @@ use super::rescan::Rescan;
 use super::stream::RxStream;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager, SerialSpecifier};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::{CommSpecifier, SerialSpecifier};
+use crate::hwmgr::KnownDevices;
 
 /// How long a blocking read waits before checking whether the port is closing.
 const READ_POLL: Duration = Duration::from_millis(100);
@@ -38,7 +39,7 @@ type InUse = Arc<Mutex<HashSet<String>>>;
 
 /// The serial comm manager.
 pub struct SerialCommManager {
-    config: Arc<DeviceConfigManager>,
+    config: Arc<dyn KnownDevices>,
     events: CommEventSender,
     in_use: InUse,
     scanning: Rescan,
@@ -54,7 +55,7 @@ impl std::fmt::Debug for SerialCommManager {
 
 impl SerialCommManager {
     /// Creates the manager; found ports go to `events`.
-    pub fn new(config: Arc<DeviceConfigManager>, events: CommEventSender) -> SerialCommManager {
+    pub fn new(config: Arc<dyn KnownDevices>, events: CommEventSender) -> SerialCommManager {
         SerialCommManager {
             config,
             events,
@@ -65,12 +66,12 @@ impl SerialCommManager {
 
     /// Offers every configured port that exists and is not connected.
     fn offer_ports(
-        config: &DeviceConfigManager,
+        config: &dyn KnownDevices,
         events: &CommEventSender,
         in_use: &InUse,
         offered: &mut HashSet<String>,
     ) {
-        for spec in config.serial_ports() {
+        for spec in crate::hwmgr::serial_ports(config) {
             let present = Path::new(&spec.port).exists() || cfg!(windows);
             if !present {
                 offered.remove(&spec.port);
@@ -106,7 +107,7 @@ impl CommManager for SerialCommManager {
             "serial",
             self.events.clone(),
             Box::new(move |offered| {
-                SerialCommManager::offer_ports(&config, &events, &in_use, offered);
+                SerialCommManager::offer_ports(config.as_ref(), &events, &in_use, offered);
                 Ok(())
             }),
         );

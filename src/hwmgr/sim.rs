@@ -23,8 +23,8 @@ use parking_lot::Mutex;
 use tokio::sync::{broadcast, Notify};
 
 use crate::core::types::Endpoint;
-use crate::device::config::{BtleSpecifier, CommSpecifier, ManufacturerData, VidPid};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::{BtleSpecifier, CommSpecifier, ManufacturerData, VidPid};
 use crate::hwmgr::{
     CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent,
 };
@@ -242,7 +242,7 @@ impl SimDeviceSpec {
                 services: Vec::new(),
             }),
             SimBus::Serial { port } => {
-                CommSpecifier::Serial(crate::device::config::SerialSpecifier {
+                CommSpecifier::Serial(crate::hwmgr::specifier::SerialSpecifier {
                     port: port.clone(),
                     baud_rate: 0,
                     data_bits: 8,

@@ -26,8 +26,9 @@ use tokio::sync::broadcast;
 use super::rescan::Rescan;
 use super::{CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent};
 use crate::core::types::Endpoint;
-use crate::device::config::{CommSpecifier, DeviceConfigManager, VidPid};
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::{CommSpecifier, VidPid};
+use crate::hwmgr::KnownDevices;
 
 /// How long one control transfer may take.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(1);
@@ -67,30 +68,14 @@ pub fn vendor_control(endpoint: Endpoint, data: &[u8]) -> Result<VendorControl, 
     }
 }
 
-/// Every USB id a `usb` specifier of the configuration (database and user) names.
-pub fn usb_ids(config: &DeviceConfigManager) -> Vec<VidPid> {
-    let mut out: Vec<VidPid> = Vec::new();
-    for protocol in config.protocols() {
-        let user = config.user_specifiers(&protocol.name);
-        for spec in protocol.communication.iter().chain(user.iter()) {
-            if let CommSpecifier::Usb(ids) = spec {
-                for id in ids {
-                    if !out.contains(id) {
-                        out.push(*id);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
+pub use crate::hwmgr::usb_ids;
 
 /// Devices currently connected, by bus location.
 type InUse = Arc<Mutex<HashSet<String>>>;
 
 /// The raw USB comm manager.
 pub struct UsbCommManager {
-    config: Arc<DeviceConfigManager>,
+    config: Arc<dyn KnownDevices>,
     events: CommEventSender,
     in_use: InUse,
     scanning: Rescan,
@@ -106,7 +91,7 @@ impl std::fmt::Debug for UsbCommManager {
 
 impl UsbCommManager {
     /// Creates the manager; found devices go to `events`. Nothing is opened before scanning.
-    pub fn new(config: Arc<DeviceConfigManager>, events: CommEventSender) -> UsbCommManager {
+    pub fn new(config: Arc<dyn KnownDevices>, events: CommEventSender) -> UsbCommManager {
         UsbCommManager {
             config,
             events,
@@ -162,7 +147,7 @@ impl CommManager for UsbCommManager {
     }
 
     async fn start_scanning(&self) -> Result<(), DeviceError> {
-        let wanted = usb_ids(&self.config);
+        let wanted = usb_ids(self.config.as_ref());
         let (events, in_use) = (self.events.clone(), Arc::clone(&self.in_use));
         self.scanning.start(
             "usb",

@@ -42,8 +42,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::types::Endpoint;
-use crate::device::config::CommSpecifier;
 use crate::error::DeviceError;
+use crate::hwmgr::specifier::CommSpecifier;
 use crate::hwmgr::{
     CommEvent, CommEventSender, CommManager, Hardware, HardwareConnector, HardwareEvent,
 };

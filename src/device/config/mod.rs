@@ -4,20 +4,21 @@
 //! - [`DeviceConfigManager`] loads the base database (the built-in compact copy, or an official
 //!   JSON file), overlays user files, finds candidate protocols for discovered hardware and
 //!   resolves identified devices to per-device [`DeviceDefinition`]s with their device index.
-//! - [`specifier`] holds the bus specifiers and their matching rules.
+//! - [`specifier`] (which lives with the buses, in `hwmgr`, and is re-exported here) holds the
+//!   bus specifiers and their matching rules; [`DeviceConfigManager`] tells the buses which
+//!   devices to look for through [`KnownDevices`](crate::hwmgr::KnownDevices).
 //!
 //! [`DeviceDefinition`]: crate::device::definition::DeviceDefinition
 
 mod compact;
 mod manager;
 mod official;
-pub mod specifier;
 mod user;
 
+pub use crate::hwmgr::specifier::{self, *};
 pub use manager::{
     Candidate, DeviceConfigManager, DeviceIdentifier, ProtocolDefinition, BUILTIN_DATABASE,
 };
-pub use specifier::*;
 pub use user::SimulatedDevice;
 
 /// Fixtures shared by the tests of the configuration files: a small base database with
