@@ -33,6 +33,5 @@ pub mod jni;
 pub mod logging;
 pub mod runtime;
 pub mod server;
-pub mod transport;
 
 pub use error::{Error, Result};

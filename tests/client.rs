@@ -20,8 +20,8 @@ use haptix::core::types::{ErrorCode, InputType, OutputType, SpecVersion};
 use haptix::device::config::DeviceConfigManager;
 use haptix::error::{DeviceError, Error, TransportError};
 use haptix::hwmgr::sim::{SimDeviceSpec, SimHardware, SimOp};
+use haptix::server::websocket::WebsocketServer;
 use haptix::server::{Server, SessionOptions};
-use haptix::transport::websocket::WebsocketServer;
 
 const WAIT: Duration = Duration::from_secs(5);
 

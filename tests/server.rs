@@ -13,8 +13,8 @@ use tokio_tungstenite::tungstenite::Message;
 use haptix::core::json::encode_server_message;
 use haptix::device::config::DeviceConfigManager;
 use haptix::hwmgr::sim::{SimDeviceSpec, SimHardware};
+use haptix::server::websocket::WebsocketServer;
 use haptix::server::{Incoming, Outgoing, Server, SessionHandle, SessionOptions};
-use haptix::transport::websocket::WebsocketServer;
 
 const WAIT: Duration = Duration::from_secs(5);
 

@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 use haptix::client::{Client, ClientDevice, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
 use haptix::hwmgr::sim::SimDeviceSpec;
+use haptix::server::websocket::{WebsocketServer, DEFAULT_MAX_FRAME, HANDSHAKE_TIMEOUT};
 use haptix::server::{Server, SessionOptions};
-use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME, HANDSHAKE_TIMEOUT};
 
 /// Far above anything expected: an await still running after this has hung.
 const HANG: Duration = Duration::from_secs(60);

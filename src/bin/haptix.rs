@@ -19,8 +19,8 @@ use haptix::hwmgr::sim::{
     SimOp,
 };
 use haptix::hwmgr::{BusSettings, OptionalBus};
+use haptix::server::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 use haptix::server::DEFAULT_SERVER_NAME;
-use haptix::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,5 +1,6 @@
-//! The Buttplug client: connects to a server (in the same process, or over a WebSocket),
-//! performs the handshake, tracks the server's devices and sends them commands.
+//! The Buttplug client: connects to a server (over a WebSocket, or in the same process through
+//! the connector of [`crate::engine`], where client and server meet), performs the handshake,
+//! tracks the server's devices and sends them commands.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), haptix::Error> {
@@ -47,9 +48,8 @@
 //! closes it without waiting (the server then stops every device); [`Client::disconnect`] does
 //! the same and waits for the connection's tasks to end.
 
-mod connector;
+pub(crate) mod connector;
 mod device;
-mod in_process;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -67,7 +67,6 @@ use crate::core::messages::{
 };
 use crate::core::types::SpecVersion;
 use crate::error::{Error, ProtocolError, RuntimeError, TransportError};
-use crate::server::Server;
 
 use connector::{Connection, Inbound, Transport};
 pub use device::{ClientDevice, OutputDone, OutputValue};
@@ -735,24 +734,6 @@ async fn run_pings(shared: Arc<Shared>, max_ping_time: u32) {
 }
 
 impl Client {
-    /// Connects to a server running in this process, speaking spec v4 with typed messages.
-    ///
-    /// When the client is disconnected or dropped, the server session ends and stops every
-    /// device.
-    pub async fn connect_in_process(server: &Server, client_name: &str) -> Result<Client, Error> {
-        Client::connect_in_process_with(server, &ClientSettings::named(client_name)).await
-    }
-
-    /// [`Client::connect_in_process`] with explicit settings.
-    pub async fn connect_in_process_with(
-        server: &Server,
-        settings: &ClientSettings,
-    ) -> Result<Client, Error> {
-        let cancel = CancellationToken::new();
-        let connection = in_process::connect(server, cancel.clone());
-        Client::start(connection, SpecVersion::V4, settings, cancel).await
-    }
-
     /// Connects to a server over a WebSocket (`ws://host:port`).
     ///
     /// The handshake is tried as spec v4 first. If the server refuses it (answers `Error`,
@@ -788,7 +769,7 @@ impl Client {
     }
 
     /// Starts the connection task, performs the handshake and fetches the device list.
-    async fn start(
+    pub(crate) async fn start(
         connection: Connection,
         version: SpecVersion,
         settings: &ClientSettings,

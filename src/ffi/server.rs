@@ -14,7 +14,7 @@ use super::context::{check_may_block, haptix_context, ContextInner};
 use super::handles::{self, HandleKind, Object};
 use super::proto;
 use super::status::{haptix_status, Failure};
-use crate::transport::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
+use crate::server::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
 
 /// Opaque server handle. Create with `haptix_server_new`, release with `haptix_server_free`.
 #[allow(non_camel_case_types)]

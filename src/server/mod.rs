@@ -5,6 +5,7 @@
 
 pub mod device_manager;
 pub mod session;
+pub mod websocket;
 
 use std::sync::Arc;
 

@@ -1,4 +1,6 @@
-//! The in-process connector: typed messages to and from a [`Server`] in the same process.
+//! The in-process connector: a [`Client`] talking to a [`Server`] of the same process with
+//! typed messages. It lives in the composition root because it is the one place that sees
+//! both: the client layer knows nothing of the server, nor the server of the client.
 //!
 //! No JSON is involved: client messages go to the session as [`Incoming::Message`] and server
 //! messages come back as [`Outgoing::Message`]. Closing the transport sends [`Incoming::Closed`],
@@ -8,8 +10,10 @@
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::connector::{Connection, Inbound, Transport};
+use crate::client::connector::{Connection, Inbound, Transport};
+use crate::client::{Client, ClientSettings};
 use crate::core::messages::{ClientMessage, ServerMessage};
+use crate::core::types::SpecVersion;
 use crate::error::{Error, TransportError};
 use crate::server::{Incoming, Outgoing, Server, SessionHandle};
 
@@ -35,7 +39,7 @@ impl Transport for InProcessTransport {
 }
 
 /// Opens a session on `server` and starts the task forwarding what it sends.
-pub(crate) fn connect(server: &Server, cancel: CancellationToken) -> Connection {
+fn connect(server: &Server, cancel: CancellationToken) -> Connection {
     let (session, mut outgoing) = server.connect();
     let (inbound_tx, inbound) = mpsc::unbounded_channel();
     let forwarder = tokio::spawn(async move {
@@ -63,5 +67,25 @@ pub(crate) fn connect(server: &Server, cancel: CancellationToken) -> Connection 
         transport: Box::new(InProcessTransport { session }),
         inbound,
         tasks: vec![forwarder],
+    }
+}
+
+impl Client {
+    /// Connects to a server running in this process, speaking spec v4 with typed messages.
+    ///
+    /// When the client is disconnected or dropped, the server session ends and stops every
+    /// device.
+    pub async fn connect_in_process(server: &Server, client_name: &str) -> Result<Client, Error> {
+        Client::connect_in_process_with(server, &ClientSettings::named(client_name)).await
+    }
+
+    /// [`Client::connect_in_process`] with explicit settings.
+    pub async fn connect_in_process_with(
+        server: &Server,
+        settings: &ClientSettings,
+    ) -> Result<Client, Error> {
+        let cancel = CancellationToken::new();
+        let connection = connect(server, cancel.clone());
+        Client::start(connection, SpecVersion::V4, settings, cancel).await
     }
 }

@@ -23,10 +23,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::{Incoming, Outgoing, Server};
 use crate::core::json::encode_server_frame;
 use crate::core::messages::ServerMessage;
 use crate::error::{Error, TransportError};
-use crate::server::{Incoming, Outgoing, Server};
 
 /// Default largest accepted frame, in bytes.
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
