@@ -22,6 +22,14 @@ const SETTLE_LIMIT: Duration = Duration::from_millis(400);
 /// How long the toy may take to be identified and added.
 const ADD_TIMEOUT: Duration = Duration::from_secs(6);
 
+/// Protocols whose timer samples the commanded value (it writes what the value is when it
+/// ticks, every 100 ms or so): which values a tick catches depends on the tick's phase, so
+/// after each step the run waits [`TIMER_STEP_WAIT`] for both implementations' timers to
+/// catch it.
+const SAMPLED_BY_TIMER: &[&str] = &["fmachine", "fredorch-rotary", "hgod"];
+/// How long a step of a [`SAMPLED_BY_TIMER`] protocol waits for the timers.
+const TIMER_STEP_WAIT: Duration = Duration::from_millis(250);
+
 /// The error of a run whose toy was never added.
 pub const NOT_ADDED: &str = "the toy was not added";
 
@@ -109,6 +117,18 @@ async fn reply_within(
     }
 }
 
+/// Waits `how_long`, recording events meanwhile.
+async fn wait(conn: &mut dyn Conn, toy: &Toy, how_long: Duration) {
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < how_long {
+        if let Some(m) = conn.recv(Duration::from_millis(5)).await {
+            if matches!(id_of(&m), Some(0) | None) {
+                toy.client(summary(&m));
+            }
+        }
+    }
+}
+
 /// Waits until the toy has seen no new operation for [`QUIET`], recording events meanwhile.
 async fn settle(conn: &mut dyn Conn, toy: &Toy) {
     let start = tokio::time::Instant::now();
@@ -177,6 +197,9 @@ pub async fn run(conn: &mut dyn Conn, toy: &Arc<Toy>, steps: &[Step]) -> Result<
                 }
             }
             Step::Notify(data) => toy.notify_subscribed(data),
+        }
+        if SAMPLED_BY_TIMER.contains(&toy.protocol()) {
+            wait(conn, toy, TIMER_STEP_WAIT).await;
         }
         settle(conn, toy).await;
     }

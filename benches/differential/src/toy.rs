@@ -107,6 +107,11 @@ impl Toy {
         self.client.lock().unwrap().push(Op::Client(message));
     }
 
+    /// The protocol of the definition the toy presents.
+    pub fn protocol(&self) -> &str {
+        &self.protocol
+    }
+
     /// How many toy operations were recorded so far.
     pub fn len(&self) -> usize {
         self.ops.lock().unwrap().len()
