@@ -99,7 +99,7 @@ impl ProtocolFactory for Ankni {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn handshake_bytes() {

@@ -179,7 +179,7 @@ impl ProtocolHandler for Handler {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::{Rotate, Vibrate};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn identification() {

@@ -33,7 +33,7 @@ fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, Device
 mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn vector_bytes() {

@@ -112,7 +112,7 @@ fn encrypt(data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
 
     #[test]

@@ -158,7 +158,7 @@ impl ProtocolHandler for Handler {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::{Oscillate, Vibrate};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
 
     fn button(b: u8, check: u8) -> Vec<u8> {

@@ -77,7 +77,7 @@ impl ProtocolFactory for Foreo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn modes() {

@@ -218,7 +218,7 @@ async fn read_battery(hardware: &Arc<dyn Hardware>) -> Result<u8, DeviceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
     use OutputType::*;
 

@@ -48,7 +48,7 @@ fn encode(
 mod tests {
     use super::*;
     use crate::core::types::OutputType::Vibrate;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn every_motor_travels_in_one_packet() {

@@ -83,7 +83,7 @@ impl ProtocolHandler for HgodHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn vector_bytes() {

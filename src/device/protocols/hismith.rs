@@ -187,7 +187,7 @@ impl ProtocolFactory for HismithMini {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     async fn identify(f: &dyn ProtocolFactory, model: &[u8]) -> Identification {

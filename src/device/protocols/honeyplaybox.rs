@@ -273,7 +273,7 @@ impl ProtocolHandler for Handler {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::{Constrict, Vibrate};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::{SimHardware, SimOp};
 
     fn hex(s: &str) -> Vec<u8> {

@@ -36,7 +36,7 @@ fn encode(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwCommand>, Device
 mod tests {
     use super::*;
     use crate::core::types::OutputType::Vibrate;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn mode_bytes() {

@@ -156,7 +156,7 @@ impl ProtocolHandler for JoyHubHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     async fn handler(d: &DeviceDefinition) -> Arc<dyn ProtocolHandler> {

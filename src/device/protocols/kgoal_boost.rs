@@ -139,7 +139,7 @@ impl ProtocolHandler for Handler {
 mod tests {
     use super::*;
     use crate::core::messages::FeatureInput;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
 
     fn boost() -> DeviceDefinition {

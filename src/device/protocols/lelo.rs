@@ -228,7 +228,7 @@ impl ProtocolFactory for LeloHarmony {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
     use OutputType::*;
 

@@ -125,7 +125,7 @@ fn karen(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devic
 mod tests {
     use super::*;
     use crate::core::types::OutputType::{Rotate, Vibrate};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     const LIBO: [Endpoint; 2] = [Endpoint::Tx, Endpoint::TxMode];
 

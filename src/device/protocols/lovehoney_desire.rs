@@ -92,7 +92,7 @@ impl ProtocolHandler for DesireHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     #[tokio::test]

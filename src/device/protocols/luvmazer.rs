@@ -42,29 +42,84 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors, def};
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["luvmazer_protocol"]);
+    /// The bytes of the reference's `luvmazer_protocol` case (Luvmazer Finger Magic).
+    #[tokio::test]
+    async fn luvmazer() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 255)], false),
+                (1, &[(Rotate, 0, 255)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("TKLM-W001-BT", &[Endpoint::Tx])).await;
+        let h = named(factories(), "luvmazer")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 26), act(1, Rotate, 128)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x1a],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x80],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x00],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00],
+                    false
+                )
+            ]
+        );
     }
 
     #[test]
     fn packets_match_vector() {
         let d = def(&[
-            (0, OutputType::Vibrate, 0, 255),
-            (1, OutputType::Rotate, 0, 255),
+            (0, &[(Vibrate, 0, 255)], false),
+            (1, &[(Rotate, 0, 255)], false),
         ]);
         let p = encode(&act(0, OutputType::Vibrate, 128), &d).unwrap();
-        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80]]);
+        assert_eq!(bytes(&p), vec![vec![0xa0, 0x01, 0x00, 0x00, 0x64, 0x80]]);
         let tap = encode(&act(2, OutputType::Vibrate, 0xff), &d).unwrap();
-        assert_eq!(
-            bytes_of(&tap),
-            vec![vec![0xa0, 0x0c, 0x00, 0x00, 0x64, 0xff]]
-        );
+        assert_eq!(bytes(&tap), vec![vec![0xa0, 0x0c, 0x00, 0x00, 0x64, 0xff]]);
         let p = encode(&act(1, OutputType::Rotate, 0), &d).unwrap();
-        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00]]);
+        assert_eq!(bytes(&p), vec![vec![0xa0, 0x0f, 0x00, 0x00, 0x64, 0x00]]);
         let p = encode(&act(2, OutputType::Constrict, 10), &d).unwrap();
-        assert_eq!(bytes_of(&p), vec![vec![0xa0, 0x0d, 0x00, 0x00, 0x14, 0x0a]]);
+        assert_eq!(bytes(&p), vec![vec![0xa0, 0x0d, 0x00, 0x00, 0x14, 0x0a]]);
     }
 }

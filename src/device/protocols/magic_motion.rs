@@ -89,17 +89,308 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "magic_motion_1_magic_cell",
-            "magic_motion_2_eidolon",
-            "magic_motion_2_equinox",
-            "magic_motion_3_krush",
-            "magic_motion_4_bobi",
-            "magic_motion_4_nyx",
-        ]);
+    /// The bytes of the reference's `magic_motion_1_magic_cell` case (MagicMotion Dante/Candy/Rise).
+    #[tokio::test]
+    async fn magic_motion_1_magic_cell() {
+        let d = def_with(
+            &["Magic Cell"],
+            &[(0, &[(Vibrate, 0, 100)], false), (1, &[], true)],
+        );
+        let (sim, hw) = connect(spec("Magic Cell", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-1")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `magic_motion_2_eidolon` case (MagicMotion Eidolon).
+    #[tokio::test]
+    async fn magic_motion_2_eidolon() {
+        let d = def_with(
+            &["Eidolon"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+                (2, &[], true),
+            ],
+        );
+        let (sim, hw) = connect(spec("Eidolon", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 50), act(1, Vibrate, 25)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00, 0x04,
+                    0x08, 0x19, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 75), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x4b, 0x64, 0x00, 0x04,
+                    0x08, 0x32, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x32, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `magic_motion_2_equinox` case (MagicMotion Equinox).
+    #[tokio::test]
+    async fn magic_motion_2_equinox() {
+        let d = def_with(
+            &["Sword"],
+            &[(0, &[(Vibrate, 0, 100)], false), (1, &[], true)],
+        );
+        let (sim, hw) = connect(spec("Sword", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x4b, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x0a, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `magic_motion_3_krush` case (LoveLife Krush).
+    #[tokio::test]
+    async fn magic_motion_3_krush() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 77)], false), (1, &[], true)]);
+        let (sim, hw) = connect(spec("Krush", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-3")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 39)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x27, 0x64, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 58)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x3a, 0x64, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0b, 0xff, 0x04, 0x0a, 0x46, 0x46, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `magic_motion_4_bobi` case (MagicMotion Bobi).
+    #[tokio::test]
+    async fn magic_motion_4_bobi() {
+        let d = def_with(
+            &["bobi2"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+                (2, &[], true),
+            ],
+        );
+        let (sim, hw) = connect(spec("bobi2", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-4")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 50), act(1, Vibrate, 25)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00, 0x04,
+                    0x08, 0x19, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 75), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x4b, 0x64, 0x00, 0x04,
+                    0x08, 0x32, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x32, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `magic_motion_4_nyx` case (MagicMotion Nyx).
+    #[tokio::test]
+    async fn magic_motion_4_nyx() {
+        let d = def_with(
+            &["nyx"],
+            &[(0, &[(Vibrate, 0, 100)], false), (1, &[], true)],
+        );
+        let (sim, hw) = connect(spec("nyx", &[Endpoint::RxBleBattery, Endpoint::Tx])).await;
+        let h = named(factories(), "magic-motion-4")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x32, 0x64, 0x00, 0x04,
+                    0x08, 0x32, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x4b, 0x64, 0x00, 0x04,
+                    0x08, 0x4b, 0x64, 0x01
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x10, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x00, 0x64, 0x00, 0x04,
+                    0x08, 0x00, 0x64, 0x01
+                ],
+                true
+            )]
+        );
     }
 }

@@ -33,10 +33,49 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["meese_protocol"]);
+    /// The bytes of the reference's `meese_protocol` case (Meese Tera).
+    #[tokio::test]
+    async fn meese() {
+        let d = def_with(
+            &["Meese-V389"],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Vibrate, 0, 3)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Meese-V389", &[Endpoint::Tx])).await;
+        let h = named(factories(), "meese")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x80, 0x01, 0x05], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 1), act(1, Vibrate, 2)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0x01, 0x80, 0x01, 0x01], true),
+                (Endpoint::Tx, vec![0x01, 0x80, 0x02, 0x02], true)
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Vibrate, 0)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0x01, 0x80, 0x01, 0x00], true),
+                (Endpoint::Tx, vec![0x01, 0x80, 0x02, 0x00], true)
+            ]
+        );
     }
 }

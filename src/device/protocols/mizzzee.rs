@@ -92,15 +92,108 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::check_vectors;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "mizzzee_protocol",
-            "mizzzee_v2_protocol",
-            "mizzzee_v3_protocol",
-        ]);
+    /// The bytes of the reference's `mizzzee_protocol` case (Mizz Zee Device).
+    #[tokio::test]
+    async fn mizzzee() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 68)], false)]);
+        let (sim, hw) = connect(spec("NFY008", &[Endpoint::Tx])).await;
+        let h = named(factories(), "mizzzee")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 34)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x69, 0x96, 0x03, 0x01, 0x01, 0x22],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x69, 0x96, 0x03, 0x01, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `mizzzee_v2_protocol` case (Mizz Zee Device).
+    #[tokio::test]
+    async fn mizzzee_v2() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 68)], false)]);
+        let (sim, hw) = connect(spec("XHT", &[Endpoint::Tx])).await;
+        let h = named(factories(), "mizzzee-v2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 34)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x69, 0x96, 0x04, 0x02, 0x22, 0x2c, 0x22],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x69, 0x96, 0x04, 0x02, 0x00, 0x2c, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `mizzzee_v3_protocol` case (Mizz Zee Device).
+    #[tokio::test]
+    async fn mizzzee_v3() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 1000)], false)]);
+        let (sim, hw) = connect(spec("XHTKJ", &[Endpoint::Tx])).await;
+        let h = named(factories(), "mizzzee-v3")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 500)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x03, 0x12, 0xf3, 0x00, 0xfc, 0x00, 0xfe, 0x40, 0x01, 0x3c, 0xa6, 0x00, 0xfc,
+                    0x00, 0xfe, 0x40, 0x01, 0x3c, 0xa6, 0x00
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 1000)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x03, 0x12, 0xf3, 0x00, 0xfc, 0x00, 0xfe, 0x40, 0x01, 0xfc, 0xff, 0x00, 0xfc,
+                    0x00, 0xfe, 0x40, 0x01, 0xfc, 0xff, 0x00
+                ],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x03, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+                ],
+                true
+            )]
+        );
     }
 
     #[test]

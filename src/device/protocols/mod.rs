@@ -14,9 +14,7 @@ use crate::device::protocol::ProtocolFactory;
 pub(crate) mod kit;
 
 #[cfg(test)]
-pub(crate) mod testkit_a;
-#[cfg(test)]
-mod vectors_b;
+pub(crate) mod testkit;
 
 pub(crate) mod activejoy;
 pub(crate) mod adrienlastic;

@@ -182,7 +182,7 @@ impl ProtocolHandler for MonsterPubHandler {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::{Oscillate, Vibrate};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn two_motors() -> DeviceDefinition {
         def_with(

@@ -57,10 +57,87 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["motorbunny_protocol"]);
+    /// The bytes of the reference's `motorbunny_protocol` case (Motorbunny Classic).
+    #[tokio::test]
+    async fn motorbunny() {
+        let d = def_with(
+            &["MB Controller"],
+            &[
+                (0, &[(Vibrate, 0, 255)], false),
+                (1, &[(Rotate, -255, 255)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("MB Controller", &[Endpoint::Tx])).await;
+        let h = named(factories(), "motorbunny")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0xff, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14, 0x80, 0x14,
+                    0x80, 0x14, 0x0c, 0xec
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 192)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0xff, 0xc0, 0x14, 0xc0, 0x14, 0xc0, 0x14, 0xc0, 0x14, 0xc0, 0x14, 0xc0, 0x14,
+                    0xc0, 0x14, 0xcc, 0xec
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Rotate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0xaf, 0x2a, 0x80, 0x2a, 0x80, 0x2a, 0x80, 0x2a, 0x80, 0x2a, 0x80, 0x2a, 0x80,
+                    0x2a, 0x80, 0xa6, 0xec
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Rotate, -192)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0xaf, 0x29, 0xc0, 0x29, 0xc0, 0x29, 0xc0, 0x29, 0xc0, 0x29, 0xc0, 0x29, 0xc0,
+                    0x29, 0xc0, 0x5f, 0xec
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0xf0, 0x00, 0x00, 0x00, 0x00, 0xec],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0xa0, 0x00, 0x00, 0x00, 0x00, 0xec],
+                    false
+                )
+            ]
+        );
     }
 }

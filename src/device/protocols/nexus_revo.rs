@@ -41,10 +41,47 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["nexus_revo"]);
+    /// The bytes of the reference's `nexus_revo` case (Nexus Revo Stealth).
+    #[tokio::test]
+    async fn nexus_revo() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Rotate, -2, 2)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("XW-LW3", &[Endpoint::Tx])).await;
+        let h = named(factories(), "nexus-revo")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(Endpoint::Tx, vec![0xaa, 0x01, 0x01, 0x00, 0x01, 0x05], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Rotate, 1)]).unwrap()),
+            [(Endpoint::Tx, vec![0xaa, 0x01, 0x02, 0x00, 0x03, 0x00], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Rotate, -2)]).unwrap()),
+            [(Endpoint::Tx, vec![0xaa, 0x01, 0x02, 0x00, 0x02, 0x00], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0xaa, 0x01, 0x01, 0x00, 0x01, 0x00], true),
+                (Endpoint::Tx, vec![0xaa, 0x01, 0x02, 0x00, 0x00, 0x00], true)
+            ]
+        );
     }
 }

@@ -224,7 +224,7 @@ impl ProtocolHandler for JoyconHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     /// The expected 64-byte rumble report carrying `r` on both sides.

@@ -47,10 +47,31 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["nobra_protocol"]);
+    /// The bytes of the reference's `nobra_protocol` case (Nobra's Silicone Dreams Toy).
+    #[tokio::test]
+    async fn nobra() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 15)], false)]);
+        let (sim, hw) = connect(spec("NobraController  ", &[Endpoint::Tx])).await;
+        let h = named(factories(), "nobra")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Tx, &[0x70], false)]);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8)]).unwrap()),
+            [(Endpoint::Tx, vec![0x68], false)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 12)]).unwrap()),
+            [(Endpoint::Tx, vec![0x6c], false)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x70], false)]
+        );
     }
 }

@@ -37,10 +37,43 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["omobo_protocol"]);
+    /// The bytes of the reference's `omobo_protocol` case (Omobo ViVegg Vibrator).
+    #[tokio::test]
+    async fn omobo() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("S6", &[Endpoint::Tx])).await;
+        let h = named(factories(), "omobo")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x04, 0x04, 0x01, 0x32, 0xff, 0x55],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x04, 0x04, 0x01, 0x64, 0xff, 0x55],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x04, 0x04, 0x01, 0x00, 0xff, 0x55],
+                true
+            )]
+        );
     }
 }

@@ -197,7 +197,7 @@ impl ProtocolHandler for Ossm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
     use OutputType::*;
 

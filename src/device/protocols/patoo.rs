@@ -88,7 +88,7 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::Vibrate;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn identifiers() {

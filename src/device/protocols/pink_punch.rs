@@ -28,10 +28,31 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["pink_punch_protocol"]);
+    /// The bytes of the reference's `pink_punch_protocol` case (Pink Punch Sunset Mushroom).
+    #[tokio::test]
+    async fn pink_punch() {
+        let d = def_with(&["Pink_Punch"], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("Pink_Punch", &[Endpoint::Tx])).await;
+        let h = named(factories(), "pink_punch")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0x09, 0x32], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(Endpoint::Tx, vec![0x09, 0x4b], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x09, 0x00], true)]
+        );
     }
 }

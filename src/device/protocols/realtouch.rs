@@ -154,7 +154,7 @@ impl ProtocolHandler for RealTouch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimDeviceSpec;
 
     fn padded(command: &[u8]) -> Vec<u8> {

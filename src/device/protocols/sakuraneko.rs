@@ -34,10 +34,105 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["sakuraneko_koikoi", "sakuraneko_protocol"]);
+    /// The bytes of the reference's `sakuraneko_koikoi` case (Sakuraneko Koikoi).
+    #[tokio::test]
+    async fn sakuraneko_koikoi() {
+        let d = def_with(
+            &["sakuraneko-04"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Rotate, 0, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("sakuraneko-04", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sakuraneko")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x32, 0x00, 0x64, 0xdf, 0x55],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 75), act(1, Rotate, 50)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x4b, 0x00, 0x64, 0xdf, 0x55],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0xa2, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x32, 0x00, 0x32, 0xdf, 0x55],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x64, 0xdf, 0x55],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0xa2, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x32, 0xdf, 0x55],
+                    false
+                )
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `sakuraneko_protocol` case (Sakuraneko Korokoro).
+    #[tokio::test]
+    async fn sakuraneko() {
+        let d = def_with(&["sakuraneko-01"], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("sakuraneko-01", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sakuraneko")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x32, 0x00, 0x64, 0xdf, 0x55],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x4b, 0x00, 0x64, 0xdf, 0x55],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xa1, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x64, 0xdf, 0x55],
+                false
+            )]
+        );
     }
 }

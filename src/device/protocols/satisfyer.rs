@@ -98,17 +98,155 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::connect;
-    use crate::device::protocols::vectors_b::check_vectors;
+    use crate::core::types::OutputType::*;
+    use crate::device::protocols::testkit::connect;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimDeviceSpec;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "satisfyer_dual_vibrator",
-            "satisfyer_single_vibrator",
-            "satisfyer_triple_vibrator",
-        ]);
+    /// The bytes of the reference's `satisfyer_dual_vibrator` case (Satisfyer Double Desire).
+    #[tokio::test]
+    async fn satisfyer_dual_vibrator() {
+        let d = def_with(
+            &["10160"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec(
+            "SF Whatever",
+            &[Endpoint::Command, Endpoint::RxBleModel, Endpoint::Tx],
+        ))
+        .await;
+        sim.queue_read(Endpoint::RxBleModel, &[0x00, 0x00, 0x27, 0xb0]);
+        let h = named(factories(), "satisfyer")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Command, &[0x01], true)]);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 50), act(1, Vibrate, 25)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x32, 0x32, 0x32, 0x32, 0x19, 0x19, 0x19, 0x19],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 75), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x4b, 0x4b, 0x4b, 0x4b, 0x32, 0x32, 0x32, 0x32],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Vibrate, 0)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `satisfyer_single_vibrator` case (Satisfyer Hot Spot).
+    #[tokio::test]
+    async fn satisfyer_single_vibrator() {
+        let d = def_with(&["10005"], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec(
+            "SF Whatever",
+            &[Endpoint::Command, Endpoint::RxBleModel, Endpoint::Tx],
+        ))
+        .await;
+        sim.queue_read(Endpoint::RxBleModel, &[0x00, 0x00, 0x27, 0x15]);
+        let h = named(factories(), "satisfyer")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Command, &[0x01], true)]);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0x32, 0x32, 0x32, 0x32], false)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x00, 0x00, 0x00, 0x00], false)]
+        );
+    }
+
+    /// The bytes of the reference's `satisfyer_triple_vibrator` case (Satisfyer Double Flex).
+    #[tokio::test]
+    async fn satisfyer_triple_vibrator() {
+        let d = def_with(
+            &["10065"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+                (2, &[(Vibrate, 0, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec(
+            "SF Double Flex",
+            &[Endpoint::Command, Endpoint::RxBleModel, Endpoint::Tx],
+        ))
+        .await;
+        sim.queue_read(Endpoint::RxBleModel, &[0x00, 0x00, 0x27, 0x51]);
+        let h = named(factories(), "satisfyer")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Command, &[0x01], true)]);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 50), act(1, Vibrate, 25)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x32, 0x32, 0x32, 0x32, 0x19, 0x19, 0x19, 0x19, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 75), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x4b, 0x4b, 0x4b, 0x4b, 0x32, 0x32, 0x32, 0x32, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(2, Vibrate, 25)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x4b, 0x4b, 0x4b, 0x4b, 0x32, 0x32, 0x32, 0x32, 0x19, 0x19, 0x19, 0x19],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Vibrate, 0), act(2, Vibrate, 0)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
     }
 
     #[test]

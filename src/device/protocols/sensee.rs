@@ -170,18 +170,122 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::{check_vectors, def};
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["sensee_capsule", "sensee_protocol"]);
+    /// The bytes of the reference's `sensee_capsule` case (Sensee Capsule).
+    #[tokio::test]
+    async fn sensee_capsule() {
+        let d = def_with(
+            &["CCPA10S2"],
+            &[
+                (0, &[(Vibrate, 0, 100)], false),
+                (1, &[(Constrict, 0, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("CCPA10S2", &[Endpoint::Rx, Endpoint::Tx])).await;
+        sim.queue_read(
+            Endpoint::Tx,
+            &[
+                0x55, 0xaa, 0xf0, 0x02, 0x01, 0x0a, 0x66, 0xfa, 0x01, 0x00, 0x00, 0x01, 0xff, 0x05,
+                0xa6,
+            ],
+        );
+        let h = named(factories(), "sensee-v2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x32,
+                    0x02, 0x01, 0x01, 0x00, 0x00, 0x00
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 90), act(1, Constrict, 50)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x5a,
+                    0x02, 0x01, 0x01, 0x32, 0x00, 0x00
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x00,
+                    0x02, 0x01, 0x01, 0x32, 0x00, 0x00
+                ],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Constrict, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![
+                    0x55, 0xaa, 0xf0, 0x02, 0x00, 0x0d, 0x66, 0xf1, 0x02, 0x00, 0x01, 0x01, 0x00,
+                    0x02, 0x01, 0x01, 0x00, 0x00, 0x00
+                ],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `sensee_protocol` case (Sensee Diandou Rabbit).
+    #[tokio::test]
+    async fn sensee() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("CTY222S4", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sensee")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x32],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x4b],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0xaa, 0xf0, 0x01, 0x01, 0x0b, 0x65, 0xf7, 0x01, 0x01, 0x00],
+                false
+            )]
+        );
     }
 
     #[test]
     fn v2_groups_follow_function_order() {
         let d = def(&[
-            (0, OutputType::Oscillate, 0, 100),
-            (1, OutputType::Vibrate, 0, 100),
+            (0, &[(Oscillate, 0, 100)], false),
+            (1, &[(Vibrate, 0, 100)], false),
         ]);
         let mut slots = v2_slots(&d);
         slots[0].value = 7;

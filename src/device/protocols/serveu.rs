@@ -87,11 +87,31 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::check_vectors;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["serveu_protocol"]);
+    /// The bytes of the reference's `serveu_protocol` case (ServeU).
+    #[tokio::test]
+    async fn serveu() {
+        let d = def_with(&[], &[(0, &[(HwPositionWithDuration, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("ServeU", &[Endpoint::Tx])).await;
+        let h = named(factories(), "serveu")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[mv(0, 30, 1000)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x1e, 0x0f], false)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[mv(0, 80, 200)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x50, 0x4b], false)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[mv(0, 100, 10)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x64, 0xfa], false)]
+        );
     }
 
     #[test]

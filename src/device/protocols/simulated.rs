@@ -53,7 +53,7 @@ impl ProtocolHandler for SimulatedHandler {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn accepts_everything_writes_nothing() {

@@ -34,10 +34,31 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["synchro_protocol"]);
+    /// The bytes of the reference's `synchro_protocol` case (Synchro).
+    #[tokio::test]
+    async fn synchro() {
+        let d = def_with(&[], &[(0, &[(Rotate, -6, 6)], false)]);
+        let (sim, hw) = connect(spec("Shinkuro", &[Endpoint::Tx])).await;
+        let h = named(factories(), "synchro")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, 3)]).unwrap()),
+            [(Endpoint::Tx, vec![0xa1, 0x01, 0x03, 0x77, 0x55], false)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, -6)]).unwrap()),
+            [(Endpoint::Tx, vec![0xa1, 0x01, 0x86, 0x77, 0x55], false)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Rotate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0xa1, 0x01, 0x00, 0x77, 0x55], false)]
+        );
     }
 }

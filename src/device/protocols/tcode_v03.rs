@@ -55,35 +55,65 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors, def};
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["tcode_linear_and_vibrate"]);
+    /// The bytes of the reference's `tcode_linear_and_vibrate` case (TCode v0.3 (Single Linear Axis + Single Vibe)).
+    #[tokio::test]
+    async fn tcode_linear_and_vibrate() {
+        let d = def_with(
+            &["tcode-v03-linear-vibrate"],
+            &[
+                (0, &[(HwPositionWithDuration, 0, 100)], false),
+                (1, &[(Vibrate, 0, 99)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("tcode-v03-linear-vibrate", &[Endpoint::Tx])).await;
+        let h = named(factories(), "tcode-v03")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[mv(0, 51, 200)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x4c, 0x30, 0x35, 0x31, 0x49, 0x32, 0x30, 0x30, 0x0a],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Vibrate, 99)]).unwrap()),
+            [(Endpoint::Tx, vec![0x56, 0x31, 0x39, 0x39, 0x0a], false)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x56, 0x31, 0x30, 0x30, 0x0a], false)]
+        );
     }
 
     #[test]
     fn text_commands() {
         let d = def(&[
-            (0, OutputType::Position, 0, 999),
-            (1, OutputType::HwPositionWithDuration, 0, 100),
-            (2, OutputType::Vibrate, 0, 99),
+            (0, &[(Position, 0, 999)], false),
+            (1, &[(HwPositionWithDuration, 0, 100)], false),
+            (2, &[(Vibrate, 0, 99)], false),
         ]);
         let p = encode(&act(0, OutputType::Position, 7), &d).unwrap();
-        assert_eq!(bytes_of(&p), vec![b"L0007\n".to_vec()]);
+        assert_eq!(bytes(&p), vec![b"L0007\n".to_vec()]);
         let mut a = act(1, OutputType::HwPositionWithDuration, 51);
         a.duration = Some(200);
         assert_eq!(
-            bytes_of(&encode(&a, &d).unwrap()),
+            bytes(&encode(&a, &d).unwrap()),
             vec![b"L151I200\n".to_vec()]
         );
         a.value = 100;
         assert_eq!(
-            bytes_of(&encode(&a, &d).unwrap()),
+            bytes(&encode(&a, &d).unwrap()),
             vec![b"L199I200\n".to_vec()]
         );
         let p = encode(&act(2, OutputType::Vibrate, 0), &d).unwrap();
-        assert_eq!(bytes_of(&p), vec![b"V200\n".to_vec()]);
+        assert_eq!(bytes(&p), vec![b"V200\n".to_vec()]);
         assert!(encode(&act(2, OutputType::Vibrate, -1), &d).is_err());
     }
 }

@@ -142,15 +142,255 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "tryfun_blackhole_protocol",
-            "tryfun_meta2_protocol",
-            "tryfun_protocol",
-            "tryfun_surge",
-        ]);
+    /// The bytes of the reference's `tryfun_blackhole_protocol` case (TryFun Black Hole Plus).
+    #[tokio::test]
+    async fn tryfun_blackhole() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Oscillate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("TF-BHPLUS", &[Endpoint::Tx])).await;
+        let h = named(factories(), "tryfun-blackhole")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Oscillate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x02, 0x00, 0x03, 0x0c, 0x64, 0x90],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Vibrate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x01, 0x02, 0x00, 0x03, 0x09, 0x64, 0x93],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Oscillate, 50), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x02, 0x02, 0x00, 0x03, 0x0c, 0x32, 0xc2],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x03, 0x02, 0x00, 0x03, 0x09, 0x32, 0xc5],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Oscillate, 0), act(1, Vibrate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x04, 0x02, 0x00, 0x03, 0x0c, 0x00, 0xf4],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x05, 0x02, 0x00, 0x03, 0x09, 0x00, 0xf7],
+                    false
+                )
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `tryfun_meta2_protocol` case (TryFun Meta 2).
+    #[tokio::test]
+    async fn tryfun_meta2() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Oscillate, 0, 100)], false),
+                (1, &[(Vibrate, 0, 100)], false),
+                (2, &[(Rotate, -100, 100)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("TF-META2", &[Endpoint::Tx])).await;
+        let h = named(factories(), "tryfun-meta2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Oscillate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0b, 0x64, 0x6b],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Vibrate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x01, 0x02, 0x00, 0x05, 0x21, 0x05, 0x08, 0x64, 0x6e],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(2, Rotate, 100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x02, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0e, 0x9b, 0x31],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(2, Rotate, -100)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x03, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0e, 0x64, 0x68],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(2, Rotate, -50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x04, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0e, 0x32, 0x9a],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Oscillate, 50), act(1, Vibrate, 50)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x05, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0b, 0x32, 0x9d],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x06, 0x02, 0x00, 0x05, 0x21, 0x05, 0x08, 0x32, 0xa0],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Oscillate, 0), act(1, Vibrate, 0), act(2, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x07, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0b, 0x00, 0xcf],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x08, 0x02, 0x00, 0x05, 0x21, 0x05, 0x08, 0x00, 0xd2],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x09, 0x02, 0x00, 0x05, 0x21, 0x05, 0x0e, 0xff, 0xcd],
+                    false
+                )
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `tryfun_protocol` case (TryFun Yuan Series).
+    #[tokio::test]
+    async fn tryfun() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Oscillate, 0, 9)], false),
+                (1, &[(Rotate, 0, 9)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("TRYFUN-ONE", &[Endpoint::Tx])).await;
+        let h = named(factories(), "tryfun")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Oscillate, 5)]).unwrap()),
+            [(Endpoint::Tx, vec![0xaa, 0x02, 0x07, 0x05, 0xf4], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Oscillate, 1), act(1, Rotate, 5)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0xaa, 0x02, 0x07, 0x01, 0xf8], true),
+                (Endpoint::Tx, vec![0xaa, 0x02, 0x08, 0x05, 0xf3], true)
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Oscillate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0xaa, 0x02, 0x07, 0x00, 0xf9], true),
+                (Endpoint::Tx, vec![0xaa, 0x02, 0x08, 0x00, 0xf8], true)
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `tryfun_surge` case (TryFun Surge Pro).
+    #[tokio::test]
+    async fn tryfun_surge() {
+        let d = def_with(&["TF-SPRAY"], &[(0, &[(Vibrate, 0, 4)], false)]);
+        let (sim, hw) = connect(spec("TF-SPRAY", &[Endpoint::Tx])).await;
+        let h = named(factories(), "tryfun")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x02, 0x00, 0x05, 0x02, 0x02, 0x01, 0x00, 0xfb],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 4)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x02, 0x00, 0x05, 0x02, 0x04, 0x01, 0x00, 0xf9],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x02, 0x00, 0x05, 0x01, 0x02, 0x01, 0x01, 0xfc],
+                true
+            )]
+        );
     }
 }

@@ -32,7 +32,7 @@ fn encode(a: &OutputAction, _: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
 mod tests {
     use super::*;
     use crate::core::types::OutputType;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn every_output_is_refused() {

@@ -223,7 +223,7 @@ impl ProtocolHandler for UmoveHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     fn frame(vibration: u16, id: u32, position: u32) -> Vec<u8> {

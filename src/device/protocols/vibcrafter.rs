@@ -249,7 +249,7 @@ impl ProtocolHandler for Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::{SimHardware, SimOp};
 
     fn hex(d: &[u8]) -> String {

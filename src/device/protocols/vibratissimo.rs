@@ -85,7 +85,7 @@ impl ProtocolFactory for Vibratissimo {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::Vibrate;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     const ENDPOINTS: &[Endpoint] = &[
         Endpoint::TxMode,

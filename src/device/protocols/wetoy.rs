@@ -47,10 +47,31 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["wetoy_protocol"]);
+    /// The bytes of the reference's `wetoy_protocol` case (WeToy MiNa).
+    #[tokio::test]
+    async fn wetoy() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 3)], false)]);
+        let (sim, hw) = connect(spec("WeToy", &[Endpoint::Tx])).await;
+        let h = named(factories(), "wetoy")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Tx, &[0x80, 0x03], true)]);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(Endpoint::Tx, vec![0xb2, 0x01], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 3)]).unwrap()),
+            [(Endpoint::Tx, vec![0xb2, 0x02], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x80, 0x03], true)]
+        );
     }
 }

@@ -124,16 +124,275 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::core::types::OutputType::*;
+    use crate::device::protocols::testkit::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "wevibe_4plus",
-            "wevibe_chorus",
-            "wevibe_moxie",
-            "wevibe_pivot",
-            "wevibe_vector",
-        ]);
+    /// The bytes of the reference's `wevibe_4plus` case (WeVibe 4 Plus).
+    #[tokio::test]
+    async fn wevibe_4plus() {
+        let d = def_with(
+            &["Cougar"],
+            &[
+                (0, &[(Vibrate, 0, 15)], false),
+                (1, &[(Vibrate, 0, 15)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("4plus", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "wevibe")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.take_ops(),
+            [
+                w(
+                    Endpoint::Tx,
+                    &[0x0f, 0x03, 0x00, 0x99, 0x00, 0x03, 0x00, 0x00],
+                    true
+                ),
+                w(
+                    Endpoint::Tx,
+                    &[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                    true
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 8), act(1, Vibrate, 4)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x84, 0x00, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 12), act(1, Vibrate, 8)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0xc8, 0x00, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `wevibe_chorus` case (WeVibe Chorus).
+    #[tokio::test]
+    async fn wevibe_chorus() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 30)], false),
+                (1, &[(Vibrate, 0, 30)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Chorus", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "wevibe-chorus")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 15), act(1, Vibrate, 8)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x0f, 0x08, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 23), act(1, Vibrate, 15)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x17, 0x0f, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x00, 0x0f, 0x02, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `wevibe_moxie` case (WeVibe Moxie).
+    #[tokio::test]
+    async fn wevibe_moxie() {
+        let d = def_with(&["Moxie"], &[(0, &[(Vibrate, 0, 12)], false)]);
+        let (sim, hw) = connect(spec("Moxie", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "wevibe-8bit")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 6)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x09, 0x09, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 9)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x0c, 0x0c, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `wevibe_pivot` case (WeVibe Pivot).
+    #[tokio::test]
+    async fn wevibe_pivot() {
+        let d = def_with(&["Pivot"], &[(0, &[(Vibrate, 0, 15)], false)]);
+        let (sim, hw) = connect(spec("Pivot", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "wevibe")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.take_ops(),
+            [
+                w(
+                    Endpoint::Tx,
+                    &[0x0f, 0x03, 0x00, 0x99, 0x00, 0x03, 0x00, 0x00],
+                    true
+                ),
+                w(
+                    Endpoint::Tx,
+                    &[0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                    true
+                )
+            ]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x88, 0x00, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 12)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0xcc, 0x00, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `wevibe_vector` case (WeVibe Vector).
+    #[tokio::test]
+    async fn wevibe_vector() {
+        let d = def_with(
+            &["Vector"],
+            &[
+                (0, &[(Vibrate, 0, 12)], false),
+                (1, &[(Vibrate, 0, 12)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Vector", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "wevibe-8bit")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 6), act(1, Vibrate, 3)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x06, 0x09, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 9), act(1, Vibrate, 6)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x09, 0x0c, 0x03, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x03, 0x00, 0x09, 0x03, 0x02, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
     }
 }

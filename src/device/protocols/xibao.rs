@@ -44,10 +44,43 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["xibao_protocol"]);
+    /// The bytes of the reference's `xibao_protocol` case (Xibao Smart Masturbation Cup).
+    #[tokio::test]
+    async fn xibao() {
+        let d = def_with(&[], &[(0, &[(Oscillate, 0, 99)], false)]);
+        let (sim, hw) = connect(spec("CCYB_1904", &[Endpoint::Tx])).await;
+        let h = named(factories(), "xibao")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Oscillate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x66, 0x3a, 0x00, 0x06, 0x00, 0x06, 0x01, 0x02, 0x00, 0x02, 0x04, 0x32, 0xe7],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Oscillate, 99)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x66, 0x3a, 0x00, 0x06, 0x00, 0x06, 0x01, 0x02, 0x00, 0x02, 0x04, 0x63, 0x18],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Oscillate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x66, 0x3a, 0x00, 0x06, 0x00, 0x06, 0x01, 0x02, 0x00, 0x02, 0x04, 0x00, 0xb5],
+                false
+            )]
+        );
     }
 }

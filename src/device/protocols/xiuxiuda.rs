@@ -39,10 +39,43 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["xiuxiuda_protocol"]);
+    /// The bytes of the reference's `xiuxiuda_protocol` case (Xiuxiuda Device).
+    #[tokio::test]
+    async fn xiuxiuda() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 19)], false)]);
+        let (sim, hw) = connect(spec("XXD-Lush12B-XT", &[Endpoint::Tx])).await;
+        let h = named(factories(), "xiuxiuda")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 10)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x00, 0x00, 0x00, 0x65, 0x3a, 0x30, 0x0a, 0x64],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 15)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x00, 0x00, 0x00, 0x65, 0x3a, 0x30, 0x0f, 0x64],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x00, 0x00, 0x00, 0x00, 0x65, 0x3a, 0x30, 0x00, 0x64],
+                false
+            )]
+        );
     }
 }

@@ -84,18 +84,38 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::{act, check_vectors, def};
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["xuanhuan_protocol"]);
+    /// The bytes of the reference's `xuanhuan_protocol` case (Xuanhuan Masturbator).
+    #[tokio::test]
+    async fn xuanhuan() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 10)], false)]);
+        let (sim, hw) = connect(spec("QUXIN", &[Endpoint::Tx])).await;
+        let h = named(factories(), "xuanhuan")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(Endpoint::Tx, vec![0x03, 0x02, 0x00, 0x05], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 1)]).unwrap()),
+            [(Endpoint::Tx, vec![0x03, 0x02, 0x00, 0x01], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x03, 0x02, 0x00, 0x00], true)]
+        );
     }
 
     #[test]
     fn repeats_only_while_running() {
         let h = XuanhuanHandler {
             speed: Mutex::new(0),
-            mask: all_features(&def(&[(0, OutputType::Vibrate, 0, 10)])),
+            mask: all_features(&def(&[(0, &[(Vibrate, 0, 10)], false)])),
         };
         assert!(h.periodic().is_empty());
         h.output(&act(0, OutputType::Vibrate, 4)).unwrap();

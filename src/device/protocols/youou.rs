@@ -85,7 +85,7 @@ impl ProtocolHandler for YououHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn counter_and_checksum() {

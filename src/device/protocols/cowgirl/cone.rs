@@ -70,7 +70,7 @@ impl ProtocolFactory for CowgirlCone {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn vibrate_bytes() {

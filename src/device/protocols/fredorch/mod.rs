@@ -250,7 +250,7 @@ impl ProtocolHandler for Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::{SimHardware, SimOp};
 
     #[test]

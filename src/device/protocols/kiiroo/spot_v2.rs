@@ -40,7 +40,7 @@ mod tests {
     use super::*;
     use crate::core::messages::InputReadingValue;
     use crate::core::types::{InputCommand, InputType};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn spot2() -> crate::device::definition::DeviceDefinition {
         def(&[(0, &[(OutputType::Vibrate, 0, 100)], false), (1, &[], true)])

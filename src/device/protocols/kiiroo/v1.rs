@@ -212,7 +212,7 @@ impl ProtocolHandler for KiirooV1Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
 
     const ENDPOINTS: [Endpoint; 3] = [Endpoint::Command, Endpoint::Rx, Endpoint::Tx];

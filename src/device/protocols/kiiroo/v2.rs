@@ -122,7 +122,7 @@ fn encode_vibrators(values: &[i32], _: &DeviceDefinition) -> Result<Vec<HwComman
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[test]
     fn speed_curve() {

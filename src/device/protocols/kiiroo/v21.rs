@@ -173,7 +173,7 @@ impl ProtocolHandler for KiirooV21Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::{HwPositionWithDuration as Pos, Vibrate};
 
     const ENDPOINTS: [Endpoint; 3] = [Endpoint::Tx, Endpoint::Rx, Endpoint::Whitelist];

@@ -239,7 +239,7 @@ impl ProtocolHandler for ConnectHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::{SimDeviceSpec, SimHardware};
     use OutputType::*;
 

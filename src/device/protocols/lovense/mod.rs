@@ -548,7 +548,7 @@ async fn follow(stroker: Weak<Stroker>, hardware: Arc<dyn Hardware>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
     use OutputType::*;
 

@@ -44,10 +44,65 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::device::protocols::vectors_b::check_vectors;
+    use super::*;
+    use crate::core::types::OutputType::*;
+    use crate::device::protocols::testkit::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["mysteryvibe"]);
+    /// The bytes of the reference's `mysteryvibe` case (MysteryVibe Crescendo).
+    #[tokio::test]
+    async fn mysteryvibe() {
+        let d = def_with(
+            &["MV Crescendo"],
+            &[
+                (0, &[(Vibrate, 0, 56)], false),
+                (1, &[(Vibrate, 0, 56)], false),
+                (2, &[(Vibrate, 0, 56)], false),
+                (3, &[(Vibrate, 0, 56)], false),
+                (4, &[(Vibrate, 0, 56)], false),
+                (5, &[(Vibrate, 0, 56)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec(
+            "MV Crescendo",
+            &[Endpoint::TxMode, Endpoint::TxVibrate],
+        ))
+        .await;
+        let h = named(factories(), "mysteryvibe")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.take_ops(),
+            [w(Endpoint::TxMode, &[0x43, 0x02, 0x00], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 28), act(5, Vibrate, 56)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::TxVibrate,
+                vec![0x1c, 0x00, 0x00, 0x00, 0x00, 0x38],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[
+                    act(0, Vibrate, 0),
+                    act(1, Vibrate, 0),
+                    act(2, Vibrate, 0),
+                    act(3, Vibrate, 0),
+                    act(4, Vibrate, 0),
+                    act(5, Vibrate, 0)
+                ])
+                .unwrap()
+            ),
+            [(
+                Endpoint::TxVibrate,
+                vec![0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
     }
 }

@@ -53,7 +53,7 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 mod tests {
     use super::*;
     use crate::core::types::OutputType::Vibrate;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn mode_packet_then_motor_stream() {

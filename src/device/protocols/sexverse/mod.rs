@@ -145,6 +145,7 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     #[test]
     fn the_family_is_every_sexverse_protocol() {
         let mut names: Vec<&str> = super::factories().iter().map(|f| f.name()).collect();
@@ -163,18 +164,302 @@ mod tests {
         );
     }
 
-    use crate::device::protocols::vectors_b::check_vectors;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "sexverse_cali",
-            "sexverse_heart_protocol",
-            "sexverse_lg389_protocol",
-            "sexverse_nolan",
-            "sexverse_olis",
-            "sexverse_rex",
-            "vvd_vkini_protocol",
-        ]);
+    /// The bytes of the reference's `sexverse_cali` case (Sexverse Cali).
+    #[tokio::test]
+    async fn sexverse_cali() {
+        let d = def_with(
+            &["Cali"],
+            &[
+                (0, &[(Vibrate, 0, 255)], false),
+                (1, &[(Constrict, 0, 255)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Cali", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v1")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x06, 0x81, 0x03, 0x80, 0x82, 0x04, 0x00, 0xa6],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 192), act(1, Constrict, 128)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x06, 0x81, 0x03, 0xc0, 0x82, 0x04, 0x80, 0x66],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x06, 0x81, 0x03, 0x00, 0x82, 0x04, 0x80, 0xa6],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Constrict, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x06, 0x81, 0x03, 0x00, 0x82, 0x04, 0x00, 0x26],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `sexverse_heart_protocol` case (Sexverse Heart).
+    #[tokio::test]
+    async fn sexverse_heart() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 100)], false)]);
+        let (sim, hw) = connect(spec("CBW02", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v5")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x03, 0x03, 0x32, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x03, 0x03, 0x4b, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `sexverse_lg389_protocol` case (Sexverse LG389).
+    #[tokio::test]
+    async fn sexverse_lg389() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 3)], false),
+                (1, &[(Oscillate, 0, 10)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("LG389", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-lg389")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x05, 0x02, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 3), act(1, Oscillate, 8)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x05, 0x03, 0x14, 0x01, 0x00, 0x04, 0x00, 0x08, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Oscillate, 0)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0xaa, 0x05, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+                true
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `sexverse_nolan` case (Sexverse Nolan).
+    #[tokio::test]
+    async fn sexverse_nolan() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 20)], false),
+                (1, &[(Oscillate, 0, 20)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("LY272A01", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), [w(Endpoint::Tx, &[0xaa, 0x04], true)]);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 10)]).unwrap()),
+            [(Endpoint::Tx, vec![0xaa, 0x03, 0x01, 0x01, 0x64, 0x0a], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 15), act(1, Oscillate, 10)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0xaa, 0x03, 0x01, 0x01, 0x64, 0x0f], true),
+                (Endpoint::Tx, vec![0xaa, 0x03, 0x01, 0x02, 0x64, 0x0a], true)
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Oscillate, 0)])
+                    .unwrap()
+            ),
+            [
+                (Endpoint::Tx, vec![0xaa, 0x03, 0x01, 0x01, 0x64, 0x00], true),
+                (Endpoint::Tx, vec![0xaa, 0x03, 0x01, 0x02, 0x64, 0x00], true)
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `sexverse_olis` case (Sexverse Olis).
+    #[tokio::test]
+    async fn sexverse_olis() {
+        let d = def_with(
+            &["Olis"],
+            &[
+                (0, &[(Vibrate, 0, 255)], false),
+                (1, &[(Vibrate, 0, 255)], false),
+                (2, &[(Rotate, 0, 255)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Olis", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v1")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x09, 0x81, 0x03, 0x80, 0x82, 0x03, 0x00, 0x83, 0x06, 0x00, 0x2b],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 192), act(1, Vibrate, 128)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x09, 0x81, 0x03, 0xc0, 0x82, 0x03, 0x80, 0x83, 0x06, 0x00, 0xeb],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 0), act(1, Vibrate, 0), act(2, Rotate, 128)])
+                    .unwrap()
+            ),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x09, 0x81, 0x03, 0x00, 0x82, 0x03, 0x00, 0x83, 0x06, 0x80, 0x2b],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(2, Rotate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x09, 0x81, 0x03, 0x00, 0x82, 0x03, 0x00, 0x83, 0x06, 0x00, 0xab],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `sexverse_rex` case (Sexverse Rex).
+    #[tokio::test]
+    async fn sexverse_rex() {
+        let d = def_with(&["Rex"], &[(0, &[(Vibrate, 0, 255)], false)]);
+        let (sim, hw) = connect(spec("Rex", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v1")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 128)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x03, 0x81, 0x03, 0x80, 0x25],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 192)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x03, 0x81, 0x03, 0xc0, 0x65],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x23, 0x07, 0x03, 0x81, 0x03, 0x00, 0xa5],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `vvd_vkini_protocol` case (VVD Vkini).
+    #[tokio::test]
+    async fn vvd_vkini() {
+        let d = def_with(&["HJ2024N01"], &[(0, &[(Vibrate, 0, 99)], false)]);
+        let (sim, hw) = connect(spec("HJ2024N01", &[Endpoint::Tx])).await;
+        let h = named(factories(), "sexverse-v4")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0xbb, 0x01, 0x32, 0x66], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 75)]).unwrap()),
+            [(Endpoint::Tx, vec![0xbb, 0x01, 0x4b, 0x66], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0xbb, 0x01, 0x00, 0x66], true)]
+        );
     }
 }

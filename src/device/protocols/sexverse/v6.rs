@@ -52,7 +52,7 @@ fn encode(values: &[i32], def: &DeviceDefinition) -> Result<Vec<HwCommand>, Devi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use OutputType::*;
 
     fn sirius() -> DeviceDefinition {

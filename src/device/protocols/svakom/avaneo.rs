@@ -43,7 +43,7 @@ mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
     use crate::device::protocol::KeepAlive;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn ava() -> DeviceDefinition {
         def(&[

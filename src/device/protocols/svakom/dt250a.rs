@@ -45,7 +45,7 @@ mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
     use crate::device::protocol::KeepAlive;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn dt250a() -> DeviceDefinition {
         def(&[

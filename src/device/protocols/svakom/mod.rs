@@ -366,23 +366,546 @@ mod tests {
     }
 
     use super::*;
-    use crate::device::protocols::vectors_b::{act, bytes_of, check_vectors};
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&[
-            "svakom_alex",
-            "svakom_alex_v2",
-            "svakom_barnard",
-            "svakom_cocopro",
-            "svakom_ella",
-            "svakom_iker",
-            "svakom_mora_neo",
-            "svakom_pulse",
-            "svakom_sam2",
-            "svakom_theodore",
-            "svakom_vivianna",
-        ]);
+    /// The bytes of the reference's `svakom_alex` case (Svakom Alex Neo).
+    #[tokio::test]
+    async fn svakom_alex() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 3)], false)]);
+        let (sim, hw) = connect(spec("Alex NEO", &[Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-alex")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x12, 0x01, 0x03, 0x00, 0x02, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 3)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x12, 0x01, 0x03, 0x00, 0x03, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x12, 0x01, 0x03, 0x00, 0xff, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_alex_v2` case (Svakom Alex Neo 2).
+    #[tokio::test]
+    async fn svakom_alex_v2() {
+        let d = def_with(&[], &[(0, &[(Vibrate, 0, 3)], false)]);
+        let (sim, hw) = connect(spec("Alex NEO 2", &[Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-alex-v2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x02, 0x07],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 3)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x03, 0x08],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x05],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_barnard` case (Fantasy Cup Barnard).
+    #[tokio::test]
+    async fn svakom_barnard() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 3)], false),
+                (1, &[(Oscillate, 0, 3)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("DG239A", &[Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-barnard")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 2)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x02, 0x01],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 3), act(1, Oscillate, 2)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x00, 0x00, 0x03, 0x01],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x08, 0x00, 0x00, 0x02, 0xff],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Oscillate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x08, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_cocopro` case (Svakom Coco Pro).
+    #[tokio::test]
+    async fn svakom_cocopro() {
+        let d = def_with(&["CocoPro"], &[(0, &[(Vibrate, 0, 10)], false)]);
+        let (sim, hw) = connect(spec("CocoPro", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-v6")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x05, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08, 0x00],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_ella` case (Svakom Ella).
+    #[tokio::test]
+    async fn svakom_ella() {
+        let d = def_with(&["Aogu SCB"], &[(0, &[(Vibrate, 0, 19)], false)]);
+        let (sim, hw) = connect(spec("Aogu SCB", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-v1")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 10)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x0a],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 15)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x04, 0x03, 0x00, 0x01, 0x0f],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x04, 0x03, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_iker` case (Svakom Iker).
+    #[tokio::test]
+    async fn svakom_iker() {
+        let d = def_with(
+            &[],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Vibrate, 0, 5)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Iker", &[Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-iker")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x05],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 8), act(1, Vibrate, 3)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x00],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(1, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_mora_neo` case (Svakom Mora Neo).
+    #[tokio::test]
+    async fn svakom_mora_neo() {
+        let d = def_with(
+            &["Mora Neo"],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Vibrate, 0, 10)], false),
+                (2, &[(Oscillate, 0, 3)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Mora Neo", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-v5")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x05],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x01, 0x00, 0x01, 0x08],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Vibrate, 8)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 1)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x01, 0x08],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[
+                    act(0, Vibrate, 0),
+                    act(1, Vibrate, 10),
+                    act(2, Oscillate, 2)
+                ])
+                .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x0a],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x09, 0x00, 0x00, 0x02, 0x00],
+                    false
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(1, Vibrate, 0), act(2, Oscillate, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00],
+                    false
+                )
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_pulse` case (Svakom Pulse Lite Neo).
+    #[tokio::test]
+    async fn svakom_pulse() {
+        let d = def_with(&["SWK-SX013A"], &[(0, &[(Vibrate, 0, 9)], false)]);
+        let (sim, hw) = connect(spec("SWK-SX013A", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-pulse")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x06],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 7)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x01],
+                false
+            )]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_sam2` case (Svakom Sam Neo 2 Pro).
+    #[tokio::test]
+    async fn svakom_sam2() {
+        let d = def_with(
+            &["Sam Neo 2 Pro"],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Constrict, 0, 5)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("Sam Neo 2 Pro", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-sam2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x00, 0x00, 0x05, 0x05, 0x00],
+                true
+            )]
+        );
+        assert_eq!(
+            writes(
+                &h.outputs(&[act(0, Vibrate, 8), act(1, Constrict, 3)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x00, 0x00, 0x05, 0x08, 0x00],
+                    true
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x09, 0x00, 0x00, 0x01, 0x03, 0x00],
+                    true
+                )
+            ]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Constrict, 0)])
+                    .unwrap()
+            ),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
+                    true
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00],
+                    true
+                )
+            ]
+        );
+    }
+
+    /// The bytes of the reference's `svakom_theodore` case (Fantasy Cup Theodore).
+    #[tokio::test]
+    async fn svakom_theodore() {
+        let d = def_with(
+            &["FK008A"],
+            &[
+                (0, &[(Vibrate, 0, 10)], false),
+                (1, &[(Rotate, 0, 1)], false),
+            ],
+        );
+        let (sim, hw) = connect(spec("FK008A", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-v3")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x05],
+                false
+            )]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8), act(1, Rotate, 1)]).unwrap()),
+            [
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08],
+                    false
+                ),
+                (
+                    Endpoint::Tx,
+                    vec![0x55, 0x08, 0x00, 0x00, 0x01, 0xff],
+                    false
+                )
+            ]
+        );
+        // the reference's case ends with the vibrator's stop frame; the rotator's stop frame
+        // is written after it here, which the case does not look at
+        let stop = writes(
+            &h.stop_outputs(&[act(0, Vibrate, 0), act(1, Rotate, 0)])
+                .unwrap(),
+        );
+        assert_eq!(
+            stop.first(),
+            Some(&(
+                Endpoint::Tx,
+                vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00],
+                false
+            ))
+        );
+    }
+
+    /// The bytes of the reference's `svakom_vivianna` case (Svakom Viviana).
+    #[tokio::test]
+    async fn svakom_vivianna() {
+        let d = def_with(&["Viviana"], &[(0, &[(Vibrate, 0, 10)], false)]);
+        let (sim, hw) = connect(spec("Viviana", &[Endpoint::Rx, Endpoint::Tx])).await;
+        let h = named(factories(), "svakom-v2")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 5)]).unwrap()),
+            [(Endpoint::Tx, vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x05], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Vibrate, 8)]).unwrap()),
+            [(Endpoint::Tx, vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Vibrate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x55, 0x03, 0x03, 0x00, 0x00, 0x00], true)]
+        );
     }
 
     #[test]
@@ -401,7 +924,7 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(
-            bytes_of(&out),
+            bytes(&out),
             vec![
                 vec![0x55, 0x03, 0x03, 0x00, 0x01, 0x08],
                 vec![0x55, 0x07, 0x00, 0x00, 0x03, 0x00]
@@ -413,10 +936,7 @@ mod tests {
                 act(1, OutputType::Vibrate, 0),
             ])
             .unwrap();
-        assert_eq!(
-            bytes_of(&out),
-            vec![vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00]]
-        );
+        assert_eq!(bytes(&out), vec![vec![0x55, 0x07, 0x00, 0x00, 0x00, 0x00]]);
     }
 
     #[test]
@@ -437,7 +957,7 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(
-            bytes_of(&out),
+            bytes(&out),
             vec![
                 vec![0x55, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00],
                 vec![0x55, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00],
@@ -462,7 +982,7 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(
-            bytes_of(&out),
+            bytes(&out),
             vec![
                 vec![0x55, 0x03, 0x02, 0x00, 0x01, 0x04, 0x00],
                 vec![0x55, 0x07, 0x00, 0x00, 0x01, 0x05, 0x00]

@@ -86,7 +86,7 @@ impl ProtocolHandler for SamHandler {
 mod tests {
     use super::*;
     use crate::device::protocol::KeepAlive;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
     use OutputType::*;
 

@@ -63,7 +63,7 @@ mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
     use crate::device::protocol::KeepAlive;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn suitcase() -> DeviceDefinition {
         def(&[

@@ -78,7 +78,7 @@ mod tests {
     use super::*;
     use crate::core::types::OutputType::*;
     use crate::device::protocol::KeepAlive;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     fn two_vibrators() -> DeviceDefinition {
         def(&[

@@ -165,7 +165,7 @@ impl ProtocolHandler for TheHandyHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn linear_and_ping_bytes() {

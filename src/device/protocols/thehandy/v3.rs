@@ -281,7 +281,7 @@ impl ProtocolHandler for TheHandyV3Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::SimOp;
 
     #[test]

@@ -105,7 +105,7 @@ impl ProtocolHandler for CycloneXHandler {
 mod tests {
     use super::*;
     use crate::device::config::VidPid;
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
     use crate::hwmgr::sim::{SimBus, SimDeviceSpec};
 
     fn expect(dir: u8, speed: u8) -> Vec<u8> {

@@ -158,11 +158,99 @@ pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::protocols::vectors_b::check_vectors;
+    use crate::device::protocols::testkit::*;
+    use OutputType::*;
 
-    #[test]
-    fn vectors() {
-        check_vectors(&["vorze_cyclone", "vorze_ufo", "vorze_ufo_tw"]);
+    /// The bytes of the reference's `vorze_cyclone` case (Vorze A10 Cyclone SA).
+    #[tokio::test]
+    async fn vorze_cyclone() {
+        let mut d = def_with(&["CycSA"], &[(0, &[(Rotate, -99, 99)], false)]);
+        d.protocol_variant = Some("vorze-sa-single-rotator".to_string());
+        let (sim, hw) = connect(spec("CycSA", &[Endpoint::Tx])).await;
+        let h = named(factories(), "vorze-sa")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x01, 0xb2], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, -99)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x01, 0x63], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Rotate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x01, 0x01, 0x80], true)]
+        );
+    }
+
+    /// The bytes of the reference's `vorze_ufo` case (Vorze UFO SA).
+    #[tokio::test]
+    async fn vorze_ufo() {
+        let mut d = def_with(&["UFOSA"], &[(0, &[(Rotate, -99, 99)], false)]);
+        d.protocol_variant = Some("vorze-sa-single-rotator".to_string());
+        let (sim, hw) = connect(spec("UFOSA", &[Endpoint::Tx])).await;
+        let h = named(factories(), "vorze-sa")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0x02, 0x01, 0xb2], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, -99)]).unwrap()),
+            [(Endpoint::Tx, vec![0x02, 0x01, 0x63], true)]
+        );
+        assert_eq!(
+            writes(&h.stop_outputs(&[act(0, Rotate, 0)]).unwrap()),
+            [(Endpoint::Tx, vec![0x02, 0x01, 0x80], true)]
+        );
+    }
+
+    /// The bytes of the reference's `vorze_ufo_tw` case (Vorze UFO TW).
+    #[tokio::test]
+    async fn vorze_ufo_tw() {
+        let mut d = def_with(
+            &["UFO-TW"],
+            &[
+                (0, &[(Rotate, -99, 99)], false),
+                (1, &[(Rotate, -99, 99)], false),
+            ],
+        );
+        d.protocol_variant = Some("vorze-sa-dual-rotator".to_string());
+        let (sim, hw) = connect(spec("UFO-TW", &[Endpoint::Tx])).await;
+        let h = named(factories(), "vorze-sa")
+            .initialize(&hw, &d)
+            .await
+            .unwrap();
+        assert_eq!(sim.take_ops(), []);
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, 50)]).unwrap()),
+            [(Endpoint::Tx, vec![0x05, 0xb2, 0x80], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, -99)]).unwrap()),
+            [(Endpoint::Tx, vec![0x05, 0x63, 0x80], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(1, Rotate, 25)]).unwrap()),
+            [(Endpoint::Tx, vec![0x05, 0x63, 0x99], true)]
+        );
+        assert_eq!(
+            writes(&h.outputs(&[act(0, Rotate, 25)]).unwrap()),
+            [(Endpoint::Tx, vec![0x05, 0x99, 0x99], true)]
+        );
+        assert_eq!(
+            writes(
+                &h.stop_outputs(&[act(0, Rotate, 0), act(1, Rotate, 0)])
+                    .unwrap()
+            ),
+            [(Endpoint::Tx, vec![0x05, 0x80, 0x80], true)]
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Test helpers shared by the set-A protocol modules: definitions built by hand, simulated
-//! hardware connected through the simulated comm manager, and packet extraction.
-
-#![allow(dead_code)]
+//! The protocol unit-test kit: definitions built by hand, simulated hardware connected through
+//! the simulated comm manager (`crate::hwmgr::sim`), a registered factory by name, and the
+//! writes a handler encodes.
+//!
+//! A protocol's tests drive its encoder or its handler directly and compare bytes; the
+//! conformance vectors (`tests/vectors.rs`) cover the path through the server.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,7 +132,18 @@ pub(crate) async fn connect(spec: SimDeviceSpec) -> (Arc<SimHardware>, Arc<dyn H
     (sim, hw)
 }
 
-/// Identifies and initialises a device with `factory`.
+/// The factory registered as `name` among a module's `factories()`.
+pub(crate) fn named(
+    factories: Vec<Arc<dyn ProtocolFactory>>,
+    name: &str,
+) -> Arc<dyn ProtocolFactory> {
+    factories
+        .into_iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no protocol named {name}"))
+}
+
+/// Initialises a device with `factory`.
 pub(crate) async fn init(
     factory: &dyn ProtocolFactory,
     hw: &Arc<dyn Hardware>,
