@@ -14,6 +14,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
+echo "== cargo check --no-default-features (the optional buses, the simulator and the JNI door really are optional)"
+cargo check --no-default-features --all-targets
 echo "== cargo build"
 cargo build --bins --lib
 echo "== cargo test"

@@ -1,6 +1,8 @@
 //! Client integration tests: the in-process connector against the embedded server with a
 //! simulated Lovense Hush, the WebSocket connector against the WebSocket server, and the
 //! WebSocket connector's v3 fallback against a scripted v3 server.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! A game loop sending faster than the link writes must not build a backlog: commands queued
 //! while a write is in flight are merged, latest value per feature, and the last value always
 //! reaches the toy.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::time::Duration;
 

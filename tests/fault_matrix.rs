@@ -11,6 +11,8 @@
 //!   write is given up.
 //! - Garbage: garbled identification replies and nonsense notifications are survived; an
 //!   input subscription keeps delivering valid readings after them.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

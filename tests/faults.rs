@@ -1,5 +1,7 @@
 //! Faults: comm managers that fail or panic, devices that vanish mid-command, devices that come
 //! back.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::sync::Arc;
 use std::time::Duration;

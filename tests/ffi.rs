@@ -1,5 +1,7 @@
 //! The C ABI called exactly as C would: the happy path on the embedded server with a simulated
 //! toy, and misuse (NULL, stale and wrong-typed handles, bad bytes, freeing from a callback).
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::ffi::c_void;
 use std::ptr;

@@ -1,6 +1,8 @@
 //! Server behaviour over JSON frames, as a remote client sees it: handshake and version
 //! conversion for v0–v4, errors for bad frames, ping timeout and disconnect safety, stop
 //! selection, and the WebSocket server's one-client rule.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::sync::Arc;
 use std::time::Duration;

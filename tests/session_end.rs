@@ -4,6 +4,8 @@
 //! collected by its GC is bindings/python/tests/test_session_end.py). Each case prints how long
 //! the stop took to reach the toys after the session ended (a figure, not an assertion: the
 //! machines are shared and noisy).
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::ptr;
 use std::sync::Arc;

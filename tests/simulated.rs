@@ -1,6 +1,8 @@
 //! Simulated toys as a user meets them: identifiers that match nothing are refused, indexes
 //! follow the order devices were found in, the device address reaches C ABI clients, and
 //! simulated batteries answer.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::ptr;
 use std::time::Duration;

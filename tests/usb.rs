@@ -4,7 +4,7 @@
 //! plugged; and the C ABI options selecting every optional bus, each reporting itself
 //! unavailable where this machine lacks it while the other buses keep working.
 
-#![cfg(feature = "usb")]
+#![cfg(all(feature = "usb", feature = "sim"))]
 
 use std::ptr;
 use std::sync::Arc;

@@ -12,6 +12,8 @@
 //! handshake timeout); the process's file descriptors return to their baseline afterwards. The
 //! command latency (idle and under abuse) and the resident memory are printed, not asserted:
 //! the machines are shared and noisy.
+// drives simulated toys: needs the `sim` feature (default)
+#![cfg(feature = "sim")]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -278,7 +278,7 @@ impl Device {
         self.output_or_stop(actions, false)
     }
 
-    /// [`DeviceHandle::output`], encoded as a stop when `stop` is set
+    /// [`Device::output`], encoded as a stop when `stop` is set
     /// ([`crate::device::protocol::ProtocolHandler::stop_outputs`]).
     fn output_or_stop(
         &self,

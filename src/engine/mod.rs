@@ -32,6 +32,7 @@ use std::time::Duration;
 use crate::device::config::DeviceConfigManager;
 use crate::error::{ConfigError, DeviceError};
 use crate::hwmgr::serial::SerialCommManager;
+#[cfg(feature = "sim")]
 use crate::hwmgr::sim::{SimDeviceSpec, SimHardware};
 use crate::hwmgr::websocket::WebsocketCommManager;
 use crate::hwmgr::{BusSettings, CommManager, KnownDevices, OptionalBus};
@@ -126,7 +127,8 @@ pub struct EngineOptions {
     pub server_name: String,
     /// Ping watchdog in ms (0 = off).
     pub max_ping_time: u32,
-    /// Simulated devices, found by the next scan in this order.
+    /// Simulated devices, found by the next scan in this order (cargo feature `sim`).
+    #[cfg(feature = "sim")]
     pub simulated: Vec<SimDeviceSpec>,
     /// Buses to add, in this order (a bus named twice is added once).
     pub buses: Vec<Bus>,
@@ -186,6 +188,7 @@ pub enum EngineError {
 #[derive(Debug)]
 pub struct Engine {
     server: Server,
+    #[cfg(feature = "sim")]
     simulated: Vec<Arc<SimHardware>>,
     device_websocket: Option<SocketAddr>,
 }
@@ -216,6 +219,7 @@ impl Engine {
         );
         let engine = Engine {
             server,
+            #[cfg(feature = "sim")]
             simulated: Vec::new(),
             device_websocket: None,
         };
@@ -229,6 +233,7 @@ impl Engine {
     }
 
     async fn assemble(mut self, options: EngineOptions) -> Result<Engine, (Engine, EngineError)> {
+        #[cfg(feature = "sim")]
         for spec in options.simulated {
             let identifier = spec.name();
             match self.server.add_simulated_device(spec) {
@@ -303,6 +308,7 @@ impl Engine {
     }
 
     /// The simulated devices of the options, in their order.
+    #[cfg(feature = "sim")]
     pub fn simulated_devices(&self) -> &[Arc<SimHardware>] {
         &self.simulated
     }
@@ -347,7 +353,7 @@ fn load_config(
     Ok(config)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
     use super::*;
 

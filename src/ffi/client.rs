@@ -12,6 +12,7 @@
 //! dispatcher thread or on whoever drains the stream.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+#[cfg(feature = "sim")]
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -34,7 +35,10 @@ use super::proto::request::Kind;
 use super::proto::response::Result as Payload;
 use super::status::{haptix_status, Failure};
 use crate::client::{Client, ClientEvent, ClientSettings, Done, OutputValue, REQUEST_TIMEOUT};
-use crate::core::types::{Endpoint, InputCommand};
+#[cfg(feature = "sim")]
+use crate::core::types::Endpoint;
+use crate::core::types::InputCommand;
+#[cfg(feature = "sim")]
 use crate::hwmgr::sim::{SimDeviceSpec, SimOp};
 
 /// Opaque client handle. Create with `haptix_client_new`, release with `haptix_client_free`.
@@ -461,7 +465,17 @@ impl ClientInner {
         Ok(())
     }
 
+    /// Simulated-device control, in a build without the simulator.
+    #[cfg(not(feature = "sim"))]
+    fn simulated(&self, _kind: Kind) -> Outcome {
+        Err(Failure::new(
+            haptix_status::ErrorNotSupported,
+            "this build of the library has no simulated devices (cargo feature sim)",
+        ))
+    }
+
     /// Simulated-device control, answered at once.
+    #[cfg(feature = "sim")]
     fn simulated(&self, kind: Kind) -> Outcome {
         if !self.embedded {
             return Err(Failure::new(

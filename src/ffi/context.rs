@@ -23,6 +23,7 @@ use crate::engine::{
     Bus, DeviceConfigSource, Engine, EngineError, EngineOptions, UserConfigSource,
     STOP_OUTPUTS_LIMIT,
 };
+#[cfg(feature = "sim")]
 use crate::hwmgr::sim::SimDeviceSpec;
 use crate::hwmgr::{BusSettings, OptionalBus};
 use crate::server::Server;
@@ -173,25 +174,37 @@ impl ContextInner {
                 proto::CommManager::Usb => Bus::Optional(OptionalBus::Usb),
             });
         }
-        let mut simulated = Vec::with_capacity(options.simulated_devices.len());
-        for d in &options.simulated_devices {
-            let mut spec = SimDeviceSpec::parse(&d.identifier).map_err(|e| {
-                Failure::new(
-                    haptix_status::ErrorInvalidArgument,
-                    format!("simulated device {:?}: {e}", d.identifier),
-                )
-            })?;
-            if !d.address.is_empty() {
-                spec.address = Some(d.address.clone());
-            }
-            simulated.push(spec);
+        #[cfg(not(feature = "sim"))]
+        if !options.simulated_devices.is_empty() {
+            return Err(Failure::new(
+                haptix_status::ErrorNotSupported,
+                "this build of the library has no simulated devices (cargo feature sim)",
+            ));
         }
+        #[cfg(feature = "sim")]
+        let simulated = {
+            let mut simulated = Vec::with_capacity(options.simulated_devices.len());
+            for d in &options.simulated_devices {
+                let mut spec = SimDeviceSpec::parse(&d.identifier).map_err(|e| {
+                    Failure::new(
+                        haptix_status::ErrorInvalidArgument,
+                        format!("simulated device {:?}: {e}", d.identifier),
+                    )
+                })?;
+                if !d.address.is_empty() {
+                    spec.address = Some(d.address.clone());
+                }
+                simulated.push(spec);
+            }
+            simulated
+        };
         let (device_config, user_config) = config_sources(&options);
         let engine_options = EngineOptions {
             device_config,
             user_config,
             server_name: options.server_name.clone(),
             max_ping_time: options.max_ping_time_ms,
+            #[cfg(feature = "sim")]
             simulated,
             buses,
             bus_settings: BusSettings {

@@ -74,6 +74,7 @@ pub extern "C" fn haptix_version() -> *const c_char {
 /// Rust-only access for the benchmark in `benches/compare`: not part of the C ABI, not
 /// covered by its stability promise.
 #[doc(hidden)]
+#[cfg(feature = "sim")]
 pub mod bench_support {
     use std::sync::Arc;
 
@@ -82,12 +83,13 @@ pub mod bench_support {
     use crate::hwmgr::sim::SimHardware;
 
     /// The simulated device with this address in a context's embedded server.
+    #[cfg(feature = "sim")]
     pub fn simulated_device(
         context: *mut haptix_context,
         address: &str,
     ) -> Option<Arc<SimHardware>> {
         let ctx = handles::get::<ContextInner>(context).ok()?;
-        ctx.server.simulator().device(address)
+        ctx.server.simulated_device(address)
     }
 }
 

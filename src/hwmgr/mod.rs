@@ -20,6 +20,8 @@ pub mod lovense_connect;
 pub mod lovense_dongle;
 mod rescan;
 pub mod serial;
+// the simulated bus: cargo feature `sim` (default); unit tests always have it
+#[cfg(any(feature = "sim", test))]
 pub mod sim;
 pub mod specifier;
 mod stream;

@@ -115,7 +115,27 @@ impl DeviceManager {
                 manager.name()
             )));
         }
-        managers.push(manager);
+        managers.push(Arc::clone(&manager));
+        drop(managers);
+        // a manager added while scanning scans too (the simulated bus appears with its first
+        // device, which may be added mid-scan)
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let me = self.clone();
+            self.inner.tasks.spawn(async move {
+                let state = me.inner.scan.lock().await;
+                if *state == ScanState::Active && !manager.is_scanning() {
+                    match guarded(manager.start_scanning()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(manager = manager.name(), error = %e, "cannot start scanning")
+                        }
+                        Err(why) => {
+                            tracing::error!(manager = manager.name(), %why, "comm manager failed")
+                        }
+                    }
+                }
+            });
+        }
         Ok(())
     }
 
@@ -401,7 +421,8 @@ impl DeviceManager {
     ) -> Result<(), DeviceError> {
         let registry = &self.inner.registry;
         let mut hw_events = hardware.events();
-        let ident = factory.identify(&hardware).await?;
+        let identified = factory.identify(&hardware).await?;
+        let ident = &identified.identification;
         let factory = if ident.protocol == factory.name() {
             factory
         } else {
@@ -423,7 +444,9 @@ impl DeviceManager {
         let index = definition.user.index.ok_or_else(|| {
             DeviceError::NotSupported("device definition has no index".to_string())
         })?;
-        let handler = factory.initialize(&hardware, &definition).await?;
+        let handler = identified
+            .initialize(&*factory, &hardware, &definition)
+            .await?;
         // Drop notifications that belonged to identification and initialisation.
         while let Ok(ev) = hw_events.try_recv() {
             if ev == HardwareEvent::Disconnected {

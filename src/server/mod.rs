@@ -1,7 +1,15 @@
-//! The embedded Buttplug server: a device manager shared by every client session, and the
-//! per-connection sessions (handshake, versions, routing, ping watchdog).
+//! The embedded Buttplug server.
 //!
-//! Transports (in-process, WebSocket, C ABI) all reach devices through [`Server::connect`].
+//! - [`device_manager`]: one per server, shared by every session: runs the comm managers'
+//!   scanning, connects and identifies what they find (trying the candidate protocols in
+//!   order), gives devices their indexes and tells sessions about devices coming and going.
+//! - [`session`]: one per connected client: the handshake, the spec version (v0–v4) the client
+//!   speaks, routing of its messages to devices, the ping watchdog, and stopping every device
+//!   when the session ends.
+//! - [`websocket`]: the Buttplug WebSocket server, one client at a time.
+//!
+//! Every way in (the WebSocket server, the in-process connector of [`crate::engine`], and so
+//! the C ABI) opens a session with [`Server::connect`].
 
 pub mod device_manager;
 pub mod session;
@@ -12,6 +20,7 @@ use std::sync::Arc;
 use crate::device::config::DeviceConfigManager;
 use crate::device::protocols::ProtocolRegistry;
 use crate::error::DeviceError;
+#[cfg(feature = "sim")]
 use crate::hwmgr::sim::{SimBus, SimCommManager, SimDeviceSpec, SimHardware};
 use crate::hwmgr::{CommEventSender, CommManager};
 
@@ -27,34 +36,46 @@ pub struct Server {
     dm: DeviceManager,
     comm: CommEventSender,
     options: SessionOptions,
-    sim: Arc<SimCommManager>,
+    /// The simulated bus, added as a comm manager like the others when the first simulated
+    /// device is (feature `sim`).
+    #[cfg(feature = "sim")]
+    sim: Arc<std::sync::OnceLock<Arc<SimCommManager>>>,
 }
 
 impl Server {
-    /// Creates a server with the given device configuration and the built-in protocols, with a
-    /// simulated comm manager attached that holds the user configuration's simulated devices.
+    /// Creates a server with the given device configuration and the built-in protocols and no
+    /// comm manager yet (add them with [`Server::add_comm_manager`]; the composition root,
+    /// [`crate::engine::Engine`], does). The user configuration's simulated devices (format 5
+    /// `simulated_devices`) are added to the simulated bus when the `sim` feature is built.
     /// Must be called inside a tokio runtime.
     pub fn new(config: DeviceConfigManager, options: SessionOptions) -> Server {
         let simulated = config.simulated_devices();
         let (dm, comm) = DeviceManager::new(Arc::new(config), ProtocolRegistry::builtin());
-        let sim = Arc::new(SimCommManager::new(comm.clone()));
-        // the user configuration's virtual devices (v5 `simulated_devices`), found by scanning
+        let server = Server {
+            dm,
+            comm,
+            options,
+            #[cfg(feature = "sim")]
+            sim: Arc::default(),
+        };
+        #[cfg(feature = "sim")]
         for d in simulated {
-            sim.add_device(SimDeviceSpec {
+            // the user configuration's virtual devices, found by scanning
+            server.simulator().add_device(SimDeviceSpec {
                 bus: SimBus::Simulated { name: d.identifier },
                 address: Some(d.address),
                 endpoints: None,
                 responder: None,
             });
         }
-        // the first manager can never clash by name
-        let _ = dm.add_comm_manager(sim.clone());
-        Server {
-            dm,
-            comm,
-            options,
-            sim,
+        #[cfg(not(feature = "sim"))]
+        if !simulated.is_empty() {
+            tracing::warn!(
+                count = simulated.len(),
+                "the user configuration lists simulated devices, but this build has no simulator (cargo feature sim)"
+            );
         }
+        server
     }
 
     /// Adds another comm manager (built with [`Server::comm_sender`]).
@@ -67,14 +88,30 @@ impl Server {
         self.comm.clone()
     }
 
-    /// The simulated comm manager.
+    /// The simulated bus's comm manager, added to the device manager the first time it is
+    /// asked for.
+    #[cfg(feature = "sim")]
     pub fn simulator(&self) -> &Arc<SimCommManager> {
-        &self.sim
+        self.sim.get_or_init(|| {
+            let sim = Arc::new(SimCommManager::new(self.comm.clone()));
+            if let Err(e) = self.dm.add_comm_manager(sim.clone()) {
+                tracing::error!(error = %e, "the simulated bus could not be added");
+            }
+            sim
+        })
+    }
+
+    /// The simulated device at `address`, if the simulated bus has one (it is not created by
+    /// asking).
+    #[cfg(feature = "sim")]
+    pub fn simulated_device(&self, address: &str) -> Option<Arc<SimHardware>> {
+        self.sim.get().and_then(|sim| sim.device(address))
     }
 
     /// Adds a simulated device after checking that some protocol of the device configuration
     /// matches what it presents, so that a mistyped identifier is an error instead of a toy
     /// that is never found.
+    #[cfg(feature = "sim")]
     pub fn add_simulated_device(&self, spec: SimDeviceSpec) -> Result<Arc<SimHardware>, String> {
         let registry = self.dm.registry();
         if self
@@ -89,7 +126,7 @@ impl Server {
                 spec.name()
             ));
         }
-        Ok(self.sim.add_device(spec))
+        Ok(self.simulator().add_device(spec))
     }
 
     /// The device manager.
