@@ -98,7 +98,10 @@ mod tests {
         let v = catch_or(7u32, || panic!("boom"));
         assert_eq!(v, 7);
         assert_eq!(export(|| Ok(haptix_status::Ok)), haptix_status::Ok);
-        assert_eq!(export(|| Ok(haptix_status::Timeout)), haptix_status::Timeout);
+        assert_eq!(
+            export(|| Ok(haptix_status::Timeout)),
+            haptix_status::Timeout
+        );
     }
 
     #[test]
