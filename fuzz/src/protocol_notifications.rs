@@ -387,14 +387,18 @@ async fn setup(
     Arc<dyn haptix::device::protocol::ProtocolHandler>,
 )> {
     let factory: Arc<dyn ProtocolFactory> = registry.get(protocol)?;
-    let ident = factory.identify(hardware).await.ok()?;
+    let identified = factory.identify(hardware).await.ok()?;
+    let ident = &identified.identification;
     let factory = if ident.protocol == factory.name() {
         factory
     } else {
         registry.get(&ident.protocol)?
     };
     let definition = definition(config, &ident.protocol, ident.identifier.as_deref())?;
-    let handler = factory.initialize(hardware, &definition).await.ok()?;
+    let handler = identified
+        .initialize(&*factory, hardware, &definition)
+        .await
+        .ok()?;
     Some((definition, handler))
 }
 

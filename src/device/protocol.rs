@@ -3,8 +3,11 @@
 //!
 //! A protocol is registered as a [`ProtocolFactory`] under the name the device configuration uses
 //! (`"lovense"`, `"aneros"`, ...). The device manager calls, in order: [`ProtocolFactory::identify`]
-//! (may talk to the hardware), then [`ProtocolFactory::initialize`] with the resolved definition,
-//! which returns the [`ProtocolHandler`] used for the device's lifetime.
+//! (may talk to the hardware), which returns an [`Identified`]: the [`Identification`] the
+//! definition is looked up with, and, when identification learnt something initialisation
+//! needs, an [`Initializer`] carrying it; then [`Identified::initialize`] with the resolved
+//! definition, which returns the [`ProtocolHandler`] used for the device's lifetime (through
+//! that initialiser, or else [`ProtocolFactory::initialize`] of the identified protocol).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,6 +131,107 @@ pub struct Identification {
     pub identifier: Option<String>,
 }
 
+/// Initialises one identified device with what its identification found (returned by
+/// [`ProtocolFactory::identify`] inside an [`Identified`]).
+#[async_trait]
+pub trait Initializer: Send + 'static {
+    /// Initialises the device and returns its handler.
+    async fn initialize(
+        self: Box<Self>,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError>;
+}
+
+/// What [`ProtocolFactory::identify`] found.
+pub struct Identified {
+    /// The protocol (possibly a sibling) and model identifier the definition is looked up with.
+    pub identification: Identification,
+    /// Initialises the device with state identification found; `None` when the identified
+    /// protocol's [`ProtocolFactory::initialize`] needs nothing from identification.
+    initializer: Option<Box<dyn Initializer>>,
+}
+
+impl std::fmt::Debug for Identified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identified")
+            .field("identification", &self.identification)
+            .field("initializer", &self.initializer.is_some())
+            .finish()
+    }
+}
+
+impl Identified {
+    /// An identification after which the identified protocol's factory initialises the device.
+    pub fn new(protocol: impl Into<String>, identifier: Option<String>) -> Identified {
+        Identified {
+            identification: Identification {
+                protocol: protocol.into(),
+                identifier,
+            },
+            initializer: None,
+        }
+    }
+
+    /// Initialises the device with `initializer` instead of the identified protocol's factory.
+    pub fn with_initializer(mut self, initializer: impl Initializer) -> Identified {
+        self.initializer = Some(Box::new(initializer));
+        self
+    }
+
+    /// True when identification returned its own initialiser.
+    pub fn has_initializer(&self) -> bool {
+        self.initializer.is_some()
+    }
+
+    /// Passes the handler the initialiser returns through `wrap` (for protocols that wrap
+    /// another one, as the toolkit's wrappers do).
+    pub fn map_handler<F>(mut self, wrap: F) -> Identified
+    where
+        F: FnOnce(Arc<dyn ProtocolHandler>) -> Arc<dyn ProtocolHandler> + Send + 'static,
+    {
+        if let Some(inner) = self.initializer.take() {
+            self.initializer = Some(Box::new(Wrapped { inner, wrap }));
+        }
+        self
+    }
+
+    /// Initialises the device: with the initialiser identification returned, else with
+    /// `factory`, the factory of the identified protocol.
+    pub async fn initialize(
+        self,
+        factory: &dyn ProtocolFactory,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        match self.initializer {
+            Some(initializer) => initializer.initialize(hardware, definition).await,
+            None => factory.initialize(hardware, definition).await,
+        }
+    }
+}
+
+/// An initialiser whose handler is wrapped ([`Identified::map_handler`]).
+struct Wrapped<F> {
+    inner: Box<dyn Initializer>,
+    wrap: F,
+}
+
+#[async_trait]
+impl<F> Initializer for Wrapped<F>
+where
+    F: FnOnce(Arc<dyn ProtocolHandler>) -> Arc<dyn ProtocolHandler> + Send + 'static,
+{
+    async fn initialize(
+        self: Box<Self>,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        let Wrapped { inner, wrap } = *self;
+        Ok(wrap(inner.initialize(hardware, definition).await?))
+    }
+}
+
 /// Creates handlers for one protocol name.
 #[async_trait]
 pub trait ProtocolFactory: Send + Sync + 'static {
@@ -135,15 +239,18 @@ pub trait ProtocolFactory: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Identifies the device. The default uses the hardware name as identifier (the "generic"
-    /// identification of the reference).
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: self.name().to_string(),
-            identifier: Some(hardware.name().to_string()),
-        })
+    /// identification of the reference). A protocol whose initialisation needs what its
+    /// identification found returns it in an [`Initializer`] ([`Identified::with_initializer`]);
+    /// a factory keeps no per-device state.
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(
+            self.name(),
+            Some(hardware.name().to_string()),
+        ))
     }
 
-    /// Initialises the device and returns its handler.
+    /// Initialises the device and returns its handler (when identification returned no
+    /// initialiser of its own).
     async fn initialize(
         &self,
         hardware: &Arc<dyn Hardware>,
@@ -260,7 +367,7 @@ mod tests {
     use super::default_input;
     use crate::core::messages::InputReadingValue;
     use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
-    use crate::device::protocols::testkit_a::*;
+    use crate::device::protocols::testkit::*;
 
     #[tokio::test]
     async fn rssi_reads_come_from_the_radio() {

@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    all_features, FeatureMask, HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory,
+    all_features, FeatureMask, HwCommand, Identified, KeepAlive, OutputAction, ProtocolFactory,
     ProtocolHandler,
 };
 use crate::device::protocols::kit::unsupported;
@@ -55,11 +55,8 @@ impl ProtocolFactory for Cueme {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: model(hardware.name()),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, model(hardware.name())))
     }
 
     async fn initialize(
@@ -187,7 +184,7 @@ mod tests {
             let name = name.to_string();
             async move {
                 let (_, hw) = connect(spec(&name, &[Endpoint::Tx])).await;
-                factory().identify(&hw).await.unwrap()
+                factory().identify(&hw).await.unwrap().identification
             }
         };
         let i = id("FUNCODE_A1_3").await;

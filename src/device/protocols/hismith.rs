@@ -10,17 +10,15 @@
 //!   rotation on channel 3 followed by the direction `[0xCC, 0x01, 0xC0|0xC1, 0xC1|0xC2]`;
 //!   spray `[0xCC, 0x0B, 0x01, 0x0C]`.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use parking_lot::Mutex;
 
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    HwCommand, Identification, OutputAction, ProtocolFactory, ProtocolHandler,
+    HwCommand, Identified, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
 use crate::error::DeviceError;
@@ -31,19 +29,16 @@ const MINI: &str = "hismith-mini";
 const LEGACY: [&str; 6] = ["1001", "1002", "1003", "3001", "2001", "1006"];
 const READ_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The `hismith` factory: identifies, and hands newer models over to `hismith-mini`.
-#[derive(Default)]
-struct Hismith {
-    /// Addresses identified as mini models, until initialised.
-    minis: Mutex<HashSet<String>>,
-}
+/// The `hismith` factory: identifies, and hands newer models over to `hismith-mini` (the
+/// identification names that protocol, whose factory then initialises the device).
+struct Hismith;
 
 /// The `hismith-mini` factory.
 struct HismithMini;
 
 /// The factory registered as `hismith`.
 fn factory() -> Arc<dyn ProtocolFactory> {
-    Arc::new(Hismith::default())
+    Arc::new(Hismith)
 }
 
 /// The factory registered as `hismith-mini`.
@@ -131,19 +126,14 @@ impl ProtocolFactory for Hismith {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
         let model = read_model(hardware).await?;
         let protocol = if LEGACY.contains(&model.as_str()) {
-            self.minis.lock().remove(hardware.address());
             NAME
         } else {
-            self.minis.lock().insert(hardware.address().to_string());
             MINI
         };
-        Ok(Identification {
-            protocol: protocol.to_string(),
-            identifier: Some(model),
-        })
+        Ok(Identified::new(protocol, Some(model)))
     }
 
     async fn initialize(
@@ -151,9 +141,6 @@ impl ProtocolFactory for Hismith {
         hardware: &Arc<dyn Hardware>,
         definition: &DeviceDefinition,
     ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
-        if self.minis.lock().remove(hardware.address()) {
-            return HismithMini.initialize(hardware, definition).await;
-        }
         PerFeature::new(NAME, encode)
             .initialize(hardware, definition)
             .await
@@ -166,11 +153,8 @@ impl ProtocolFactory for HismithMini {
         MINI
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: MINI.to_string(),
-            identifier: Some(read_model(hardware).await?),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(MINI, Some(read_model(hardware).await?)))
     }
 
     async fn initialize(
@@ -187,13 +171,18 @@ impl ProtocolFactory for HismithMini {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::protocol::Identification;
     use crate::device::protocols::testkit::*;
+    use crate::device::protocols::ProtocolRegistry;
     use OutputType::*;
 
     async fn identify(f: &dyn ProtocolFactory, model: &[u8]) -> Identification {
         let (sim, hw) = connect(spec("HISMITH", &[Endpoint::RxBleModel, Endpoint::Tx])).await;
         sim.queue_read(Endpoint::RxBleModel, model);
-        f.identify(&hw).await.unwrap()
+        let identified = f.identify(&hw).await.unwrap();
+        // the identified protocol's own factory initialises the device
+        assert!(!identified.has_initializer());
+        identified.identification
     }
 
     #[tokio::test]
@@ -271,12 +260,16 @@ mod tests {
 
     #[tokio::test]
     async fn hands_over_to_mini() {
-        let f = Hismith::default();
+        // as the device manager does: identify with the matched protocol, initialise with the
+        // registered factory of the protocol identification names
+        let registry = ProtocolRegistry::builtin();
         let (sim, hw) = connect(spec("HISMITH", &[Endpoint::RxBleModel, Endpoint::Tx])).await;
         sim.queue_read(Endpoint::RxBleModel, &[0x10, 0x05]);
-        f.identify(&hw).await.unwrap();
+        let identified = registry.get(NAME).unwrap().identify(&hw).await.unwrap();
+        assert_eq!(identified.identification.protocol, MINI);
+        let mini = registry.get(&identified.identification.protocol).unwrap();
         let d = def(&[(0, &[(Oscillate, 0, 100)], false)]);
-        let h = f.initialize(&hw, &d).await.unwrap();
+        let h = identified.initialize(&*mini, &hw, &d).await.unwrap();
         assert_eq!(
             bytes(&h.outputs(&[act(0, Oscillate, 50)]).unwrap()),
             [vec![0xcc, 0x03, 0x32, 0x35]]

@@ -17,7 +17,7 @@ use crate::core::messages::InputReadingValue;
 use crate::core::types::{Endpoint, InputCommand, InputType};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition};
 use crate::device::protocol::{
-    all_features, feature_bit, HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory,
+    all_features, feature_bit, HwCommand, Identified, KeepAlive, OutputAction, ProtocolFactory,
     ProtocolHandler,
 };
 use crate::error::DeviceError;
@@ -287,8 +287,12 @@ impl ProtocolFactory for Sequential {
         self.name
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        self.inner.identify(hardware).await
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(self
+            .inner
+            .identify(hardware)
+            .await?
+            .map_handler(|inner| Arc::new(SequentialHandler(inner))))
     }
 
     async fn initialize(
@@ -408,8 +412,13 @@ impl ProtocolFactory for StopWrites {
         self.name
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        self.inner.identify(hardware).await
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        let rule = self.rule;
+        Ok(self
+            .inner
+            .identify(hardware)
+            .await?
+            .map_handler(move |inner| Arc::new(StopWritesHandler { inner, rule })))
     }
 
     async fn initialize(

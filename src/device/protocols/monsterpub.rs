@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    all_features, HwCommand, Identification, OutputAction, ProtocolFactory, ProtocolHandler,
+    all_features, HwCommand, Identified, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, unsupported};
 use crate::error::DeviceError;
@@ -96,15 +96,12 @@ impl ProtocolFactory for MonsterPub {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
         let model = match hardware.read(Endpoint::RxBleModel, 32, MODEL_TIMEOUT).await {
             Ok(data) => model_name(&data)?,
             Err(_) => "Unknown".to_string(),
         };
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(model),
-        })
+        Ok(Identified::new(NAME, Some(model)))
     }
 
     async fn initialize(
@@ -202,12 +199,12 @@ mod tests {
         ))
         .await;
         sim.queue_read(Endpoint::RxBleModel, b"MP2_JK_N_P1\0\0\0\0\0");
-        let id = factory().identify(&hw).await.unwrap();
+        let id = factory().identify(&hw).await.unwrap().identification;
         assert_eq!(id.protocol, "monsterpub");
         assert_eq!(id.identifier.as_deref(), Some("MP2_JK_N_P1"));
 
         let (_sim, hw) = connect(spec("TracyDog", &[Endpoint::Tx])).await;
-        let id = factory().identify(&hw).await.unwrap();
+        let id = factory().identify(&hw).await.unwrap().identification;
         assert_eq!(id.identifier.as_deref(), Some("Unknown"));
     }
 

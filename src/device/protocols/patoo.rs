@@ -13,7 +13,7 @@ use async_trait::async_trait;
 
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
-use crate::device::protocol::{HwCommand, Identification, ProtocolFactory, ProtocolHandler};
+use crate::device::protocol::{HwCommand, Identified, ProtocolFactory, ProtocolHandler};
 use crate::device::protocols::kit::{byte, AllFeatures};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
@@ -56,11 +56,8 @@ impl ProtocolFactory for Patoo {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(identifier(hardware.name())),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, Some(identifier(hardware.name()))))
     }
 
     async fn initialize(
@@ -101,7 +98,7 @@ mod tests {
     async fn two_motor_frames() {
         let f = factory();
         let (sim, hw) = connect(spec("PBT0042", &[Endpoint::Tx, Endpoint::TxMode])).await;
-        let id = f.identify(&hw).await.unwrap();
+        let id = f.identify(&hw).await.unwrap().identification;
         assert_eq!(id.identifier.as_deref(), Some("PBT"));
         let d = def(&[
             (0, &[(Vibrate, 0, 100)], false),

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    HwCommand, Identification, OutputAction, ProtocolFactory, ProtocolHandler,
+    HwCommand, Identified, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, mask, unsupported, PerFeature};
 use crate::error::DeviceError;
@@ -29,11 +29,8 @@ impl ProtocolFactory for PrettyLove {
         NAME
     }
 
-    async fn identify(&self, _: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(IDENTIFIER.to_string()),
-        })
+    async fn identify(&self, _: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, Some(IDENTIFIER.to_string())))
     }
 
     async fn initialize(
@@ -88,7 +85,7 @@ mod tests {
     async fn identifies_as_aogu_and_writes_nothing_at_start() {
         let f = factory();
         let (sim, hw) = connect(spec("Aogu BLE 1234", &[Endpoint::Tx, Endpoint::Rx])).await;
-        let id = f.identify(&hw).await.unwrap();
+        let id = f.identify(&hw).await.unwrap().identification;
         assert_eq!(id.protocol, "prettylove");
         assert_eq!(id.identifier.as_deref(), Some("Aogu BLE"));
         let d = def(&[(0, &[(OutputType::Vibrate, 0, 3)], false)]);

@@ -9,9 +9,7 @@ use async_trait::async_trait;
 
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
-use crate::device::protocol::{
-    HwCommand, Identification, KeepAlive, ProtocolFactory, ProtocolHandler,
-};
+use crate::device::protocol::{HwCommand, Identified, KeepAlive, ProtocolFactory, ProtocolHandler};
 use crate::device::protocols::kit::{byte, AllFeatures};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
@@ -53,7 +51,7 @@ impl ProtocolFactory for Satisfyer {
 
     /// The model number comes from the advertisement's manufacturer data when the toy
     /// advertises any (as the reference takes it), else from the model characteristic.
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
         let advertised = hardware
             .manufacturer_data()
             .into_iter()
@@ -68,10 +66,7 @@ impl ProtocolFactory for Satisfyer {
                 model_identifier(&data)
             }
         };
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier,
-        })
+        Ok(Identified::new(NAME, identifier))
     }
 
     async fn initialize(
@@ -280,13 +275,13 @@ mod tests {
             data: Some(vec![0, 0, 0x27, 0xb0]),
         };
         let (sim, hw) = connect(toy(vec![advertised])).await;
-        let id = factory.identify(&hw).await.unwrap();
+        let id = factory.identify(&hw).await.unwrap().identification;
         assert_eq!(id.identifier.as_deref(), Some("10160"));
         assert!(sim.take_ops().is_empty());
         // not advertised: read from the characteristic
         let (sim, hw) = connect(toy(Vec::new())).await;
         sim.queue_read(Endpoint::RxBleModel, &[0, 0, 0x27, 0xb1]);
-        let id = factory.identify(&hw).await.unwrap();
+        let id = factory.identify(&hw).await.unwrap().identification;
         assert_eq!(id.identifier.as_deref(), Some("10161"));
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    HwCommand, Identification, OutputAction, ProtocolFactory, ProtocolHandler,
+    HwCommand, Identified, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{mask, unsupported, PerFeature};
 use crate::error::DeviceError;
@@ -44,11 +44,8 @@ impl ProtocolFactory for SayberX {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(identifier(hardware.name())),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, Some(identifier(hardware.name()))))
     }
 
     async fn initialize(
@@ -118,12 +115,22 @@ mod tests {
         let f = factory();
         let (_sim, hw) = connect(spec("X-Ring 0F313B", &[Endpoint::Rx])).await;
         assert_eq!(
-            f.identify(&hw).await.unwrap().identifier.as_deref(),
+            f.identify(&hw)
+                .await
+                .unwrap()
+                .identification
+                .identifier
+                .as_deref(),
             Some("X-Ring")
         );
         let (sim, hw) = connect(spec("SayberX", &[Endpoint::Tx, Endpoint::Rx])).await;
         assert_eq!(
-            f.identify(&hw).await.unwrap().identifier.as_deref(),
+            f.identify(&hw)
+                .await
+                .unwrap()
+                .identification
+                .identifier
+                .as_deref(),
             Some("SayberX")
         );
         let d = def(&[(0, &[(OutputType::Vibrate, 0, 4)], false)]);

@@ -59,7 +59,7 @@ mod tests {
     async fn accepts_everything_writes_nothing() {
         let (sim, hw) = connect(spec("simulated-stroker", &[])).await;
         let f = factory();
-        let ident = f.identify(&hw).await.unwrap();
+        let ident = f.identify(&hw).await.unwrap().identification;
         assert_eq!(ident.protocol, "simulated");
         assert_eq!(ident.identifier.as_deref(), Some("simulated-stroker"));
         let d = def(&[

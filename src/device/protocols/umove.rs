@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    all_features, FeatureMask, HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory,
+    all_features, FeatureMask, HwCommand, Identified, KeepAlive, OutputAction, ProtocolFactory,
     ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, mask, unsupported};
@@ -64,11 +64,8 @@ impl ProtocolFactory for Umove {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: model(hardware.name()),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, model(hardware.name())))
     }
 
     async fn initialize(

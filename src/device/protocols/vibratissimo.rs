@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use crate::core::types::Endpoint;
 use crate::device::definition::DeviceDefinition;
-use crate::device::protocol::{HwCommand, Identification, ProtocolFactory, ProtocolHandler};
+use crate::device::protocol::{HwCommand, Identified, ProtocolFactory, ProtocolHandler};
 use crate::device::protocols::kit::{byte, overlapping_writes_replaced, AllFeatures, StopWrites};
 use crate::error::DeviceError;
 use crate::hwmgr::Hardware;
@@ -55,7 +55,7 @@ impl ProtocolFactory for Vibratissimo {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
         let identifier = match hardware
             .read(Endpoint::RxBleModel, 128, Duration::from_millis(500))
             .await
@@ -66,10 +66,7 @@ impl ProtocolFactory for Vibratissimo {
                 hardware.name().to_string()
             }
         };
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(identifier),
-        })
+        Ok(Identified::new(NAME, Some(identifier)))
     }
 
     async fn initialize(
@@ -98,13 +95,13 @@ mod tests {
     async fn model_read_selects_configuration() {
         let (sim, hw) = connect(spec("Vibratissimo", ENDPOINTS)).await;
         sim.queue_read(Endpoint::RxBleModel, b"Rabbit");
-        let ident = factory().identify(&hw).await.unwrap();
+        let ident = factory().identify(&hw).await.unwrap().identification;
         assert_eq!(ident.identifier.as_deref(), Some("Rabbit"));
         sim.queue_read(Endpoint::RxBleModel, &[0xff, 0xfe]);
-        let ident = factory().identify(&hw).await.unwrap();
+        let ident = factory().identify(&hw).await.unwrap().identification;
         assert_eq!(ident.identifier.as_deref(), Some("Vibratissimo"));
         // nothing to read: the BLE name
-        let ident = factory().identify(&hw).await.unwrap();
+        let ident = factory().identify(&hw).await.unwrap().identification;
         assert_eq!(ident.identifier.as_deref(), Some("Vibratissimo"));
     }
 

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    HwCommand, Identification, OutputAction, ProtocolFactory, ProtocolHandler,
+    HwCommand, Identified, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{byte, mask, unsupported};
 use crate::error::DeviceError;
@@ -37,11 +37,8 @@ impl ProtocolFactory for Youou {
         NAME
     }
 
-    async fn identify(&self, _hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some("VX001_".to_string()),
-        })
+    async fn identify(&self, _hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, Some("VX001_".to_string())))
     }
 
     async fn initialize(
@@ -92,7 +89,7 @@ mod tests {
         let d = def(&[(0, &[(OutputType::Vibrate, 0, 255)], false)]);
         let (sim, hw) = connect(spec("VX001_1234", &[Endpoint::Tx])).await;
         let f = factory();
-        let ident = f.identify(&hw).await.unwrap();
+        let ident = f.identify(&hw).await.unwrap().identification;
         assert_eq!(ident.identifier.as_deref(), Some("VX001_"));
         let h = init(&*f, &hw, &d).await;
         assert!(sim.take_ops().is_empty());

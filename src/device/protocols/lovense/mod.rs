@@ -22,7 +22,6 @@
 
 pub(crate) mod connect_service;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -34,8 +33,8 @@ use crate::core::messages::InputReadingValue;
 use crate::core::types::{Endpoint, InputCommand, InputType, OutputType};
 use crate::device::definition::{DeviceDefinition, FeatureDefinition};
 use crate::device::protocol::{
-    default_input, feature_bit, FeatureMask, HwCommand, Identification, KeepAlive, OutputAction,
-    ProtocolFactory, ProtocolHandler,
+    default_input, feature_bit, FeatureMask, HwCommand, Identified, Initializer, KeepAlive,
+    OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::unsupported;
 use crate::error::DeviceError;
@@ -52,15 +51,16 @@ const BATTERY_TIMEOUT: Duration = Duration::from_millis(1000);
 const STROKER_TICK: Duration = Duration::from_millis(100);
 
 /// The Lovense protocol factory.
-#[derive(Default)]
-struct Lovense {
-    /// Device types found by `identify`, by hardware address, until `initialize` takes them.
-    identified: Mutex<HashMap<String, String>>,
+struct Lovense;
+
+/// Initialises a device with the type its `DeviceType;` reply (or its name) gave.
+struct LovenseInit {
+    device_type: String,
 }
 
 /// The factory registered as `lovense`.
 fn factory() -> Arc<dyn ProtocolFactory> {
-    Arc::new(Lovense::default())
+    Arc::new(Lovense)
 }
 
 /// The protocols of this family (its members' included), for the registry.
@@ -153,7 +153,7 @@ impl ProtocolFactory for Lovense {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
         let identifier = match query_device_type(hardware).await? {
             Some(kind) => Some(kind),
             None => {
@@ -164,15 +164,10 @@ impl ProtocolFactory for Lovense {
                 type_from_name(hardware.name())
             }
         };
-        let mut identified = self.identified.lock();
-        match &identifier {
-            Some(id) => identified.insert(hardware.address().to_string(), id.clone()),
-            None => identified.remove(hardware.address()),
-        };
-        drop(identified);
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier,
+        Ok(match identifier {
+            Some(device_type) => Identified::new(NAME, Some(device_type.clone()))
+                .with_initializer(LovenseInit { device_type }),
+            None => Identified::new(NAME, None),
         })
     }
 
@@ -181,31 +176,48 @@ impl ProtocolFactory for Lovense {
         hardware: &Arc<dyn Hardware>,
         definition: &DeviceDefinition,
     ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
-        let device_type = self.identified.lock().remove(hardware.address());
-        let is_type = |t: &str| {
-            device_type.as_deref() == Some(t) || definition.identifiers.iter().any(|i| i == t)
-        };
-        let layout = Layout::of(definition);
-        let kind = if is_type("BA") || is_type("H") {
-            Kind::Stroker {
-                zero_range_on_stop: is_type("H"),
-            }
-        } else {
-            layout.kind()
-        };
-        let stroker = if matches!(kind, Kind::Stroker { .. }) && layout.positions > 0 {
-            Some(Stroker::start(hardware.clone()))
-        } else {
-            None
-        };
-        Ok(Arc::new(LovenseHandler {
-            kind,
-            multi_mask: layout.output_mask,
-            multi: Mutex::new(layout.output_slots.iter().map(|f| (*f, 0)).collect()),
-            clockwise: Mutex::new(true),
-            stroker,
-        }))
+        Ok(build_handler(hardware, definition, None))
     }
+}
+
+#[async_trait]
+impl Initializer for LovenseInit {
+    async fn initialize(
+        self: Box<Self>,
+        hardware: &Arc<dyn Hardware>,
+        definition: &DeviceDefinition,
+    ) -> Result<Arc<dyn ProtocolHandler>, DeviceError> {
+        Ok(build_handler(hardware, definition, Some(&self.device_type)))
+    }
+}
+
+/// The handler of a device of the given type (when identification found one) and definition.
+fn build_handler(
+    hardware: &Arc<dyn Hardware>,
+    definition: &DeviceDefinition,
+    device_type: Option<&str>,
+) -> Arc<dyn ProtocolHandler> {
+    let is_type = |t: &str| device_type == Some(t) || definition.identifiers.iter().any(|i| i == t);
+    let layout = Layout::of(definition);
+    let kind = if is_type("BA") || is_type("H") {
+        Kind::Stroker {
+            zero_range_on_stop: is_type("H"),
+        }
+    } else {
+        layout.kind()
+    };
+    let stroker = if matches!(kind, Kind::Stroker { .. }) && layout.positions > 0 {
+        Some(Stroker::start(hardware.clone()))
+    } else {
+        None
+    };
+    Arc::new(LovenseHandler {
+        kind,
+        multi_mask: layout.output_mask,
+        multi: Mutex::new(layout.output_slots.iter().map(|f| (*f, 0)).collect()),
+        clockwise: Mutex::new(true),
+        stroker,
+    })
 }
 
 /// Feature counts that select the packet family.
@@ -582,9 +594,9 @@ mod tests {
         assert_eq!(parse_battery(b"OK;"), None);
     }
 
-    async fn identified(reply: Option<&[u8]>, name: &str) -> (Arc<SimHardware>, Identification) {
+    async fn identified(reply: Option<&[u8]>, name: &str) -> (Arc<SimHardware>, Identified) {
         let (sim, hw) = connect(spec(name, &[Endpoint::Rx, Endpoint::Tx])).await;
-        let f = Lovense::default();
+        let f = Lovense;
         let task = {
             let hw = hw.clone();
             tokio::spawn(async move {
@@ -613,27 +625,41 @@ mod tests {
     #[tokio::test]
     async fn identifies_by_device_type_reply() {
         let (_, id) = identified(Some(b"A:11:0082059AD3BD;"), "LVS-DoesntMatter").await;
-        assert_eq!(id.identifier.as_deref(), Some("A"));
-        assert_eq!(id.protocol, "lovense");
+        assert_eq!(id.identification.identifier.as_deref(), Some("A"));
+        assert_eq!(id.identification.protocol, "lovense");
         let (_, id) = identified(Some(b"EI:03:0082059AD3BD;"), "LVS-DoesntMatter").await;
-        assert_eq!(id.identifier.as_deref(), Some("EI-FW3"));
+        assert_eq!(id.identification.identifier.as_deref(), Some("EI-FW3"));
     }
 
     #[tokio::test]
     async fn falls_back_to_the_name() {
         let (sim, id) = identified(None, "LVS-P36").await;
-        assert_eq!(id.identifier.as_deref(), Some("P"));
+        assert_eq!(id.identification.identifier.as_deref(), Some("P"));
         // six queries in all
         assert_eq!(sim.take_ops().len(), 5);
         assert_eq!(type_from_name("LVS-Edge37"), None);
     }
 
+    #[tokio::test]
+    async fn the_identified_type_reaches_initialisation() {
+        // a Solace whose type is not among the definition's identifiers (the protocol defaults)
+        let defaults = def(&[(0, &[(Oscillate, 0, 20)], false), (1, &[], true)]);
+        let (sim, id) = identified(Some(b"H:11:0082059AD3BD;"), "LVS-Unknown").await;
+        assert!(id.has_initializer());
+        let hw: Arc<dyn Hardware> = sim;
+        let h = id.initialize(&Lovense, &hw, &defaults).await.unwrap();
+        assert_eq!(encode(&h, &[act(0, Oscillate, 10)]), ["Mply:10:20;"]);
+        // without identification the same definition is a plain vibrator
+        let h = Lovense.initialize(&hw, &defaults).await.unwrap();
+        assert_eq!(encode(&h, &[act(0, Oscillate, 10)]), ["Vibrate:10;"]);
+        // no type found: nothing to carry
+        let (_, id) = identified(None, "LVS-Unknown").await;
+        assert!(!id.has_initializer());
+    }
+
     async fn handler(definition: DeviceDefinition) -> Arc<dyn ProtocolHandler> {
         let (_, hw) = connect(spec("LVS-Test", &[Endpoint::Rx, Endpoint::Tx])).await;
-        Lovense::default()
-            .initialize(&hw, &definition)
-            .await
-            .unwrap()
+        Lovense.initialize(&hw, &definition).await.unwrap()
     }
 
     #[tokio::test]
@@ -768,7 +794,7 @@ mod tests {
                 (1, &[], true),
             ],
         );
-        let h = Lovense::default().initialize(&hw, &pro).await.unwrap();
+        let h = Lovense.initialize(&hw, &pro).await.unwrap();
         assert_eq!(encode(&h, &[act(0, Oscillate, 0)]), ["Mply:0:20;"]);
         assert!(h.outputs(&[mv(0, 30, 300)]).unwrap().is_empty());
         let mut seen = Vec::new();
@@ -786,7 +812,7 @@ mod tests {
         let (sim, hw) = connect(spec("LVS-Test", &[Endpoint::Rx, Endpoint::Tx])).await;
         hw.subscribe(Endpoint::Rx).await.unwrap();
         let _ = sim.take_ops();
-        let h = Lovense::default()
+        let h = Lovense
             .initialize(
                 &hw,
                 &def(&[(0, &[(Vibrate, 0, 20)], false), (1, &[], true)]),

@@ -30,7 +30,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::core::types::{Endpoint, OutputType};
 use crate::device::definition::DeviceDefinition;
 use crate::device::protocol::{
-    HwCommand, Identification, KeepAlive, OutputAction, ProtocolFactory, ProtocolHandler,
+    HwCommand, Identified, KeepAlive, OutputAction, ProtocolFactory, ProtocolHandler,
 };
 use crate::device::protocols::kit::{mask, unsupported};
 use crate::error::DeviceError;
@@ -190,11 +190,8 @@ impl ProtocolFactory for TheHandyV3 {
         NAME
     }
 
-    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identification, DeviceError> {
-        Ok(Identification {
-            protocol: NAME.to_string(),
-            identifier: Some(model(hardware.name())),
-        })
+    async fn identify(&self, hardware: &Arc<dyn Hardware>) -> Result<Identified, DeviceError> {
+        Ok(Identified::new(NAME, Some(model(hardware.name()))))
     }
 
     async fn initialize(
@@ -300,7 +297,12 @@ mod tests {
         let (sim, hw) = connect(spec("OHD_hw1_9f3a", &[Endpoint::Tx, Endpoint::Rx])).await;
         let f = factory();
         assert_eq!(
-            f.identify(&hw).await.unwrap().identifier.as_deref(),
+            f.identify(&hw)
+                .await
+                .unwrap()
+                .identification
+                .identifier
+                .as_deref(),
             Some("hw1")
         );
         let task = {
