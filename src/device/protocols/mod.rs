@@ -1,10 +1,49 @@
-//! Protocol implementations, one module per protocol family, and the registry that maps the
-//! configuration's protocol names to them.
+//! Protocol implementations and the registry that maps the configuration's protocol names to
+//! them.
 //!
-//! Simple protocols are declared as data with the toolkit in [`kit`]: an encoder function from
-//! an output action (or from the current values of every feature) to packets. Protocols that talk
-//! to the device during identification or keep state beyond that implement the traits of
-//! `device::protocol` directly.
+//! # How the folder is organised
+//!
+//! * One module per protocol, or per group of protocols that share their code (`libo.rs` holds
+//!   the four Libo protocols), named after the protocol, declared below in alphabetical order.
+//! * A family of several modules (modules sharing a name prefix) gets a folder: `cowgirl/`,
+//!   `fredorch/`, `kiiroo/`, `lovense/`, `mysteryvibe/`, `sexverse/`, `svakom/`, `thehandy/`,
+//!   `vorze/`. Members drop the family prefix (`svakom/avaneo.rs`); the folder's `mod.rs`
+//!   declares them, lists their factories, and holds the protocol that carries the family's
+//!   bare name, when there is one (`lovense/mod.rs` is `lovense`, `lovense/connect_service.rs`
+//!   is `lovense-connect-service`).
+//! * Every module exports one item, `pub(crate) fn factories() -> Vec<Arc<dyn ProtocolFactory>>`
+//!   (a family folder: those of all its members); constructors of single factories stay
+//!   private. The registry is the alphabetical `MODULES` list in this file, read by
+//!   [`ProtocolRegistry::builtin`].
+//! * `kit` is the toolkit for protocols declared as data; `testkit` (tests only) the helpers
+//!   of the protocols' unit tests.
+//!
+//! # Adding a protocol
+//!
+//! * As data, when every command encodes on its own: write an encoder function and return it
+//!   through the toolkit, e.g. `vec![PerFeature::new(NAME, encode)]` (each action to packets) or
+//!   `kit::AllFeatures` (one packet with every feature's value), with setup packets and a
+//!   keep-alive strategy if needed; `kit::Sequential` and `kit::StopWrites` adjust how
+//!   batches and stops are sent.
+//! * As a trait implementation, when the protocol talks to the device while identifying or
+//!   initialising, or keeps state: implement `device::protocol::ProtocolFactory` and
+//!   `ProtocolHandler`. A factory is shared by every device and keeps no per-device state:
+//!   what identification learns and initialisation needs travels in the `Identified` that
+//!   `identify` returns, as an `Initializer` (see `lovense/mod.rs`).
+//! * Declare the module (`pub(crate) mod name;`) in alphabetical order below, or in its
+//!   family's `mod.rs`, and add `name::factories` to `MODULES` (a family member to its folder's
+//!   `factories()` instead).
+//!
+//! # Tests
+//!
+//! * Unit tests go in the module's `#[cfg(test)] mod tests`, built with `testkit`: definitions
+//!   written by hand, a simulated device (`connect`, `spec`), the module's factory by name
+//!   (`named`), and the bytes a handler encodes (`writes`, `bytes`). They must not read
+//!   `../shared`.
+//! * Conformance vectors are data in `../shared/vectors` and run through the server by
+//!   `tests/vectors.rs`, which also initialises every configuration of the shared databases
+//!   with its protocol and drives it; a protocol whose initialisation waits for replies from
+//!   the device is listed there (`NOT_SWEPT`) with the reason.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -243,7 +282,7 @@ impl ProtocolRegistry {
         ProtocolRegistry::default()
     }
 
-    /// Every protocol built into the library: the factories of every module in [`MODULES`].
+    /// Every protocol built into the library: the factories of every module in `MODULES`.
     pub fn builtin() -> ProtocolRegistry {
         let mut r = ProtocolRegistry::new();
         for factories in MODULES {
