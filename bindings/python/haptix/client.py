@@ -328,9 +328,10 @@ class _ClientCore:
                 pointer, self._wakeup_callback, None, _native.UserDataFree()
             )
         self._woken = status == Status.OK  # without it the pump polls (a library refusing it)
+        # made before the client is a child of its context, which may close it at once
+        self._pump = threading.Thread(target=self._run, name="haptix-client-events", daemon=True)
         context.add_child(self)
         track(self, CLIENT)
-        self._pump = threading.Thread(target=self._run, name="haptix-client-events", daemon=True)
         self._pump.start()
 
     # Requests -------------------------------------------------------------------------------
@@ -704,7 +705,9 @@ class _ClientCore:
             # instead of at their timeout, so freeing does not wait for them.
             self._send_disconnect()
         self._wake.set()
-        if self._pump is not threading.current_thread():
+        # the context may close its children while this client is still being made (from a
+        # handler on another thread), before the pump has started: nothing to join then
+        if self._pump.ident is not None and self._pump is not threading.current_thread():
             self._pump.join()
         self.handle.free()
         self._finish(None)
