@@ -148,8 +148,9 @@ fn report(
     }
     for (when, x) in [("before start", before), ("after shutdown", after)] {
         println!(
-            "soak: {when}: rss {:.1} MiB, fds {}, threads {}, heap {:.2} MiB in {} blocks",
+            "soak: {when}: rss {:.1} MiB (anon {:.1}), fds {}, threads {}, heap {:.2} MiB in {} blocks",
             x.rss_kib / 1024.0,
+            x.anon_kib / 1024.0,
             x.fds,
             x.threads,
             x.heap_bytes / (1024.0 * 1024.0),

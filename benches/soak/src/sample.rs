@@ -62,6 +62,9 @@ pub struct Sample {
     pub t: f64,
     /// Resident set, KiB (`VmRSS`).
     pub rss_kib: f64,
+    /// Its anonymous part, KiB (`RssAnon`: heap, stacks; without the mapped program and
+    /// libraries, whose pages come in as more code runs).
+    pub anon_kib: f64,
     /// Entries of `/proc/self/fd`.
     pub fds: f64,
     /// `Threads` of `/proc/self/status`.
@@ -91,6 +94,7 @@ pub fn sample(start: Instant) -> Sample {
     Sample {
         t: start.elapsed().as_secs_f64(),
         rss_kib: status_field(&status, "VmRSS:"),
+        anon_kib: status_field(&status, "RssAnon:"),
         fds,
         threads: status_field(&status, "Threads:"),
         heap_bytes: HEAP_BYTES.load(Ordering::Relaxed) as f64,
@@ -155,9 +159,10 @@ impl Sampler {
 
 fn minute_line(minute: u64, x: &Sample, tally: &Tally) {
     println!(
-        "soak: min {minute:>3}  rss {:>7.1} MiB  fds {:>3}  threads {:>3}  heap {:>7.2} MiB \
+        "soak: min {minute:>3}  rss {:>5.1} MiB (anon {:>5.1})  fds {:>3}  threads {:>3}  heap {:>7.2} MiB \
          ({:>6} blocks)  | rounds {:>5}  sent {:>7}  answered {:>7}  failed {}  unanswered {}",
         x.rss_kib / 1024.0,
+        x.anon_kib / 1024.0,
         x.fds,
         x.threads,
         x.heap_bytes / (1024.0 * 1024.0),

@@ -78,8 +78,9 @@ type Series = (&'static str, &'static str, f64, fn(&Sample) -> f64);
 pub fn trends(samples: &[Sample]) -> Vec<Trend> {
     let end = samples.last().map_or(0.0, |s| s.t);
     let window = window_seconds(end);
-    let series: [Series; 5] = [
+    let series: [Series; 6] = [
         ("resident memory", "MiB", 2.0, |s| s.rss_kib / 1024.0),
+        ("resident anon", "MiB", 2.0, |s| s.anon_kib / 1024.0),
         ("heap in use", "MiB", 0.5, |s| {
             s.heap_bytes / (1024.0 * 1024.0)
         }),
