@@ -131,6 +131,10 @@ def test_raw_client_event_callback() -> None:
             ),
             "clear callback",
         )
+        # released once the dispatcher has finished any call of the old registration
+        deadline = time.monotonic() + 10
+        while not freed and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert freed == [7]
         _native.check(
             library.haptix_client_set_wakeup_callback(
