@@ -74,13 +74,14 @@ fn encode_protocol(p: &ProtocolDefinition) -> Value {
         defaults,
         Value::Array(configs),
     ];
-    trim(&mut items);
+    trim(&mut items, 1);
     Value::Array(items)
 }
 
-/// Drops trailing items that the decoder restores by default.
-fn trim(items: &mut Vec<Value>) {
-    while let Some(last) = items.last() {
+/// Drops trailing items that the decoder restores by default, keeping the first `required`
+/// items (which the decoder requires even when empty, such as a protocol named "").
+fn trim(items: &mut Vec<Value>, required: usize) {
+    while let Some(last) = items.last().filter(|_| items.len() > required) {
         let empty = match last {
             Value::Null => true,
             Value::Array(a) => a.is_empty(),
@@ -140,7 +141,7 @@ fn encode_spec(s: &CommSpecifier) -> Value {
                 Value::Array(mfr),
                 json!(b.advertised_services),
             ];
-            trim(&mut items);
+            trim(&mut items, 1);
             Value::Array(items)
         }
         CommSpecifier::Serial(s) => json!([
@@ -264,7 +265,7 @@ fn encode_feature(f: &FeatureDefinition) -> Value {
         json!(f.description),
         Value::Array(inputs),
     ];
-    trim(&mut items);
+    trim(&mut items, 2);
     Value::Array(items)
 }
 
