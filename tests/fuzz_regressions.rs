@@ -5,6 +5,7 @@
 use haptix::core::json::{decode_server_frame, encode_server_frame};
 use haptix::core::messages::ServerMessage;
 use haptix::core::types::SpecVersion;
+use haptix::device::config::DeviceConfigManager;
 
 /// Decodes one server message of `frame`, encodes it again and decodes that: the message must
 /// come back the same (the `json_parse` target's check).
@@ -34,4 +35,25 @@ fn long_decimal_reads_as_the_nearest_double() {
     };
     // the double nearest to the decimal
     assert_eq!(battery_level, 0.22222222222222);
+}
+
+/// Loads a compact database, writes it back and loads that: it must load and write the same
+/// text (the `device_config` target's check).
+fn compact_round_trip(text: &str) -> DeviceConfigManager {
+    let loaded = DeviceConfigManager::from_compact_json(text).expect("input loads");
+    let written = loaded.to_compact_json();
+    let again = DeviceConfigManager::from_compact_json(&written)
+        .unwrap_or_else(|e| panic!("{text} written back as {written} does not load: {e}"));
+    assert_eq!(again.to_compact_json(), written);
+    assert_eq!(again.protocols(), loaded.protocols());
+    again
+}
+
+/// device_config: a protocol named "" with nothing else was written as `[]` (trailing empty
+/// items are left out, and the name was taken for one), which does not load.
+#[test]
+fn protocol_with_an_empty_name_is_written_loadably() {
+    let m = compact_round_trip(r#"["haptix-devices/1",[5,1],[[""]]]"#);
+    assert_eq!(m.protocols().len(), 1);
+    assert_eq!(m.protocols()[0].name, "");
 }
