@@ -11,8 +11,9 @@
  *      leak or a double free otherwise), however many times it is refused;
  *   E. haptix_client_call waits for a response from any thread, including inside an event
  *      callback on the dispatcher thread, and its response never enters the event stream;
- *   F. a blocking next_event on the dispatcher thread of another context is refused with
- *      WOULD_DEADLOCK instead of hanging.
+ *   F. from a callback, a blocking next_event on a client of another context is refused with
+ *      WOULD_DEADLOCK instead of hanging, while haptix_client_call on that client waits for
+ *      its response and gets it (the decision docs/event-model.md documents).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -403,10 +404,13 @@ static void call_waits_anywhere(void) {
     haptix_context_free(ctx);
 }
 
-/* F: waiting for another context's events from a dispatcher thread is refused. */
+/* F: from a callback, waiting for another context's events is refused; a call on that
+ * context's client is allowed and answered. */
 typedef struct cross_state {
     haptix_client *other;
     _Atomic int status;
+    _Atomic int call_status;
+    _Atomic int response_status;
 } cross_state;
 
 static void wait_on_other(void *ud, const uint8_t *data, size_t len) {
@@ -419,6 +423,20 @@ static void wait_on_other(void *ud, const uint8_t *data, size_t len) {
     haptix_buffer out = {NULL, 0};
     haptix_status st = haptix_client_next_event(s->other, T_SHORT_MS, &out);
     haptix_buffer_free(&out);
+    /* a request on the other context's client, waited for here on this dispatcher thread */
+    pb_buf req;
+    pb_init(&req);
+    build_request_empty(&req, 0, REQ_PING);
+    haptix_buffer resp_buf = {NULL, 0};
+    haptix_status call = haptix_client_call(s->other, req.data, req.len, T_LONG_MS, &resp_buf);
+    pb_free(&req);
+    hx_event resp;
+    if (call == HAPTIX_STATUS_OK && hx_parse_event(resp_buf.data, resp_buf.len, &resp) == 0 &&
+        resp.kind == EV_RESPONSE) {
+        atomic_store(&s->response_status, resp.status);
+    }
+    haptix_buffer_free(&resp_buf);
+    atomic_store(&s->call_status, call);
     atomic_store(&s->status, st);
 }
 
@@ -428,7 +446,7 @@ static void cross_context_wait_refused(void) {
     haptix_client *ca = a ? new_client(a, "C a") : NULL;
     haptix_client *cb = b ? new_client(b, "C b") : NULL;
     if (ca != NULL && cb != NULL) {
-        cross_state s = {.other = cb, .status = -1};
+        cross_state s = {.other = cb, .status = -1, .call_status = -1, .response_status = -1};
         EXPECT_STATUS(haptix_client_set_event_callback(ca, wait_on_other, &s, NULL),
                       HAPTIX_STATUS_OK);
         uint64_t deadline = now_ms() + T_LONG_MS;
@@ -438,6 +456,11 @@ static void cross_context_wait_refused(void) {
         CHECKF(atomic_load(&s.status) == HAPTIX_STATUS_ERROR_WOULD_DEADLOCK,
                "next_event on another context's client from a callback: %s",
                status_name(atomic_load(&s.status)));
+        CHECKF(atomic_load(&s.call_status) == HAPTIX_STATUS_OK,
+               "haptix_client_call on another context's client from a callback: %s",
+               status_name(atomic_load(&s.call_status)));
+        CHECKF(atomic_load(&s.response_status) == 0, "the ping was answered %d",
+               atomic_load(&s.response_status));
     } else {
         CHECK(0);
     }
