@@ -1,6 +1,7 @@
 """A Buttplug server that completes the handshake and then never answers: a stalled server for
 timeout tests. Minimal WebSocket (RFC 6455) over a loopback socket on a free port; text frames
-only. `StallServer().url` while it runs; `close()` ends it and every connection."""
+only. `StallServer().url` while it runs; `close()` ends it and every connection. Messages named
+in `refuse` get a Buttplug `Error` reply (code, message) instead of no answer."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import json
 import socket
 import struct
 import threading
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class StallServer:
-    def __init__(self) -> None:
+    def __init__(self, refuse: Optional[Dict[str, Tuple[int, str]]] = None) -> None:
+        self._refuse = dict(refuse or {})
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen()
@@ -101,6 +103,9 @@ class StallServer:
                 }
             elif name == "RequestDeviceList":
                 reply = {"DeviceList": {"Id": body["Id"], "Devices": {}}}
+            elif name in self._refuse:
+                code, text = self._refuse[name]
+                reply = {"Error": {"Id": body["Id"], "ErrorCode": code, "ErrorMessage": text}}
             else:
                 with self._lock:
                     self.unanswered.append(name)

@@ -12,6 +12,7 @@ from typing import Any, Iterator, List
 
 import pytest
 from conftest import ADDRESS, writes_until
+from stall_server import StallServer
 
 import haptix
 from haptix import InputType, OutputType
@@ -155,6 +156,19 @@ def test_connect_error_does_not_repeat_itself(context: haptix.Context) -> None:
     with pytest.raises(haptix.ConnectError) as info:
         haptix.Client.connect(context, url, timeout=10)
     assert info.value.message.count("cannot connect") == 1, info.value.message
+
+
+def test_a_remote_servers_error_reads_as_a_sentence() -> None:
+    # Was "server error Device: the toy is out of reach" (the Rust enum's name for the code).
+    refuse = {"Ping": (4, "the toy is out of reach")}
+    with haptix.Context() as context, StallServer(refuse=refuse) as server:
+        with haptix.Client.connect(context, server.url, request_timeout=5) as client:
+            with pytest.raises(haptix.DeviceError) as info:
+                client.ping()
+    assert info.value.status == haptix.Status.ERROR_DEVICE
+    assert info.value.message == (
+        "the server refused the request (device error): the toy is out of reach"
+    )
 
 
 def test_wrong_types_for_client_arguments(context: haptix.Context) -> None:
