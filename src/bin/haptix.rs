@@ -161,6 +161,31 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
         Some(p) => DeviceConfigManager::from_path(p).map_err(|e| e.to_string())?,
         None => DeviceConfigManager::builtin().map_err(|e| e.to_string())?,
     };
+    let (out, missing) = listing(&config, protocols_only);
+    // A closed pipe (`haptix devices | head`) ends the listing quietly.
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(format!("cannot write the listing: {e}")),
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "protocols without an implementation: {}",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// The text `haptix devices` prints for `config` (a line per protocol with its buses, status
+/// and the identifiers `--simulate` takes for it, then a line per device definition, then a
+/// summary), and the protocols this build has no implementation of.
+fn listing(config: &DeviceConfigManager, protocols_only: bool) -> (String, Vec<String>) {
     let registry = haptix::device::protocols::ProtocolRegistry::builtin();
     let (mut supported, mut definitions, mut missing) = (0usize, 0usize, Vec::new());
     let mut without_bus = 0usize;
@@ -246,24 +271,7 @@ fn devices(path: Option<&std::path::Path>, protocols_only: bool) -> Result<(), S
          bus built in; {definitions} device definitions\n",
         total - supported
     ));
-    // A closed pipe (`haptix devices | head`) ends the listing quietly.
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-        Err(e) => return Err(format!("cannot write the listing: {e}")),
-    }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "protocols without an implementation: {}",
-            missing.join(", ")
-        ))
-    }
+    (out, missing)
 }
 
 /// `text` as one shell word: quoted when it holds anything but letters, digits and `-_.:/`.
@@ -472,4 +480,129 @@ async fn demo(toy: &str) -> Result<(), String> {
     engine.shutdown().await;
     println!("done.");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haptix::core::types::Endpoint;
+    use haptix::hwmgr::sim::builtin_responder;
+
+    /// A word as `shell_word` printed it, back to the text.
+    fn unquote(word: &str) -> String {
+        match word.strip_prefix('\'').and_then(|w| w.strip_suffix('\'')) {
+            Some(inner) => inner.replace("'\\''", "'"),
+            None => word.to_string(),
+        }
+    }
+
+    /// The identifiers a line of the listing offers after `; --simulate `.
+    fn offered(line: &str) -> Vec<String> {
+        line.split_once("; --simulate ")
+            .map(|(_, ids)| ids.split(" | ").map(unquote).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn shell_words_round_trip() {
+        for text in ["LVS-Hush", "serial:/dev/ttyS0", "SF Pro", "it's", ""] {
+            assert_eq!(unquote(&shell_word(text)), text);
+        }
+        assert_eq!(shell_word("IMP 3"), "'IMP 3'");
+    }
+
+    #[test]
+    fn the_listing_offers_identifiers_that_simulate_what_their_line_names() {
+        let config = DeviceConfigManager::builtin().unwrap();
+        let registry = haptix::device::protocols::ProtocolRegistry::builtin();
+        let (text, missing) = listing(&config, false);
+        assert!(missing.is_empty(), "{missing:?}");
+        assert!(
+            text.lines()
+                .any(|l| l == "    Lovense Hush (Z); --simulate LVS-Hush"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("kgoal-boost [btle]") && l.ends_with("; --simulate Boost")),
+            "{text}"
+        );
+        let mut protocol = String::new();
+        let (mut protocols, mut models) = (0, 0);
+        for line in text.lines() {
+            if let Some(definition) = line.strip_prefix("    ") {
+                // A Lovense model: the toy answers identification with this definition's
+                // device-type letters.
+                let ids = offered(definition);
+                if ids.is_empty() {
+                    continue;
+                }
+                assert_eq!(protocol, "lovense", "{line}");
+                let letters: Vec<&str> = definition
+                    .split_once("; --simulate ")
+                    .and_then(|(d, _)| d.rsplit_once(" ("))
+                    .and_then(|(_, l)| l.strip_suffix(')'))
+                    .map(|l| l.split(", ").collect())
+                    .unwrap_or_default();
+                for id in ids {
+                    let spec = SimDeviceSpec::parse(&id).unwrap_or_else(|e| panic!("{id}: {e}"));
+                    let responder = builtin_responder(&spec.name())
+                        .unwrap_or_else(|| panic!("{id}: no Lovense responder"));
+                    let answer = responder(Endpoint::Tx, b"DeviceType;");
+                    let reply = String::from_utf8_lossy(&answer[0].1).to_string();
+                    let answered = reply.split(':').next().unwrap_or_default();
+                    assert!(
+                        letters.contains(&answered),
+                        "{line}: {id} answers {reply:?}, not one of {letters:?}"
+                    );
+                    models += 1;
+                }
+            } else if let Some((name, _)) = line.split_once(" [") {
+                // A protocol: what the simulated toy presents matches the protocol.
+                protocol = name.to_string();
+                for id in offered(line) {
+                    let spec = SimDeviceSpec::parse(&id).unwrap_or_else(|e| panic!("{id}: {e}"));
+                    let candidates =
+                        config.candidates(&spec.specifier(), &|p| registry.contains(p));
+                    assert!(
+                        candidates.iter().any(|c| c.protocol == protocol),
+                        "{line}: {id} presents itself as a device of {:?}",
+                        candidates.iter().map(|c| &c.protocol).collect::<Vec<_>>()
+                    );
+                    protocols += 1;
+                }
+            }
+        }
+        assert!(
+            protocols > 100 && models > 10,
+            "{protocols} protocols, {models} models"
+        );
+    }
+
+    /// `haptix serve` logs through `haptix::logging::init_stderr`. Run again as a child whose
+    /// standard error is a pipe, this test's log must be plain text: colour codes only on a
+    /// terminal, so a log redirected to a file reads cleanly.
+    #[test]
+    fn a_log_off_a_terminal_has_no_colour_codes() {
+        const CHILD: &str = "HAPTIX_BIN_TEST_LOG_CHILD";
+        const NAME: &str = "tests::a_log_off_a_terminal_has_no_colour_codes";
+        if std::env::var_os(CHILD).is_some() {
+            haptix::logging::init_stderr("info").unwrap();
+            tracing::warn!(target: "haptix", answer = 42, "a record for the log file");
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads", "1"])
+            .env(CHILD, "1")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(
+            log.contains("a record for the log file") && log.contains("42"),
+            "{log}"
+        );
+        assert!(!log.contains('\u{1b}'), "{log:?}");
+    }
 }
