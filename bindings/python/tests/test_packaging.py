@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -202,3 +203,22 @@ def test_package_without_library_says_what_to_do(tmp_path: Path) -> None:
         "HAPTIX_LIBRARY",
     ):
         assert advice in result.stderr
+
+
+def test_the_documented_wheel_command_writes_into_an_ignored_folder() -> None:
+    # The README's `pip wheel` command, run from the repository's root, must not leave wheels
+    # where `git status` shows them.
+    repo = PACKAGE.parent.parent
+    git = shutil.which("git")
+    if git is None or not (repo / ".git").exists():
+        pytest.skip("needs git and a git checkout of the repository")
+    text = (PACKAGE / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0] for line in text.splitlines() if "pip wheel" in line]
+    assert commands, "the README documents no `pip wheel` command"
+    for command in commands:
+        words = shlex.split(command)
+        option = next((w for w in ("-w", "--wheel-dir") if w in words), None)
+        assert option is not None, f"{command.strip()!r} does not say where the wheel goes"
+        probe = Path(words[words.index(option) + 1]) / "haptix-0-py3-none-any.whl"
+        ignored = subprocess.run([git, "check-ignore", "--quiet", str(probe)], cwd=repo)
+        assert ignored.returncode == 0, f"{probe.parent} of {command.strip()!r} is not ignored"
