@@ -5,7 +5,8 @@
 #   scripts/test-csharp.sh [LIBRARY_DIR]
 #
 # Idempotent on a fresh Debian machine: installs Mono (mono-devel: mcs, C# 7.2) and NUnit 2.6
-# (nunit-console and its framework assembly) with apt-get when missing, and Python's protobuf and
+# (nunit-console and its framework assembly) and a C compiler (for the stand-in libraries of the
+# load checks, tests/fakelib) with apt-get when missing, and Python's protobuf and
 # grpcio-tools into a private venv (HAPTIX_CSHARP_VENV, default ~/.cache/haptix-csharp/venv) for
 # the reference bytes. Steps: the generated codec is current (regenerated into a temporary folder
 # and diffed); everything compiles with warnings as errors and missing XML docs as errors; the
@@ -37,6 +38,7 @@ nunit_framework() {
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v mcs >/dev/null 2>&1 || missing+=(mono-devel)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v nunit-console >/dev/null 2>&1 || missing+=(nunit-console)
 [ -n "$(nunit_framework)" ] || missing+=(libnunit-framework2.6.3-cil)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
@@ -97,6 +99,16 @@ while IFS= read -r f; do UNITY_SOURCES+=("$f"); done < <(find "$CS/unity" -name 
 "${MCS[@]}" -target:library -r:"$OUT/HaptixUnity.dll" -r:"$NUNIT" -r:System.Core.dll \
     -out:"$OUT/Haptix.Unity.Tests.dll" "$CS"/tests/unity/*.cs
 
+echo "== stand-in libraries for the load checks (tests/fakelib)"
+FAKE=$WORK/fake
+mkdir -p "$FAKE/abi1" "$FAKE/other"
+case "$LIBRARY" in
+    *.dylib) SHARED=-dynamiclib ;;
+    *) SHARED=-shared ;;
+esac
+cc $SHARED -fPIC -Wall -Wextra -Werror -DHAPTIX_FAKE_ABI=1 -o "$FAKE/abi1/$LIBRARY" "$CS/tests/fakelib/haptix_fake.c"
+cc $SHARED -fPIC -Wall -Wextra -Werror -o "$FAKE/other/$LIBRARY" "$CS/tests/fakelib/haptix_fake.c"
+
 cp "$LIBDIR/$LIBRARY" "$OUT/"
 echo "== Unity package tarball (unity/pack.py)"
 TARBALL=$(python3 "$CS/unity/pack.py" "$OUT" "$WORK/unity")
@@ -107,7 +119,7 @@ for f in package/package.json package/Runtime/HaptixManager.cs.meta package/Runt
     "package/Samples~/Demo/HaptixDemo.cs" "package/Plugins/x86_64/$LIBRARY" "package/Plugins/x86_64/$LIBRARY.meta"; do
     grep -qxF "$f" "$WORK/tarball.txt" || { echo "test-csharp: $f is missing from $(basename "$TARBALL")" >&2; exit 1; }
 done
-echo "$(basename "$TARBALL"): $(wc -l <"$WORK/tarball.txt") entries"
+echo "$(basename "$TARBALL"): $(wc -l <"$WORK/tarball.txt") entries, $(wc -c <"$TARBALL") bytes"
 
 # --- reference bytes from Python's protobuf -----------------------------------------------------
 echo "== Python protobuf samples"
@@ -120,7 +132,7 @@ echo "== NUnit ($LIBDIR/$LIBRARY)"
 set +e
 (
     cd "$OUT"
-    HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" \
+    HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" HAPTIX_FAKE_LIBRARIES="$FAKE" \
         LD_LIBRARY_PATH="$OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$OUT" \
         nunit-console -nologo -noshadow -labels -result="$WORK/TestResult.xml" Haptix.Tests.dll Haptix.Unity.Tests.dll
 )

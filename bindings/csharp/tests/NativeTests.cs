@@ -37,8 +37,12 @@ namespace Haptix.Tests
             StringAssert.Contains("999", message);
         }
 
-        [Test]
-        public void AMissingLibraryNamesTheFileAndPlatform()
+        /// <summary>
+        /// Runs LoadCheck.exe with the binding in a folder of its own, holding
+        /// <paramref name="library"/> under the library's file name (none when null), and returns
+        /// its exit code and output.
+        /// </summary>
+        private static int LoadCheckIn(string library, out string output)
         {
             var exe = T.EnvFolder("HAPTIX_LOADCHECK");
             if (exe == null) Assert.Ignore("HAPTIX_LOADCHECK is not set (scripts/test-csharp.sh sets it)");
@@ -48,6 +52,7 @@ namespace Haptix.Tests
             {
                 File.Copy(exe, Path.Combine(dir, "LoadCheck.exe"));
                 File.Copy(typeof(Client).Assembly.Location, Path.Combine(dir, "Haptix.dll"));
+                if (library != null) File.Copy(library, Path.Combine(dir, Library.ExpectedFileName));
                 var info = new ProcessStartInfo("mono", "LoadCheck.exe")
                 {
                     WorkingDirectory = dir,
@@ -59,17 +64,56 @@ namespace Haptix.Tests
                 info.EnvironmentVariables["MONO_PATH"] = dir;
                 using (var p = Process.Start(info))
                 {
-                    string output = p.StandardOutput.ReadToEnd();
+                    output = p.StandardOutput.ReadToEnd();
                     Assert.IsTrue(p.WaitForExit(T.HangGuardMs), "LoadCheck hangs");
-                    Assert.AreEqual(3, p.ExitCode, output);
-                    StringAssert.Contains(Library.ExpectedFileName, output);
-                    StringAssert.Contains(IntPtr.Size == 8 ? "64-bit" : "32-bit", output);
+                    return p.ExitCode;
                 }
             }
             finally
             {
                 Directory.Delete(dir, true);
             }
+        }
+
+        /// <summary>A stand-in library built by scripts/test-csharp.sh from tests/fakelib (abi1 or other).</summary>
+        private static string FakeLibrary(string kind)
+        {
+            var folder = T.EnvFolder("HAPTIX_FAKE_LIBRARIES");
+            if (folder == null) Assert.Ignore("HAPTIX_FAKE_LIBRARIES is not set (scripts/test-csharp.sh sets it)");
+            var path = Path.Combine(Path.Combine(folder, kind), Library.ExpectedFileName);
+            Assert.IsTrue(File.Exists(path), "no stand-in library " + path);
+            return path;
+        }
+
+        [Test]
+        public void AMissingLibraryNamesTheFileAndPlatform()
+        {
+            string output;
+            Assert.AreEqual(3, LoadCheckIn(null, out output), output);
+            StringAssert.Contains("could not be loaded", output);
+            StringAssert.Contains(Library.ExpectedFileName, output);
+            StringAssert.Contains(IntPtr.Size == 8 ? "64-bit" : "32-bit", output);
+        }
+
+        [Test]
+        public void ALibraryOfAnotherAbiIsRefusedAtLoadNamingTheFileAndPlatform()
+        {
+            // The binding's own check, before any other call: the stand-in says ABI 1.
+            string output;
+            Assert.AreEqual(3, LoadCheckIn(FakeLibrary("abi1"), out output), output);
+            StringAssert.Contains("implements C ABI 1 but this binding needs ABI " + NativeMethods.AbiVersion, output);
+            StringAssert.Contains(Library.ExpectedFileName, output);
+            StringAssert.Contains(IntPtr.Size == 8 ? "64-bit" : "32-bit", output);
+        }
+
+        [Test]
+        public void AnotherLibraryUnderTheNameIsRefusedAtLoad()
+        {
+            string output;
+            Assert.AreEqual(3, LoadCheckIn(FakeLibrary("other"), out output), output);
+            StringAssert.Contains("is not the Haptix library", output);
+            StringAssert.Contains(Library.ExpectedFileName, output);
+            StringAssert.Contains(IntPtr.Size == 8 ? "64-bit" : "32-bit", output);
         }
 
         [Test, Timeout(120000)]
@@ -308,6 +352,34 @@ namespace Haptix.Tests
                 "Response.SimulatedDevice", "InputReading", "Disconnected", "Log",
             };
             CollectionAssert.IsSubsetOf(expected, capture.Kinds, "event kinds seen: " + string.Join(", ", capture.Kinds));
+        }
+
+        [Test, Timeout(60000)]
+        public void ScanningFinishedAndErrorEventsOfTheLibraryRoundTrip()
+        {
+            // The embedded server never finishes a scan nor reports an error outside a request:
+            // a scripted remote server makes the library emit both event kinds.
+            var capture = new Capture();
+            using (var server = new ScriptedServer())
+            using (var context = new Context())
+            {
+                var options = new ClientOptions { ClientName = "raw scripted", WebsocketUrl = server.Url }.ToByteArray();
+                ClientHandle client;
+                Assert.AreEqual(0, NativeMethods.haptix_client_new(context.NativeHandle, options, (UIntPtr)options.Length, out client));
+                using (client)
+                {
+                    var others = new List<Event>();
+                    Assert.AreEqual(Event.KindOneofCase.Connected, NextEvent(client, capture).KindCase);
+                    Roundtrip(client, capture, new Request { Id = 1, StartScanning = new StartScanning() }, "start_scanning", others);
+                    server.Send("[{\"ScanningFinished\":{\"Id\":0}},{\"Error\":{\"Id\":0,\"ErrorCode\":0,\"ErrorMessage\":\"scripted \u2713\"}}]");
+                    WaitFor(client, capture, Event.KindOneofCase.ScanningFinished, others);
+                    var error = WaitFor(client, capture, Event.KindOneofCase.Error, others);
+                    Assert.AreEqual((int)Status.ErrorServer, error.Error.Status);
+                    StringAssert.Contains("scripted \u2713", error.Error.Message);
+                }
+            }
+            Assert.IsEmpty(capture.Failures, string.Join("\n", capture.Failures));
+            CollectionAssert.IsSubsetOf(new[] { "Connected", "Response", "ScanningFinished", "Error" }, capture.Kinds);
         }
 
         [Test]
