@@ -170,6 +170,28 @@ namespace Haptix.Tests
         }
 
         [Test, Timeout(60000)]
+        public void TemperatureLedAndSprayReachTheToyAsExactBytes()
+        {
+            T.Done(client.AddSimulatedDeviceAsync("UMMiB1", "mira-1"), "add a Umove Mira");
+            T.Done(client.AddSimulatedDeviceAsync("J-Rainbow", "rainbow-1"), "add a JoyHub Rainbow");
+            T.Done(client.AddSimulatedDeviceAsync("J-Dodge", "dodge-1"), "add a JoyHub Dodge");
+            var mira = Find("mira-1");
+            var rainbow = Find("rainbow-1");
+            var dodge = Find("dodge-1");
+            // Temperature 0.5 of 0..42 is step 21 (0x15), in the Umove packet.
+            T.Done(mira.RunOutputAsync(OutputType.Temperature, 0.5), "temperature");
+            CollectionAssert.AreEqual(new[] { "tx hex:5aa55506ffff0000ffffffff15ff" }, T.Writes(client, "mira-1"));
+            // The JoyHub light: on, then off.
+            T.Done(rainbow.RunOutputAsync(OutputType.Led, 1.0), "led on");
+            CollectionAssert.AreEqual(new[] { "tx hex:a014010001ff" }, T.Writes(client, "rainbow-1"));
+            T.Done(rainbow.Features.Single(f => f.HasOutput(OutputType.Led)).RunOutputAsync(OutputType.Led, 0), "led off");
+            CollectionAssert.AreEqual(new[] { "tx hex:a01400000000" }, T.Writes(client, "rainbow-1"));
+            // The JoyHub lube pump.
+            T.Done(dodge.RunOutputAsync(OutputType.Spray, 1.0), "spray");
+            Assert.AreEqual("tx hex:a024010001ff", T.Writes(client, "dodge-1")[0]);
+        }
+
+        [Test, Timeout(60000)]
         public void BatteryReadsTheToy()
         {
             var hush = Find(T.Hush);
@@ -202,21 +224,19 @@ namespace Haptix.Tests
         }
 
         [Test, Timeout(60000)]
-        public void RssiIsReadOrRefusedWithTheLibrarysMessage()
+        public void RssiOfADeviceWithoutItIsRefusedWithTheLibrarysMessage()
         {
+            // No simulated device reports a signal strength through the C ABI (the simulator's
+            // RSSI is set from Rust only), so the read is refused, with the library's reason.
             var hush = Find(T.Hush);
-            var task = hush.RssiAsync();
-            T.Completes(task, "rssi");
-            if (task.IsFaulted)
-            {
-                var e = (HaptixException)task.Exception.GetBaseException();
-                Assert.AreNotEqual(Status.Ok, e.Status);
-                Assert.IsNotEmpty(e.Message);
-            }
-            else
-            {
-                Assert.Less(task.Result, 0, "RSSI is negative dBm");
-            }
+            Assert.IsFalse(hush.HasInput(InputType.Rssi));
+            var e = T.Fails<HaptixException>(() => hush.RssiAsync(), "rssi");
+            Assert.AreEqual(Status.ErrorNotSupported, e.Status);
+            StringAssert.Contains("Rssi", e.Message);
+            var sync = Assert.Throws<HaptixException>(() => hush.Rssi());
+            Assert.AreEqual(Status.ErrorNotSupported, sync.Status);
+            client.Ping();
+            CollectionAssert.IsEmpty(client.TakeWrites(T.Hush), "the refused read reached the toy");
         }
 
         [Test, Timeout(60000)]
@@ -250,18 +270,53 @@ namespace Haptix.Tests
         }
 
         [Test, Timeout(60000)]
-        public void ARemovedOrDisposedDeviceIsRefused()
+        public void ARemovedOrDisposedDeviceIsRefusedAndNothingReachesTheToy()
         {
             var hush = Find(T.Hush);
-            T.Done(client.RemoveSimulatedDeviceAsync(T.Hush), "remove");
-            T.WaitUntil(() => !hush.IsConnected, "the device disconnects", client);
-            var e = T.Fails<HaptixException>(() => hush.VibrateAsync(0.5), "vibrate a removed device");
-            Assert.AreEqual(Status.ErrorDeviceNotFound, e.Status);
-            Assert.IsNotEmpty(e.Message);
-            client.Dispose();
+            using (var observer = Client.ConnectEmbedded(context, "observer"))
+            {
+                // A device whose client was disposed: refused before the library, every form.
+                client.Dispose();
+                Assert.IsFalse(hush.IsConnected);
+                Thread.Sleep(100);
+                observer.TakeWrites(T.Hush); // what the disposal itself sent (a stop), if anything
+                Assert.Throws<ObjectDisposedException>(() => hush.VibrateAsync(0.5));
+                Assert.Throws<ObjectDisposedException>(() => hush.Vibrate(0.5));
+                Assert.Throws<ObjectDisposedException>(() => hush.SendVibrate(0.5));
+                Assert.Throws<ObjectDisposedException>(() => hush.Features[0].VibrateAsync(0.5));
+                observer.Ping();
+                Thread.Sleep(100);
+                CollectionAssert.IsEmpty(observer.TakeWrites(T.Hush), "a disposed client's device reached the toy");
+                // A device that disconnected: the library refuses it with its message.
+                var again = T.FindDevice(observer, T.Hush);
+                T.Done(observer.RemoveSimulatedDeviceAsync(T.Hush), "remove");
+                T.WaitUntil(() => !again.IsConnected, "the device disconnects", observer);
+                var e = T.Fails<HaptixException>(() => again.VibrateAsync(0.5), "vibrate a removed device");
+                Assert.AreEqual(Status.ErrorDeviceNotFound, e.Status);
+                Assert.AreNotEqual(e.Status.ToString(), e.Message, "the message is the library's, not the status name");
+            }
+        }
+
+        [Test, Timeout(60000)]
+        public void DisconnectAsyncEndsTheConnection()
+        {
+            var hush = Find(T.Hush);
+            DisconnectedEventArgs gone = null;
+            client.Disconnected += (s, e) => gone = e;
+            T.Done(hush.VibrateAsync(0.5), "vibrate");
+            T.Writes(client, T.Hush);
+            T.Done(client.DisconnectAsync(), "disconnect");
+            T.WaitUntil(() => gone != null, "Disconnected", client);
+            Assert.AreEqual(Status.Ok, gone.Status);
+            Assert.IsNotEmpty(gone.Reason);
+            Assert.IsFalse(client.IsConnected);
             Assert.IsFalse(hush.IsConnected);
-            Assert.Throws<ObjectDisposedException>(() => hush.VibrateAsync(0.5));
-            Assert.Throws<ObjectDisposedException>(() => hush.Vibrate(0.5));
+            Assert.AreEqual(Status.ErrorNotConnected, T.Fails<HaptixException>(() => client.PingAsync(), "ping after disconnecting").Status);
+            // The server stopped the device this client drove.
+            using (var observer = Client.ConnectEmbedded(context, "observer"))
+            {
+                CollectionAssert.Contains(T.Writes(observer, T.Hush), "tx Vibrate:0;");
+            }
         }
 
         [Test, Timeout(60000)]
@@ -345,6 +400,77 @@ namespace Haptix.Tests
                 Assert.IsNotEmpty(logs[0].Target);
                 Assert.Greater(logs[0].Timestamp.Year, 2000);
             }
+        }
+
+        // A device database in the official JSON format (v4) with one protocol, ActiveJoy,
+        // whose toy is renamed and given 10 steps instead of 255.
+        private const string OneProtocolDatabase = "{\"version\":{\"major\":4,\"minor\":0},\"protocols\":{\"activejoy\":{" +
+            "\"communication\":[{\"btle\":{\"names\":[\"SS-TD-YDTD-001\"],\"services\":{\"0000f0b0-0000-1000-8000-00805f9b34fb\":{" +
+            "\"rx\":\"0000f0b2-0000-1000-8000-00805f9b34fb\",\"tx\":\"0000f0b1-0000-1000-8000-00805f9b34fb\"}}}}]," +
+            "\"defaults\":{\"id\":\"62e7b76d-ab99-42ca-89ea-865a6072451e\",\"name\":\"C# test egg\",\"features\":[" +
+            "{\"id\":\"1fec4773-16a2-4bec-8910-1fcd9a85edaf\",\"index\":0,\"output\":{\"vibrate\":{\"value\":[0,10]}}}]}}}}";
+
+        private static void WithTempFile(string content, Action<string> action)
+        {
+            var path = System.IO.Path.GetTempFileName();
+            try
+            {
+                System.IO.File.WriteAllText(path, content);
+                action(path);
+            }
+            finally
+            {
+                System.IO.File.Delete(path);
+            }
+        }
+
+        [Test, Timeout(60000)]
+        public void ContextOptionsReachTheLibrary()
+        {
+            WithTempFile(OneProtocolDatabase, database => WithTempFile("{\"version\":{\"major\":4,\"minor\":0}}", user =>
+            {
+                var options = new ContextOptions { DeviceConfigPath = database, UserConfigPath = user, ServerName = "options test", WorkerThreads = 1 };
+                options.Buses.Add(CommManager.Simulated);
+                options.SimulatedDevices.Add(new SimulatedDevice("SS-TD-YDTD-001", "egg-1"));
+                using (var custom = new Context(options))
+                using (var c = Client.ConnectEmbedded(custom))
+                {
+                    Assert.AreEqual("options test", c.ServerName);
+                    var egg = T.FindDevice(c, "egg-1");
+                    Assert.AreEqual("C# test egg", egg.Name);
+                    Assert.AreEqual(10, egg.Features[0].StepCount(OutputType.Vibrate));
+                    T.ClearWrites(c, "egg-1");
+                    egg.Vibrate(0.5);
+                    CollectionAssert.AreEqual(new[] { "tx hex:b00100000105" }, T.Writes(c, "egg-1"));
+                }
+                // That database replaced the built-in one: it has no Lovense Hush.
+                options.SimulatedDevices.Add(new SimulatedDevice("LVS-Hush"));
+                var e = Assert.Throws<HaptixException>(() => new Context(options));
+                StringAssert.Contains("LVS-Hush", e.Message);
+                // The same database as bytes wins over a path that does not exist.
+                options = new ContextOptions { DeviceConfigJson = System.Text.Encoding.UTF8.GetBytes(OneProtocolDatabase), DeviceConfigPath = database + ".missing" };
+                options.SimulatedDevices.Add(new SimulatedDevice("SS-TD-YDTD-001"));
+                new Context(options).Dispose();
+            }));
+            // A path that does not exist, a user configuration of the wrong shape (as bytes and as a
+            // file), a bus this build does not know: each refused with the library's reason.
+            var missing = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { DeviceConfigPath = "/nonexistent/haptix-devices.json" }));
+            Assert.AreEqual(Status.ErrorInvalidConfig, missing.Status);
+            StringAssert.Contains("/nonexistent/haptix-devices.json", missing.Message);
+            const string BadUser = "{\"version\":{\"major\":4,\"minor\":0},\"user_configs\":[]}";
+            var badUser = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { UserConfigJson = System.Text.Encoding.UTF8.GetBytes(BadUser) }));
+            Assert.AreEqual(Status.ErrorInvalidConfig, badUser.Status);
+            StringAssert.Contains("user_configs", badUser.Message);
+            WithTempFile(BadUser, path =>
+            {
+                var badFile = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { UserConfigPath = path }));
+                StringAssert.Contains("user_configs", badFile.Message);
+            });
+            var unknownBus = new ContextOptions();
+            unknownBus.Buses.Add((CommManager)99);
+            var bus = Assert.Throws<HaptixException>(() => new Context(unknownBus));
+            Assert.AreEqual(Status.ErrorInvalidArgument, bus.Status);
+            StringAssert.Contains("99", bus.Message);
         }
 
         [Test, Timeout(60000)]

@@ -246,6 +246,8 @@ namespace Haptix.Tests
                     {
                         Assert.IsInstanceOf<HaptixException>(t.Exception.GetBaseException());
                     }
+                    // The pings sent once the server was gone all failed (none hangs, none succeeds).
+                    Assert.IsTrue(tasks.Skip(50).All(t => t.IsFaulted), string.Join(", ", tasks.Skip(50).Select(t => t.Status)));
                     T.WaitUntil(() => gone != null, "Disconnected", remote);
                     Assert.AreNotEqual(Status.Ok, gone.Status);
                     Assert.IsFalse(remote.IsConnected);
