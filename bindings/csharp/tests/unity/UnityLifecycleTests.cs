@@ -127,6 +127,44 @@ namespace Haptix.Unity.Tests
             Assert.IsNull(field.GetValue(null), "the manager is still subscribed to Application.quitting");
         }
 
+        /// <summary>Raises a static event of the stubs the way Unity would.</summary>
+        private static void RaiseStatic(Type type, string name, params object[] args)
+        {
+            var handlers = (Delegate)type.GetField(name, BindingFlags.NonPublic | BindingFlags.Static).GetValue(null);
+            Assert.IsNotNull(handlers, type.Name + "." + name + " has no handler");
+            handlers.DynamicInvoke(args);
+        }
+
+        [Test, Timeout(60000)]
+        public void TheEditorHooksShutTheSessionDown()
+        {
+            // Unity runs an [InitializeOnLoad] class's static constructor when the editor loads.
+            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Haptix.Unity.Editor.HaptixEditorHooks).TypeHandle);
+            var editor = typeof(UnityEditor.EditorApplication);
+            var reload = typeof(UnityEditor.AssemblyReloadEvents);
+            var cases = new Action[]
+            {
+                () => RaiseStatic(editor, "playModeStateChanged", UnityEditor.PlayModeStateChange.ExitingPlayMode),
+                () => RaiseStatic(reload, "beforeAssemblyReload"),
+                () => RaiseStatic(editor, "quitting"),
+            };
+            foreach (var hook in cases)
+            {
+                var manager = Play();
+                Frames(manager, () => manager.IsReady, "connected");
+                var context = manager.Context;
+                // Entering play mode leaves the session alone.
+                RaiseStatic(editor, "playModeStateChanged", UnityEditor.PlayModeStateChange.EnteredPlayMode);
+                Assert.AreSame(context, manager.Context);
+                hook();
+                Assert.IsNull(manager.Context);
+                Assert.IsTrue(context.IsDisposed);
+                Assert.IsNull(HaptixManager.Instance);
+                Message(manager, "OnDisable");
+                Message(manager, "OnDestroy");
+            }
+        }
+
         [Test, Timeout(60000)]
         public void ASecondManagerIsRefused()
         {
