@@ -453,10 +453,12 @@ namespace Haptix.Tests
                 new Context(options).Dispose();
             }));
             // A path that does not exist, a user configuration of the wrong shape (as bytes and as a
-            // file), a bus this build does not know: each refused with the library's reason.
-            var missing = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { DeviceConfigPath = "/nonexistent/haptix-devices.json" }));
+            // file), a bus this build does not know: each refused with the library's reason. The
+            // path comes back in the library's message: UTF-8 both ways.
+            const string Missing = "/nonexistent/haptix-\u00e9\u2713.json";
+            var missing = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { DeviceConfigPath = Missing }));
             Assert.AreEqual(Status.ErrorInvalidConfig, missing.Status);
-            StringAssert.Contains("/nonexistent/haptix-devices.json", missing.Message);
+            StringAssert.Contains(Missing, missing.Message);
             const string BadUser = "{\"version\":{\"major\":4,\"minor\":0},\"user_configs\":[]}";
             var badUser = Assert.Throws<HaptixException>(() => new Context(new ContextOptions { UserConfigJson = System.Text.Encoding.UTF8.GetBytes(BadUser) }));
             Assert.AreEqual(Status.ErrorInvalidConfig, badUser.Status);
