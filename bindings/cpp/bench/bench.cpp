@@ -8,12 +8,14 @@
 //   C side:   the request's 15 bytes written by hand into a stack buffer, haptix_client_call,
 //             the response's status read by hand, haptix_buffer_free.
 //
+// The sides take turns in blocks of 50 commands, so that the machine's load hits both alike.
 // Prints commands per second and p50/p99 call-to-response latency for each side, the C++/C
 // ratio, how many times the C++ side called operator new per command (the binding's own
 // allocations; the Rust library's are not counted), and the binding's own work per command
-// measured alone (which, unlike the round trips, does not depend on the machine's load).
+// measured alone in CPU time (which, unlike the round trips, does not depend on the machine's
+// load).
 //
-// Usage: haptix_bench [COMMANDS_PER_ROUND] [ROUNDS]   (defaults 2000 and 5)
+// Usage: haptix_bench [COMMANDS_PER_ROUND] [ROUNDS]   (defaults 2000 and 5; per side)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <new>
 #include <string>
 #include <vector>
@@ -45,6 +48,21 @@ void operator delete(void *p, std::size_t) noexcept { std::free(p); }
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+#if defined(__unix__) || defined(__APPLE__)
+const char *const kCpuClock = "of CPU time";
+// The calling thread's CPU time in microseconds.
+double thread_cpu_us() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+}
+#else
+const char *const kCpuClock = "of wall time";
+double thread_cpu_us() {
+    return std::chrono::duration<double, std::micro>(Clock::now().time_since_epoch()).count();
+}
+#endif
 
 // Request{output{device_index, output_type VIBRATE, level}} by hand, as a C caller would.
 std::size_t encode_vibrate(std::uint8_t *out, std::uint32_t device, double level) {
@@ -169,7 +187,6 @@ bool run_cpp(haptix::Client &client, std::uint32_t device, int n, Side &side) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     side.seconds += seconds;
-    side.round_rates.push_back(n / seconds);
     side.allocations += g_allocations.load() - before;
     return true;
 }
@@ -194,7 +211,6 @@ bool run_c(haptix_client *client, std::uint32_t device, int n, Side &side) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     side.seconds += seconds;
-    side.round_rates.push_back(n / seconds);
     return true;
 }
 
@@ -246,18 +262,29 @@ int main(int argc, char **argv) {
     }
     cpp.latencies_us.reserve(static_cast<std::size_t>(per_round * rounds));
     c.latencies_us.reserve(static_cast<std::size_t>(per_round * rounds));
-    // Alternate the sides (and which goes first) round by round so that drift in the machine's
-    // load hits both alike.
+    // The sides take turns in short blocks (C, C++, C++, C, ...) so that the machine's load,
+    // and its drift, hit both alike; a round's rate per side is its commands over the time of
+    // its own blocks.
+    const int block = std::min(per_round, 50);
     for (int round = 0; round < rounds; ++round) {
-        const bool ok = (round % 2 == 0)
-                            ? run_c(client->get(), device, per_round, c) && run_cpp(*client, device, per_round, cpp)
-                            : run_cpp(*client, device, per_round, cpp) && run_c(client->get(), device, per_round, c);
-        if (!ok) {
-            return 1;
+        const double c_before = c.seconds;
+        const double cpp_before = cpp.seconds;
+        for (int done = 0, turn = 0; done < per_round; done += block, ++turn) {
+            const int n = std::min(block, per_round - done);
+            const bool c_first = (turn % 2 == 0);
+            const bool ok = c_first ? run_c(client->get(), device, n, c) && run_cpp(*client, device, n, cpp)
+                                    : run_cpp(*client, device, n, cpp) && run_c(client->get(), device, n, c);
+            if (!ok) {
+                return 1;
+            }
         }
+        c.round_rates.push_back(per_round / (c.seconds - c_before));
+        cpp.round_rates.push_back(per_round / (cpp.seconds - cpp_before));
     }
-    // The binding's own cost, without the library: build and encode the request, decode a
-    // response event into a Result, as call() does around haptix_client_call.
+    // The binding's own cost, without the library: build and encode the request, and turn a
+    // response event into the Result, with the very functions call() runs around
+    // haptix_client_call. Timed in the thread's CPU time where the system has one, so that
+    // other processes on the machine do not count.
     std::string response_bytes;
     {
         haptix::v1::Event event;
@@ -265,20 +292,18 @@ int main(int argc, char **argv) {
         event.kind_case = haptix::v1::Event::KindCase::kResponse;
         response_bytes = event.encode();
     }
-    const int codec_n = 200000;
+    const int codec_n = 500000;
     std::size_t sink = 0;
-    const auto codec_start = Clock::now();
+    const std::uint64_t codec_allocations = g_allocations.load();
+    const double codec_start = thread_cpu_us();
     for (int i = 0; i < codec_n; ++i) {
         sink += haptix::detail::scratch_encode(haptix::request::vibrate(device, (i % 2 == 0) ? 0.5 : 0.25)).size();
-        haptix::v1::Response response;
-        sink += haptix::detail::decode_response_event(reinterpret_cast<const std::uint8_t *>(response_bytes.data()),
-                                                      response_bytes.size(), response)
-                    ? 1
-                    : 0;
-        haptix::Result<haptix::v1::Response> result(std::move(response));
+        haptix::Result<haptix::v1::Response> result = haptix::detail::response_result(
+            reinterpret_cast<const std::uint8_t *>(response_bytes.data()), response_bytes.size());
         sink += result.ok() ? 1 : 0;
     }
-    const double codec_us = std::chrono::duration<double, std::micro>(Clock::now() - codec_start).count() / codec_n;
+    const double codec_us = (thread_cpu_us() - codec_start) / codec_n;
+    const double codec_new = static_cast<double>(g_allocations.load() - codec_allocations) / codec_n;
 
     const int total = per_round * rounds;
     std::printf("haptix benchmark: libhaptix %s, %d sequential vibrate commands per side (%d rounds),\n"
@@ -291,8 +316,8 @@ int main(int argc, char **argv) {
                 percentile(cpp.round_rates, 0.5) / percentile(c.round_rates, 0.5),
                 percentile(cpp.latencies_us, 0.5) / percentile(c.latencies_us, 0.5),
                 percentile(cpp.latencies_us, 0.99) / percentile(c.latencies_us, 0.99));
-    std::printf("  the binding's own work per command (encode + decode, no library): %.3f us%s\n", codec_us,
-                sink == 0 ? " (?)" : "");
+    std::printf("  the binding's own work per command (encode + decode, no library): %.3f us %s, %.2f operator new%s\n",
+                codec_us, kCpuClock, codec_new, sink == 0 ? " (?)" : "");
     client->reset();
     return 0;
 }

@@ -1,5 +1,7 @@
 // Result, Error and status names; bad input gives a clear error, never a crash.
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -36,6 +38,50 @@ TEST(Result, HoldsMoveOnlyValues) {
     ASSERT_TRUE(empty.ok());
     haptix::Client taken = std::move(empty).value();
     EXPECT_FALSE(static_cast<bool>(taken));
+}
+
+TEST(Result, BuildsItsValueInPlaceOrFromACopy) {
+    Result<std::string> built(std::in_place, 3, 'x');
+    ASSERT_TRUE(built.ok());
+    EXPECT_EQ(*built, "xxx");
+    const std::string kept = "kept";
+    Result<std::string> copied(kept);
+    EXPECT_EQ(*copied, "kept");
+    EXPECT_EQ(kept, "kept");
+    // A success turned into a failure by assignment (as Client::call does in place).
+    built = Error{HAPTIX_STATUS_ERROR_PROTOCOL, "no"};
+    EXPECT_FALSE(built.ok());
+    EXPECT_EQ(built.status(), HAPTIX_STATUS_ERROR_PROTOCOL);
+}
+
+// What Client::call makes of the answer of haptix_client_call.
+TEST(Result, AResponseEventBecomesAResultOfItsResponse) {
+    const auto result_of = [](const haptix::v1::Event &event) {
+        const std::string bytes = event.encode();
+        return haptix::detail::response_result(reinterpret_cast<const std::uint8_t *>(bytes.data()),
+                                               bytes.size());
+    };
+    haptix::v1::Event event;
+    event.request_id = 9;
+    event.kind_case = haptix::v1::Event::KindCase::kResponse;
+    event.response.result_case = haptix::v1::Response::ResultCase::kReading;
+    event.response.reading.value = 85;
+    auto good = result_of(event);
+    ASSERT_TRUE(good.ok()) << good.error().describe();
+    EXPECT_EQ(good->reading.value, 85);
+
+    event.response.status = HAPTIX_STATUS_ERROR_DEVICE_NOT_FOUND;
+    event.response.message = "no device 9";
+    auto refused = result_of(event);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status(), HAPTIX_STATUS_ERROR_DEVICE_NOT_FOUND);
+    EXPECT_EQ(refused.error().message, "no device 9");
+
+    haptix::v1::Event other;
+    other.kind_case = haptix::v1::Event::KindCase::kScanningFinished;  // not a response
+    EXPECT_EQ(result_of(other).status(), HAPTIX_STATUS_ERROR_INVALID_PROTOBUF);
+    const std::uint8_t garbage[] = {0x52, 0x05, 0x08};
+    EXPECT_EQ(haptix::detail::response_result(garbage, sizeof garbage).status(), HAPTIX_STATUS_ERROR_INVALID_PROTOBUF);
 }
 
 TEST(ResultDeathTest, ValueOfAFailureEndsTheProcessWithTheError) {

@@ -53,6 +53,22 @@ inline bool decode_response_event(const std::uint8_t *data, std::size_t len, v1:
     return found;
 }
 
+/// What Client::call returns for the encoded answer of haptix_client_call: the Response,
+/// decoded straight into the Result (only the Event's `response` member is read, and the
+/// Response is neither copied nor moved), or an Error carrying a refused request's status and
+/// message, or HAPTIX_STATUS_ERROR_INVALID_PROTOBUF for bytes that hold no response.
+inline Result<v1::Response> response_result(const std::uint8_t *data, std::size_t len) {
+    // One named Result on every path, so that it is built in the caller's return slot.
+    Result<v1::Response> result(std::in_place);
+    if (!decode_response_event(data, len, *result)) {
+        result = Error{HAPTIX_STATUS_ERROR_INVALID_PROTOBUF,
+                       "haptix C++: haptix_client_call returned something other than a response"};
+    } else if (result->status != HAPTIX_STATUS_OK) {
+        result = Error{static_cast<Status>(result->status), std::move(result->message)};
+    }
+    return result;
+}
+
 }  // namespace detail
 
 /// The id of a request, echoed in its response event (Event::request_id).
@@ -385,17 +401,7 @@ public:
             }
             return detail::last_error(status, "haptix_client_call");
         }
-        // Only the Event's `response` member is decoded, straight into the Response returned:
-        // no Event (with every other kind's members) is built on this hot path.
-        v1::Response response;
-        if (!detail::decode_response_event(out.data(), out.size(), response)) {
-            return Error{HAPTIX_STATUS_ERROR_INVALID_PROTOBUF,
-                         "haptix C++: haptix_client_call returned something other than a response"};
-        }
-        if (response.status != HAPTIX_STATUS_OK) {
-            return Error{static_cast<Status>(response.status), std::move(response.message)};
-        }
-        return response;
+        return detail::response_result(out.data(), out.size());
     }
 
     // Commands: send() with a built request; each returns the request's id. ------------------

@@ -126,8 +126,14 @@ inline Error last_error(Status status, const char *what) {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    /// A success holding `value`.
-    Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    /// A success holding a copy of `value`.
+    Result(const T &value) : value_(value) {}  // NOLINT(google-explicit-constructor)
+    /// A success holding `value`, moved in.
+    Result(T &&value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    /// A success holding a T constructed in place from `args`, without copying or moving it
+    /// (for large values built or decoded where they end up).
+    template <typename... Args>
+    explicit Result(std::in_place_t, Args &&...args) : value_(std::in_place, std::forward<Args>(args)...) {}
     /// A failure.
     Result(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 

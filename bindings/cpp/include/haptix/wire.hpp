@@ -36,6 +36,11 @@ public:
 
     /// Appends a base-128 varint.
     void varint(std::uint64_t value) {
+        if (value < 0x80) {
+            // Field keys and most values: one byte, through push_back's inlined fast path.
+            out_.push_back(static_cast<char>(value));
+            return;
+        }
         char buf[10];
         std::size_t n = 0;
         while (value >= 0x80) {
@@ -50,7 +55,11 @@ public:
         varint((static_cast<std::uint64_t>(number) << 3) | type);
     }
     /// Appends bytes as they are (unknown fields kept by a decoder).
-    void raw(const std::string &bytes) { out_.append(bytes); }
+    void raw(const std::string &bytes) {
+        if (!bytes.empty()) {  // usually empty: skip the call
+            out_.append(bytes);
+        }
+    }
 
     // Singular fields. With `always` false a field equal to its default is skipped (proto3
     // implicit presence); with `always` true it is written (optional fields, oneof members).
