@@ -7,7 +7,8 @@
 #     -fno-exceptions -fno-rtti), the codec checked against libprotobuf, and the demo;
 #   - all of those run; the demo must print the toy's bytes;
 #   - the package installs into a temporary prefix, and an out-of-tree CMake project
-#     (find_package(Haptix CONFIG REQUIRED)) and a pkg-config build use it and run.
+#     (find_package(Haptix CONFIG REQUIRED): a C++ program on Haptix::haptixpp and a C program
+#     on Haptix::haptix) and a pkg-config build of both use it and run.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 #
 # Usage: scripts/test-cpp.sh [LIBRARY_DIR]      (default: target/debug; build it first with
@@ -117,20 +118,25 @@ echo "== install into a temporary prefix, then an out-of-tree consumer"
 consumer() {
     cmake --install "$BUILD" --prefix "$TMP/prefix" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log" >&2; return 1; }
     cmake -S bindings/cpp/tests/consumer -B "$TMP/consumer" -DCMAKE_PREFIX_PATH="$TMP/prefix" \
-        -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >"$TMP/consumer.log" 2>&1 &&
+        -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" \
+        >"$TMP/consumer.log" 2>&1 &&
         cmake --build "$TMP/consumer" -j2 >>"$TMP/consumer.log" 2>&1 ||
         { cat "$TMP/consumer.log" >&2; return 1; }
-    timeout 120 "$TMP/consumer/consumer"
+    timeout 120 "$TMP/consumer/consumer" && timeout 120 "$TMP/consumer/consumer_c"
 }
 check "CMake consumer of the installed package" consumer
 pkgconfig() {
     local pc_dir
     pc_dir="$(dirname "$(find "$TMP/prefix" -name haptix.pc | head -1)")"
-    # shellcheck disable=SC2046 # word splitting of the flags is intended
+    local flags libdir
+    flags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs haptix)" || return 1
+    libdir="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=libdir haptix)" || return 1
+    # shellcheck disable=SC2086 # word splitting of the flags is intended
     c++ -std=c++17 -Wall -Wextra -Werror -o "$TMP/pkgconfig-consumer" bindings/cpp/tests/consumer/main.cpp \
-        $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs haptix) \
-        -Wl,-rpath,"$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=libdir haptix)" &&
-        timeout 120 "$TMP/pkgconfig-consumer"
+        $flags -Wl,-rpath,"$libdir" &&
+        cc -std=c11 -Wall -Wextra -Werror -o "$TMP/pkgconfig-consumer-c" bindings/cpp/tests/consumer/main.c \
+            $flags -Wl,-rpath,"$libdir" &&
+        timeout 120 "$TMP/pkgconfig-consumer" && timeout 120 "$TMP/pkgconfig-consumer-c"
 }
 check "pkg-config consumer of the installed package" pkgconfig
 
