@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -193,6 +194,70 @@ TEST(Client, InputReadingsArriveInResponses) {
     EXPECT_EQ(response->response.reading.value, 85);
 }
 
+// A simulated KGoal Boost sends pressure notifications; subscribed, each becomes an
+// input_reading event. Events of one device keep their order, so a reading of the value sent
+// while unsubscribed would arrive before the one sent after subscribing again.
+TEST(Client, AnInputSubscriptionDeliversReadingsAsEvents) {
+    auto session = haptix_test::open_session(haptix::ContextOptions().simulated_device("Boost", "boost-1"));
+    ASSERT_TRUE(session);
+    haptix::Client &client = session->client;
+    auto boost = haptix_test::find_device(client);
+    ASSERT_TRUE(boost);
+    EXPECT_EQ(boost->name(), "KGoal Boost");
+    const auto pressure = boost->features_with_input(v1::InputType::kPressure);
+    ASSERT_FALSE(pressure.empty());
+    const std::uint32_t feature = pressure[0]->index;
+    // The notification's fifth byte is the pressure.
+    const auto notify = [&](char value) {
+        return client.inject_notification("boost-1", "rxpressure", std::string("\x00\x01\x04\x00", 4) + value +
+                                                                       std::string("\x01\x00", 2));
+    };
+    // The next input_reading event (others are skipped).
+    const auto next_reading = [&]() -> std::optional<v1::InputReading> {
+        auto event = haptix_test::wait_for(client, Kind::kInputReading);
+        if (!event) {
+            return std::nullopt;
+        }
+        return event->input_reading;
+    };
+
+    // Waits for the response event of request `id`; true when it succeeded.
+    const auto acknowledged = [&](haptix::Result<haptix::RequestId> id) {
+        if (!id) {
+            ADD_FAILURE() << describe(id.error());
+            return false;
+        }
+        std::optional<v1::Event> answer;
+        while (!answer || answer->request_id != *id) {
+            answer = haptix_test::wait_for(client, Kind::kResponse);
+            if (!answer) {
+                return false;
+            }
+        }
+        EXPECT_EQ(answer->response.status, 0) << answer->response.message;
+        return answer->response.status == 0;
+    };
+
+    // The command methods send the requests and return their ids.
+    ASSERT_TRUE(acknowledged(client.subscribe(boost->index(), v1::InputType::kPressure, feature)));
+    ASSERT_TRUE(notify(42).ok());
+    auto reading = next_reading();
+    ASSERT_TRUE(reading);
+    EXPECT_EQ(reading->device_index, boost->index());
+    EXPECT_EQ(reading->feature_index, feature);
+    EXPECT_EQ(reading->input_type, v1::InputType::kPressure);
+    EXPECT_EQ(reading->value, 42);
+
+    ASSERT_TRUE(acknowledged(client.unsubscribe(boost->index(), v1::InputType::kPressure, feature)));
+    ASSERT_TRUE(notify(43).ok());  // not subscribed: no reading
+    auto again = client.call(haptix::request::subscribe(boost->index(), v1::InputType::kPressure, feature));
+    ASSERT_TRUE(again.ok()) << describe(again.error());
+    ASSERT_TRUE(notify(44).ok());
+    reading = next_reading();
+    ASSERT_TRUE(reading);
+    EXPECT_EQ(reading->value, 44) << "a reading arrived while unsubscribed";
+}
+
 TEST(Client, UnsupportedInputsAreRefusedWithAReason) {
     auto session = haptix_test::open_session(haptix_test::hush_options());
     ASSERT_TRUE(session);
@@ -368,6 +433,73 @@ TEST(Handlers, AHandlerMayWaitForAResponse) {
     ASSERT_TRUE(client.on_event(nullptr).ok());
     EXPECT_TRUE(client.next_event(0).ok());
     EXPECT_TRUE(haptix_test::receives(client, kHush, "tx:Vibrate:10;"));
+}
+
+TEST(Handlers, AHandlerMayWaitForAnotherClientsResponse) {
+    auto session = haptix_test::open_session(haptix_test::hush_options());
+    ASSERT_TRUE(session);
+    auto other = haptix::Client::connect_embedded(session->context);
+    ASSERT_TRUE(other.ok()) << describe(other.error());
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool done = false;
+    std::string outcome;
+    haptix::Client &observer = *other;
+    ASSERT_TRUE(session->client
+                    .on_event([&](const v1::Event &event) {
+                        if (event.kind_case != Kind::kDeviceAdded) {
+                            return;
+                        }
+                        // Inside the first client's handler: the second client waits for its
+                        // answers (the writes of the toy the first one found, and a ping).
+                        auto writes = observer.take_writes(kHush);
+                        auto pong = observer.call(haptix::request::ping());
+                        std::lock_guard<std::mutex> lock(mutex);
+                        outcome = !writes ? writes.error().describe()
+                                  : !pong ? pong.error().describe()
+                                          : "ok";
+                        done = true;
+                        changed.notify_all();
+                    })
+                    .ok());
+    ASSERT_TRUE(session->client.start_scanning().ok());
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        ASSERT_TRUE(changed.wait_for(lock, std::chrono::milliseconds(haptix_test::kWaitMs), [&] { return done; }));
+        EXPECT_EQ(outcome, "ok");
+    }
+    session->client.reset();  // the handler uses this test's locals: end it first
+}
+
+TEST(Handlers, AHandlerMayShutDownTheContext) {
+    auto session = haptix_test::open_session(haptix_test::hush_options());
+    ASSERT_TRUE(session);
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool done = false;
+    haptix::Status shutdown_status = HAPTIX_STATUS_ERROR_INTERNAL;
+    haptix::Context &context = session->context;
+    ASSERT_TRUE(session->client
+                    .on_event([&](const v1::Event &event) {
+                        if (event.kind_case != Kind::kDeviceAdded) {
+                            return;
+                        }
+                        const haptix::Status status = context.shutdown().status();
+                        std::lock_guard<std::mutex> lock(mutex);
+                        shutdown_status = status;
+                        done = true;
+                        changed.notify_all();
+                    })
+                    .ok());
+    ASSERT_TRUE(session->client.start_scanning().ok());
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        ASSERT_TRUE(changed.wait_for(lock, std::chrono::milliseconds(haptix_test::kWaitMs), [&] { return done; }));
+        EXPECT_EQ(shutdown_status, HAPTIX_STATUS_OK) << haptix::status_name(shutdown_status);
+    }
+    EXPECT_EQ(session->client.ping().status(), HAPTIX_STATUS_ERROR_SHUT_DOWN);
+    EXPECT_TRUE(session->context.shutdown().ok());  // again, from here: at once
+    session->client.reset();
 }
 
 TEST(Handlers, EventsReachTheHandlerInOrder) {

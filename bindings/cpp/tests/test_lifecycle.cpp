@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -116,6 +117,102 @@ TEST(Lifecycle, AClientMayBeDestroyedInsideItsOwnHandler) {
     ASSERT_TRUE(next->call(haptix::request::ping()).ok());
     std::lock_guard<std::mutex> relock(state->mutex);
     EXPECT_EQ(state->events_after, 0);
+}
+
+TEST(Lifecycle, AClientMayBeDestroyedInsideItsOwnWakeupHandler) {
+    auto context = haptix::Context::create(haptix_test::hush_options());
+    ASSERT_TRUE(context.ok());
+    auto connected = haptix::Client::connect_embedded(*context);
+    ASSERT_TRUE(connected.ok());
+    struct State {
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::optional<haptix::Client> client;
+        bool destroyed = false;
+        int wakeups_after = 0;
+    };
+    auto state = std::make_shared<State>();
+    state->client.emplace(std::move(connected).value());
+    std::weak_ptr<State> weak = state;
+    ASSERT_TRUE(state->client
+                    ->on_wakeup([weak] {
+                        auto s = weak.lock();
+                        if (!s) {
+                            return;
+                        }
+                        std::lock_guard<std::mutex> lock(s->mutex);
+                        if (s->destroyed) {
+                            ++s->wakeups_after;
+                            return;
+                        }
+                        s->client.reset();  // frees the client (and this handler) once it returns
+                        s->destroyed = true;
+                        s->changed.notify_all();
+                    })
+                    .ok());
+    {
+        std::lock_guard<std::mutex> lock(state->mutex);
+        if (!state->destroyed) {  // the `connected` event may have woken it already
+            ASSERT_TRUE(state->client->ping().ok());
+        }
+    }
+    std::unique_lock<std::mutex> lock(state->mutex);
+    ASSERT_TRUE(state->changed.wait_for(lock, std::chrono::milliseconds(haptix_test::kWaitMs),
+                                        [&] { return state->destroyed; }));
+    EXPECT_FALSE(state->client.has_value());
+    lock.unlock();
+    auto next = haptix::Client::connect_embedded(*context);
+    ASSERT_TRUE(next.ok());
+    ASSERT_TRUE(next->call(haptix::request::ping()).ok());
+    std::lock_guard<std::mutex> relock(state->mutex);
+    EXPECT_EQ(state->wakeups_after, 0);
+}
+
+// A handler (and all it captured) lives as long as its registration: replacing it or
+// destroying its owner releases it.
+TEST(Lifecycle, HandlersAreReleasedWithTheirOwner) {
+    auto session = haptix_test::open_session(haptix_test::hush_options());
+    ASSERT_TRUE(session);
+    haptix::Client &client = session->client;
+    const auto released = [](const std::weak_ptr<int> &weak) {
+        // A replaced handler is released once any running call of it has returned: wait.
+        for (int i = 0; i < 1000 && !weak.expired(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return weak.expired();
+    };
+
+    auto first = std::make_shared<int>(1);
+    const std::weak_ptr<int> first_weak = first;
+    ASSERT_TRUE(client.on_event([first](const v1::Event &) { (void)*first; }).ok());
+    first.reset();
+    ASSERT_TRUE(client.call(haptix::request::ping()).ok());
+    EXPECT_FALSE(first_weak.expired()) << "the client does not keep its handler";
+
+    auto second = std::make_shared<int>(2);
+    const std::weak_ptr<int> second_weak = second;
+    ASSERT_TRUE(client.on_event([second](const v1::Event &) { (void)*second; }).ok());
+    second.reset();
+    EXPECT_TRUE(released(first_weak)) << "the replaced handler was not released";
+    EXPECT_FALSE(second_weak.expired());
+
+    auto third = std::make_shared<int>(3);
+    const std::weak_ptr<int> third_weak = third;
+    ASSERT_TRUE(client.on_event(nullptr).ok());
+    ASSERT_TRUE(client.on_wakeup([third] { (void)*third; }).ok());
+    third.reset();
+    EXPECT_TRUE(released(second_weak)) << "the handler removed by an empty one was not released";
+    EXPECT_FALSE(third_weak.expired());
+    client.reset();  // frees the client: its handlers are released before reset() returns
+    EXPECT_TRUE(third_weak.expired());
+
+    auto fourth = std::make_shared<int>(4);
+    const std::weak_ptr<int> fourth_weak = fourth;
+    ASSERT_TRUE(session->context.on_event([fourth](const v1::Event &) { (void)*fourth; }).ok());
+    fourth.reset();
+    EXPECT_FALSE(fourth_weak.expired());
+    session->context.reset();
+    EXPECT_TRUE(fourth_weak.expired());
 }
 
 TEST(Lifecycle, DestroyingAClientWithRequestsPendingCancelsThem) {

@@ -111,10 +111,12 @@ inline Result<std::optional<v1::Event>> take_event(haptix_status status, Buffer 
 
 /// Handler of a context's or client's events. Runs on the context's dispatcher thread, one
 /// event at a time, in order; the event is borrowed for the call (copy what you keep). It may
-/// call any function of the binding, including Client::call and destroying the owner it is
-/// registered on (which takes effect when it returns); waiting for the next *event* from inside
-/// it (next_event with a non-zero timeout) fails with HAPTIX_STATUS_ERROR_WOULD_DEADLOCK. It
-/// must not throw: an exception that escapes it is caught and dropped.
+/// call any function of the binding, including Client::call on any client, Context::shutdown,
+/// and destroying the Client it is registered on (the client is freed once the handler
+/// returns); waiting for the next *event* from inside it (next_event with a non-zero timeout)
+/// fails with HAPTIX_STATUS_ERROR_WOULD_DEADLOCK. Destroy a Context from outside its handlers
+/// (shut it down from inside one instead). It must not throw: an exception that escapes it is
+/// caught and dropped.
 using EventHandler = std::function<void(const v1::Event &)>;
 
 /// Options of a context: every field is optional. A builder over the ContextOptions message
