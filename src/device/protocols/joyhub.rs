@@ -67,6 +67,9 @@ impl ProtocolFactory for JoyHub {
             motors: Mutex::new([0; MOTORS]),
             motor_mask,
             hardware: hardware.clone(),
+            // captured here, inside the device's runtime: `output` may run on any thread (an
+            // in-process client encodes on its caller's thread), where there is no runtime
+            runtime: tokio::runtime::Handle::try_current().ok(),
         }))
     }
 }
@@ -77,6 +80,8 @@ struct JoyHubHandler {
     motor_mask: FeatureMask,
     /// For the pump's switch-off a second after a spray.
     hardware: Arc<dyn Hardware>,
+    /// The runtime the switch-off timer runs on.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 /// `[0xA0, code, 1, 0, 1, 0xFF]` when on, `[0xA0, code, 0, 0, 0, 0]` when off.
@@ -136,11 +141,25 @@ impl ProtocolHandler for JoyHubHandler {
                 // the pump is switched off a second later whatever the level (the write goes
                 // straight to the hardware, like the reference's; a disconnected toy ignores it)
                 let hardware = self.hardware.clone();
-                if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                    rt.spawn(async move {
-                        tokio::time::sleep(SPRAY_TIME).await;
-                        let _ = hardware.write(Endpoint::Tx, &SPRAY_OFF, false).await;
-                    });
+                let runtime = self
+                    .runtime
+                    .clone()
+                    .or_else(|| tokio::runtime::Handle::try_current().ok());
+                match runtime {
+                    Some(rt) => {
+                        rt.spawn(async move {
+                            tokio::time::sleep(SPRAY_TIME).await;
+                            let _ = hardware.write(Endpoint::Tx, &SPRAY_OFF, false).await;
+                        });
+                    }
+                    None => {
+                        return Err(DeviceError::Protocol {
+                            protocol: NAME.to_string(),
+                            message: "no runtime to switch the lube pump off again, so it is \
+                                      not switched on"
+                                .to_string(),
+                        })
+                    }
                 }
                 Ok(vec![HwCommand::write(
                     Endpoint::Tx,
@@ -201,6 +220,31 @@ mod tests {
         // a second later the pump is switched off on its own (the handler itself wrote nothing
         // before: its packets are returned, not written)
         assert!(sim.take_ops().is_empty());
+        assert_eq!(next(&sim).await, Some(w(Endpoint::Tx, &SPRAY_OFF, false)));
+    }
+
+    /// An in-process client encodes outputs on its caller's thread, which has no runtime: the
+    /// pump must still be switched off a second later.
+    #[tokio::test]
+    async fn spray_from_a_thread_without_a_runtime_is_switched_off() {
+        let d = def(&[
+            (0, &[(Vibrate, 0, 255)], false),
+            (5, &[(Spray, 0, 1)], false),
+        ]);
+        let (sim, hw) = connect(spec("J-Dodge", &[Endpoint::Tx])).await;
+        let h = init(&*factory(), &hw, &d).await;
+        let on = std::thread::spawn(move || h.output(&act(5, Spray, 1)))
+            .join()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            writes(&on),
+            [(
+                Endpoint::Tx,
+                vec![0xa0, 0x24, 0x01, 0x00, 0x01, 0xff],
+                false
+            )]
+        );
         assert_eq!(next(&sim).await, Some(w(Endpoint::Tx, &SPRAY_OFF, false)));
     }
 
