@@ -254,3 +254,54 @@ async fn a_simulated_usb_toy_takes_vendor_control_writes() {
     client.disconnect().await.unwrap();
     server.shutdown().await;
 }
+
+/// Every Lovense model `haptix devices` offers to simulate is named after the definition it
+/// stands for (`LVS-` and the product name without spaces), and a simulated toy of that name
+/// comes up as that model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
+    use haptix::hwmgr::sim::lovense_simulate_identifier;
+    let config = DeviceConfigManager::builtin().expect("built-in database");
+    let lovense = config
+        .protocols()
+        .iter()
+        .find(|p| p.name == "lovense")
+        .expect("the database has the lovense protocol");
+    let mut offered: Vec<(String, String)> = Vec::new();
+    for def in &lovense.configurations {
+        for id in &def.identifiers {
+            if let Some(simulate) = lovense_simulate_identifier(id) {
+                let product = def.name.trim_start_matches("Lovense ").replace(' ', "");
+                assert_eq!(simulate, format!("LVS-{product}"), "{} ({id})", def.name);
+                offered.push((simulate, def.name.clone()));
+            }
+        }
+    }
+    assert!(
+        offered.len() >= 30,
+        "only {} Lovense models can be simulated",
+        offered.len()
+    );
+
+    let server = server();
+    for (i, (simulate, _)) in offered.iter().enumerate() {
+        let mut spec = SimDeviceSpec::parse(simulate).unwrap();
+        spec.address = Some(format!("lovense-{i}"));
+        server.add_simulated_device(spec).unwrap();
+    }
+    let client = Client::connect_in_process(&server, "lovense models")
+        .await
+        .unwrap();
+    let mut events = client.events();
+    client.start_scanning().await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..offered.len() {
+        seen.push(next_added(&mut events).await.name().to_string());
+    }
+    let mut expected: Vec<String> = offered.iter().map(|(_, name)| name.clone()).collect();
+    expected.sort();
+    seen.sort();
+    assert_eq!(seen, expected);
+    client.disconnect().await.unwrap();
+    server.shutdown().await;
+}

@@ -550,7 +550,15 @@ mod tests {
                         .unwrap_or_else(|| panic!("{id}: no Lovense responder"));
                     let answer = responder(Endpoint::Tx, b"DeviceType;");
                     let reply = String::from_utf8_lossy(&answer[0].1).to_string();
-                    let answered = reply.split(':').next().unwrap_or_default();
+                    // `letters:firmware:address;`; a Flexer of firmware 3 or later is `EI-FW3`
+                    let mut parts = reply.trim_end_matches(';').split(':');
+                    let kind = parts.next().unwrap_or_default();
+                    let firmware: u32 = parts.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+                    let answered = if kind == "EI" && firmware >= 3 {
+                        "EI-FW3"
+                    } else {
+                        kind
+                    };
                     assert!(
                         letters.contains(&answered),
                         "{line}: {id} answers {reply:?}, not one of {letters:?}"

@@ -261,26 +261,40 @@ impl SimDeviceSpec {
 
 /// Lovense device-type letters by product name, for the built-in responder.
 const LOVENSE_TYPES: &[(&str, &str)] = &[
+    // a name that begins with another comes first: names are matched by prefix
     ("Hush", "Z"),
+    ("LushAnal", "AN"),
     ("Lush", "S"),
     ("Edge", "P"),
     ("Nora", "A"),
+    ("Velvo", "CB"),
     ("Max", "B"),
     ("Domi", "W"),
     ("Ambi", "L"),
-    ("Ferri", "F"),
+    ("Ferri", "X"),
+    ("Osci3", "OC"),
     ("Osci", "O"),
-    ("Diamo", "J"),
-    ("Dolce", "Q"),
-    ("Hyphy", "U"),
-    ("Gravity", "EI"),
+    ("Diamo", "R"),
+    ("Dolce", "J"),
+    ("Hyphy", "EB"),
+    ("Gravity", "EA"),
     ("Flexer", "EI"),
+    ("Gush2", "EZ"),
     ("Gush", "ED"),
-    ("Exomoon", "EA"),
-    ("Tenera", "EB"),
-    ("Solace", "BA"),
-    ("Calor", "H"),
-    ("Ridge", "V"),
+    ("Tenera", "Q"),
+    ("SolacePro", "BA"),
+    ("Solace", "H"),
+    ("Calor", "T"),
+    ("Ridge", "EL"),
+    ("Mission2", "CA"),
+    ("Mission", "V"),
+    ("Lapis", "U"),
+    ("Gemini", "N"),
+    ("Vulse", "SD"),
+    ("Spinel", "WD"),
+    ("Synth", "ZA"),
+    ("MiniSexMachine", "FS"),
+    ("SexMachine", "F"),
 ];
 
 /// The Lovense device-type letters a name after `LVS-` stands for: a product name the table
@@ -327,12 +341,18 @@ pub fn simulate_identifier(spec: &CommSpecifier) -> Option<String> {
     }
 }
 
-/// The simulator name of the Lovense model with these device-type letters ("Z" gives
-/// "LVS-Hush"), when the simulator knows one.
-pub fn lovense_simulate_identifier(type_letters: &str) -> Option<String> {
+/// The simulator name of the Lovense model a definition's identifier stands for ("Z" gives
+/// "LVS-Hush"), when the simulator knows one. A simulated Lovense answers identification with
+/// firmware 11, so the Flexer comes up as `EI-FW3`; `EI` alone (older firmware) has none.
+pub fn lovense_simulate_identifier(identifier: &str) -> Option<String> {
+    let letters = match identifier {
+        "EI-FW3" => "EI",
+        "EI" => return None,
+        other => other,
+    };
     LOVENSE_TYPES
         .iter()
-        .find(|(_, letters)| *letters == type_letters)
+        .find(|(_, l)| *l == letters)
         .map(|(product, _)| format!("LVS-{product}"))
 }
 

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "tx:Vibrate:5;"},
         OutputCase{"rotate", "LVS-Nora", [](std::uint32_t d) { return haptix::request::rotate(d, 0.5); },
                    "tx:Rotate:10;"},
-        OutputCase{"oscillate", "LVS-Solace",
+        OutputCase{"oscillate", "LVS-SolacePro",
                    [](std::uint32_t d) { return haptix::request::oscillate(d, 0.5); }, "tx:Mply:10:20;"},
         OutputCase{"position_with_duration", "Launch",
                    [](std::uint32_t d) { return haptix::request::position(d, 0.5, 500); },
