@@ -331,6 +331,14 @@ impl Engine {
     /// owners before this. Idempotent.
     pub async fn shutdown(&self) {
         self.stop_outputs(STOP_OUTPUTS_LIMIT).await;
+        self.finish_shutdown().await;
+    }
+
+    /// The rest of [`Engine::shutdown`] for a caller that already stopped the outputs itself
+    /// (with [`Engine::stop_outputs`], before closing its front ends): ends scanning,
+    /// disconnects the devices and shuts every comm manager down, without stopping every
+    /// output a second time. Idempotent.
+    pub async fn finish_shutdown(&self) {
         self.server.shutdown().await;
     }
 }

@@ -309,7 +309,8 @@ impl ContextInner {
         }
         if let Some(rt) = &runtime {
             let _ = rt.block_on(async {
-                tokio::time::timeout(remaining(deadline), self.engine.shutdown()).await
+                // the outputs were stopped first, above
+                tokio::time::timeout(remaining(deadline), self.engine.finish_shutdown()).await
             });
         }
         super::log::detach(self.id);
