@@ -13,16 +13,32 @@
 //! released with `haptix_buffer_free`. Java owns every array it receives.
 //!
 //! Threads: each native runs on the Java thread that called it and may block only where the C
-//! function it wraps blocks (the `nextEvent` waits, `clientCall`, shutdown and stop). No native
-//! thread ever attaches to the JVM: events reach Java through a Java-owned thread that calls the
-//! blocking `clientNextEvent` (see `docs/event-model.md`).
+//! function it wraps blocks (the `nextEvent` waits, `clientCall`, shutdown and stop) and in
+//! `clientAwaitEvents`. No native thread ever attaches to the JVM: events reach Java through
+//! Java-owned threads that take them with `clientNextEvent` (see `docs/event-model.md`).
+//!
+//! Watching a client (`clientWatch`, `clientAwaitEvents`, `clientWake`) lets the binding's pump
+//! thread wait for events *without taking one*: the client's wake-up notifier
+//! (`haptix_client_set_wakeup_callback`, called on the library's dispatcher thread when the
+//! queue goes from empty to non-empty) sets a flag in Rust that the pump waits on. Since the
+//! waiting pump holds no event, every event is taken with a non-blocking `clientNextEvent`
+//! under one Java lock, so a thread waiting for a response may take it itself, in order with
+//! every other event, instead of waiting for the pump to be scheduled (see
+//! `bindings/java/README.md`). Watches are kept by client key (keys are never reused) and
+//! dropped by `clientFree`; the notifier's own reference is released by the library.
 
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
 
 use ::jni::objects::{GlobalRef, JByteArray, JClass, JValue};
-use ::jni::sys::{jbyteArray, jint, jlong, jstring, JNI_ERR, JNI_VERSION_1_8};
+use ::jni::sys::{
+    jboolean, jbyteArray, jint, jlong, jstring, JNI_ERR, JNI_FALSE, JNI_TRUE, JNI_VERSION_1_8,
+};
 use ::jni::{JNIEnv, JavaVM};
 
 use crate::ffi::{haptix_buffer, haptix_client, haptix_context, haptix_server, haptix_status};
@@ -229,6 +245,137 @@ fn next_event(
     }
 }
 
+/// A flag the wake-up notifier of one client sets and its pump waits for.
+#[derive(Default)]
+struct Watch {
+    ready: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Watch {
+    /// Sets the flag and wakes a waiting pump.
+    fn signal(&self) {
+        *self.ready.lock() = true;
+        self.cond.notify_all();
+    }
+
+    /// Waits until the flag is set or `timeout` passes (`None` = no limit), then clears it.
+    /// Returns whether it was set.
+    fn wait(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut ready = self.ready.lock();
+        while !*ready {
+            match deadline {
+                None => self.cond.wait(&mut ready),
+                Some(d) => {
+                    if self.cond.wait_until(&mut ready, d).timed_out() {
+                        break;
+                    }
+                }
+            }
+        }
+        std::mem::replace(&mut *ready, false)
+    }
+}
+
+/// The watches of live clients, by client key.
+fn watches() -> &'static Mutex<HashMap<jlong, Arc<Watch>>> {
+    static WATCHES: OnceLock<Mutex<HashMap<jlong, Arc<Watch>>>> = OnceLock::new();
+    WATCHES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The client's watch, or `INVALID_HANDLE` when it has none (freed, or never watched).
+fn watch_of(client: jlong) -> Result<Arc<Watch>, Fail> {
+    watches().lock().get(&client).cloned().ok_or_else(|| {
+        Fail::Status(
+            haptix_status::ErrorInvalidHandle.code(),
+            "the client is not watched (freed, or clientWatch was not called)".to_owned(),
+        )
+    })
+}
+
+/// The wake-up notifier: `user_data` is a reference to a [`Watch`] made by `Arc::into_raw`.
+unsafe extern "C" fn watch_notify(user_data: *mut c_void) {
+    // SAFETY: the library passes the user data of a live registration, released only by
+    // `watch_release` after every call of this notifier returned.
+    let watch = unsafe { &*(user_data as *const Watch) };
+    watch.signal();
+}
+
+/// Releases the notifier's reference to its [`Watch`]; the library calls it exactly once.
+unsafe extern "C" fn watch_release(user_data: *mut c_void) {
+    // SAFETY: `user_data` came from `Arc::into_raw` in `clientWatch` and is released once.
+    drop(unsafe { Arc::from_raw(user_data as *const Watch) });
+}
+
+/// `void clientWatch(long client)`: registers the client's wake-up notifier
+/// (`haptix_client_set_wakeup_callback`) for `clientAwaitEvents`. Watching twice replaces the
+/// first watch.
+#[no_mangle]
+pub extern "system" fn Java_io_haptix_Native_clientWatch(
+    mut env: JNIEnv,
+    _class: JClass,
+    client: jlong,
+) {
+    run(&mut env, (), |_| {
+        let watch = Arc::new(Watch::default());
+        let user_data = Arc::into_raw(Arc::clone(&watch)) as *mut c_void;
+        // SAFETY: registry key checked by the library; the notifier and the release function
+        // stay valid for the life of the library; `user_data` is released exactly once by the
+        // library, whatever the status.
+        check(unsafe {
+            crate::ffi::haptix_client_set_wakeup_callback(
+                client_ptr(client),
+                Some(watch_notify),
+                user_data,
+                Some(watch_release),
+            )
+        })?;
+        if let Some(old) = watches().lock().insert(client, watch) {
+            old.signal();
+        }
+        Ok(())
+    })
+}
+
+/// `boolean clientAwaitEvents(long client, int timeoutMs)`: waits until the client's queue went
+/// from empty to non-empty (or `clientWake`) since the last wait, up to the timeout (negative =
+/// no limit). Takes no event. Returns whether it was woken; `INVALID_HANDLE` when the client
+/// is not watched (freed).
+#[no_mangle]
+pub extern "system" fn Java_io_haptix_Native_clientAwaitEvents(
+    mut env: JNIEnv,
+    _class: JClass,
+    client: jlong,
+    timeout: jint,
+) -> jboolean {
+    run(&mut env, JNI_FALSE, |_| {
+        let watch = watch_of(client)?;
+        let timeout = u64::try_from(timeout).ok().map(Duration::from_millis);
+        Ok(if watch.wait(timeout) {
+            JNI_TRUE
+        } else {
+            JNI_FALSE
+        })
+    })
+}
+
+/// `void clientWake(long client)`: ends a `clientAwaitEvents` wait of the client (or the next
+/// one) at once; nothing when the client is not watched.
+#[no_mangle]
+pub extern "system" fn Java_io_haptix_Native_clientWake(
+    mut env: JNIEnv,
+    _class: JClass,
+    client: jlong,
+) {
+    run(&mut env, (), |_| {
+        if let Some(watch) = watches().lock().get(&client) {
+            watch.signal();
+        }
+        Ok(())
+    })
+}
+
 /// `int abiVersion()`: `haptix_abi_version`.
 #[no_mangle]
 pub extern "system" fn Java_io_haptix_Native_abiVersion(mut env: JNIEnv, _class: JClass) -> jint {
@@ -413,7 +560,8 @@ pub extern "system" fn Java_io_haptix_Native_clientNextEvent(
     })
 }
 
-/// `void clientFree(long client)`: `haptix_client_free`.
+/// `void clientFree(long client)`: drops the client's watch (waking its pump), then
+/// `haptix_client_free`.
 #[no_mangle]
 pub extern "system" fn Java_io_haptix_Native_clientFree(
     mut env: JNIEnv,
@@ -421,6 +569,10 @@ pub extern "system" fn Java_io_haptix_Native_clientFree(
     client: jlong,
 ) {
     run(&mut env, (), |_| {
+        // A pump still waiting gets woken, and its next wait fails with INVALID_HANDLE.
+        if let Some(watch) = watches().lock().remove(&client) {
+            watch.signal();
+        }
         // SAFETY: invalid handles are ignored by the library.
         unsafe { crate::ffi::haptix_client_free(client_ptr(client)) };
         Ok(())

@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -25,13 +26,27 @@ import java.util.function.Predicate;
  * listeners. Reachable from the cleaner and the pump thread, so it never refers to the Client
  * (or the Context) object, which can therefore be collected.
  *
- * <p>The pump is one daemon thread that blocks in {@code haptix_client_next_event}: it completes
- * pending requests (on {@link Threads#COMPLETION}), keeps the device map, and queues every other
- * event for {@link Client#nextEvent} and for the listeners, which run on the client's event
- * thread. It never runs user code.
+ * <p>Events are taken from the library with a non-blocking {@code haptix_client_next_event},
+ * always under {@link #taking}, so they are handled one at a time in the library's order:
+ * responses are handed to their request's future, the device map is kept, and every other event
+ * is queued for {@link Client#nextEvent} and for the listeners, which run on the client's event
+ * thread. Two kinds of thread take events, and neither runs user code while it does:
+ *
+ * <ul>
+ *   <li>the pump, one daemon thread that waits in {@code Native.clientAwaitEvents} (woken by the
+ *       client's wake-up notifier when the queue goes from empty to non-empty; it holds no event
+ *       while it waits) and then takes what is waiting;
+ *   <li>a thread blocked in {@code join()}/{@code get()} on a request's future, which takes the
+ *       waiting events itself until its response is among them, when no other thread is taking
+ *       ({@link #helpTake}); a response often waits in the queue as soon as the request was
+ *       sent, and this spares the two thread switches of going through the pump.
+ * </ul>
  */
 final class ClientCore implements Runnable {
-    /** How long one pump wait lasts before it looks at the closing flag again. */
+    /**
+     * How long one pump wait lasts before it takes what is waiting anyway (a safety net for a
+     * missed wake-up: after a context shutdown the notifier no longer runs).
+     */
     private static final int PUMP_WAIT_MS = 200;
     /** Events kept for {@link Client#nextEvent} before the oldest is dropped. */
     static final int POLL_CAPACITY = 65_536;
@@ -54,12 +69,28 @@ final class ClientCore implements Runnable {
     volatile boolean streamEnded;
     private volatile ExecutorService eventThread;
     private final Thread pump;
+    /** Held by the thread taking events from the library: keeps their handling in order. */
+    private final ReentrantLock taking = new ReentrantLock();
+    /** Set once the library ended the stream (every event taken) or the handle is gone. */
+    private volatile boolean drained;
 
     private record DeviceWaiter(Predicate<Device> match, CompletableFuture<Device> future) {}
 
+    /**
+     * Takes ownership of a client handle and starts its pump.
+     *
+     * @throws HaptixException when the client cannot be watched (its context was shut down);
+     *     the handle is freed then
+     */
     ClientCore(long key, Runnable onClose) {
         handle = new Handle(key);
         this.onClose = onClose;
+        try {
+            Native.clientWatch(key);
+        } catch (RuntimeException e) {
+            Native.clientFree(key);
+            throw e;
+        }
         pump = Threads.daemon("haptix-pump", this::pumpLoop);
         pump.start();
     }
@@ -138,25 +169,94 @@ final class ClientCore implements Runnable {
     // ---- the pump ------------------------------------------------------------------------
 
     private void pumpLoop() {
-        while (!closing) {
-            byte[] bytes;
+        while (!closing && !drained) {
+            taking.lock();
             try {
-                bytes = handle.call(k -> handle.freed() ? null : Native.clientNextEvent(k, PUMP_WAIT_MS));
-            } catch (HaptixException e) {
-                break; // CLOSED (every event taken) or the handle is gone
-            } catch (RuntimeException | Error e) {
+                takeWaiting(null);
+            } finally {
+                taking.unlock();
+            }
+            if (closing || drained) {
                 break;
             }
-            if (bytes != null) {
-                try {
-                    dispatch(bytes);
-                } catch (RuntimeException | InvalidProtocolBufferException e) {
-                    publish(new Event.ErrorReport(Status.ERROR_INTERNAL,
-                        "the binding could not handle an event: " + e));
-                }
+            try {
+                // Woken by the notifier, by a thread that left events behind, or by close.
+                handle.call(k -> handle.freed() ? null : Native.clientAwaitEvents(k, PUMP_WAIT_MS));
+            } catch (RuntimeException e) {
+                break; // the handle is gone
             }
         }
         ended(new HaptixException(Status.CLOSED, "the client's event stream has ended"));
+    }
+
+    /**
+     * Takes and handles the events waiting in the library, without blocking, until none is left
+     * or {@code until} has its outcome (then it looks once more, so that an empty queue is known
+     * as such). The caller holds {@link #taking}.
+     *
+     * @return whether it stopped because none was left (or the stream ended)
+     */
+    private boolean takeWaiting(PendingRequest<?> until) {
+        if (until != null && until.arrived()) {
+            return true; // handed over by the pump, which takes the rest
+        }
+        boolean last = false;
+        while (true) {
+            byte[] bytes;
+            try {
+                bytes = handle.call(k -> handle.freed() ? null : Native.clientNextEvent(k, 0));
+            } catch (RuntimeException e) {
+                drained = true; // CLOSED (every event taken) or the handle is gone
+                return true;
+            }
+            if (bytes == null) {
+                return true;
+            }
+            try {
+                dispatch(bytes);
+            } catch (RuntimeException | InvalidProtocolBufferException e) {
+                publish(new Event.ErrorReport(Status.ERROR_INTERNAL,
+                    "the binding could not handle an event: " + e));
+            }
+            if (last) {
+                return false;
+            }
+            last = until != null && until.arrived();
+        }
+    }
+
+    /**
+     * Called by a thread about to wait for {@code request}'s response: when no other thread is
+     * taking events, takes the waiting ones itself until the response is among them. Events it
+     * leaves behind, and the end of the stream, are passed on to the pump.
+     */
+    void helpTake(PendingRequest<?> request) {
+        if (closing || drained || !taking.tryLock()) {
+            return;
+        }
+        boolean empty;
+        try {
+            empty = takeWaiting(request);
+        } finally {
+            taking.unlock();
+        }
+        if (!empty || drained) {
+            wakePump();
+        }
+    }
+
+    /** Ends the pump's current (or next) wait at once. */
+    void wakePump() {
+        try {
+            handle.call(k -> {
+                if (!handle.freed()) {
+                    Native.clientWake(k);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // the handle is gone: the pump's wait fails and it ends
+        }
     }
 
     /** Handles one serialized event taken from the library (package-private for tests). */
@@ -330,6 +430,7 @@ final class ClientCore implements Runnable {
             // already disconnected or shut down
         }
         closing = true;
+        wakePump();
         if (Thread.currentThread() != pump) {
             try {
                 pump.join(TimeUnit.SECONDS.toMillis(2));

@@ -66,6 +66,13 @@ public final class Context implements AutoCloseable {
             Native.contextShutdown(k, Threads.millis(timeout));
             return null;
         });
+        // The clients' last events are queued after the library's notifier stopped: their pumps
+        // take them now instead of at the end of their current wait.
+        for (Runnable child : state.children) {
+            if (child instanceof ClientCore core) {
+                core.wakePump();
+            }
+        }
     }
 
     /**

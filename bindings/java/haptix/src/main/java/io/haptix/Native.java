@@ -5,8 +5,9 @@ package io.haptix;
  * calls the C ABI function of the same name and throws {@link HaptixException} with the status
  * and the library's message on failure. Handles are the C ABI's registry keys held in a
  * {@code long}. Byte arrays are copied once each way; Java owns every array returned. Every
- * method runs on the calling thread; only the {@code nextEvent}, {@code clientCall}, shutdown
- * and stop functions block, up to their timeout (negative = no limit).
+ * method runs on the calling thread; only the {@code nextEvent}, {@code clientCall},
+ * {@code clientAwaitEvents}, shutdown and stop functions block, up to their timeout (negative =
+ * no limit).
  */
 final class Native {
     private Native() {}
@@ -59,7 +60,24 @@ final class Native {
     /** @return the event, or null on timeout */
     static native byte[] clientNextEvent(long client, int timeoutMs);
 
+    /** Drops the client's watch (waking a pump waiting on it), then frees the client. */
     static native void clientFree(long client);
+
+    /**
+     * Registers the client's wake-up notifier, for {@link #clientAwaitEvents}.
+     */
+    static native void clientWatch(long client);
+
+    /**
+     * Waits, without taking an event, until the client's queue went from empty to non-empty
+     * (or {@link #clientWake}) since the last wait.
+     *
+     * @return whether it was woken (false on timeout)
+     */
+    static native boolean clientAwaitEvents(long client, int timeoutMs);
+
+    /** Ends a {@link #clientAwaitEvents} wait (or the next one) at once. */
+    static native void clientWake(long client);
 
     static native long serverNew(long context, byte[] options);
 

@@ -11,11 +11,14 @@ import java.util.function.Function;
 /**
  * The future of one request sent with {@code haptix_client_send}.
  *
- * <p>The pump never completes it (completing runs the future's dependents, which are user code).
- * It hands the response over instead: to a thread blocked in {@link #join()} or {@link #get()} on
- * this future, which then completes it itself (the caller's own thread, saving a thread switch),
- * or else to the completion executor. Cancelling it forgets the request: its response, when it
- * comes, is dropped.
+ * <p>The thread that takes its response from the library (the pump, or a thread waiting for
+ * another request) never completes it (completing runs the future's dependents, which are user
+ * code). It hands the response over instead: to a thread blocked in {@link #join()} or
+ * {@link #get()} on this future, which then completes it itself (the caller's own thread, saving
+ * a thread switch), or else to the completion executor. A thread that starts waiting first takes
+ * the events waiting in the library itself ({@link ClientCore#helpTake}), so a response that is
+ * already there reaches it without any thread switch. Cancelling it forgets the request: its
+ * response, when it comes, is dropped.
  */
 final class PendingRequest<T> extends java.util.concurrent.CompletableFuture<T> {
     /** Marks {@link #waiter} once the outcome was handed over. */
@@ -52,13 +55,16 @@ final class PendingRequest<T> extends java.util.concurrent.CompletableFuture<T> 
     private void handOver() {
         Object w = waiter.getAndSet(HANDED_OVER);
         if (w instanceof Thread t) {
-            LockSupport.unpark(t); // the waiting thread completes the future
+            if (t != Thread.currentThread()) {
+                LockSupport.unpark(t); // the waiting thread completes the future
+            }
         } else if (w == null) {
             Threads.COMPLETION.execute(this::finish);
         }
     }
 
-    private boolean arrived() {
+    /** @return whether the outcome was handed over (completed or not yet) */
+    boolean arrived() {
         return response != null || failure != null;
     }
 
@@ -89,8 +95,14 @@ final class PendingRequest<T> extends java.util.concurrent.CompletableFuture<T> 
         }
         Thread me = Thread.currentThread();
         if (!waiter.compareAndSet(null, me)) {
-            return; // another thread waits, or the completion executor has it
+            if (waiter.get() == HANDED_OVER && arrived()) {
+                // Handed to the completion executor before this thread came to wait: complete
+                // it here rather than wait for that thread (completing twice is harmless).
+                finish();
+            }
+            return; // else another thread waits: it completes the future
         }
+        core.helpTake(this); // the response may already wait in the library's queue
         long deadline = System.nanoTime() + nanos;
         boolean interrupted = false;
         while (!arrived() && !isDone()) {
