@@ -2,8 +2,10 @@
 # The C# binding's benchmark (not a test), one command: builds the native library (release) and
 # bindings/csharp/bench/Bench.cs, then prints, in one run, sequential commands per second and
 # p50/p99 call->response latency for the raw P/Invoke layer and the idiomatic API, the same with
-# 1,024 requests in flight, and the allocations per command of the poll path. Embedded server and
-# a simulated toy: no hardware, no network. Installs Mono (mono-devel) when missing.
+# 1,024 requests in flight, and the allocations per command of the poll path. The rows of a
+# comparison take turns (blocks of 50 commands, rounds of 1,024), so that the load of a shared
+# machine hits them alike. Embedded server and a simulated toy: no hardware, no network. Installs
+# Mono (mono-devel) when missing.
 #
 #   scripts/bench-csharp.sh [LIBRARY_DIR [COMMANDS]]   (default: target/release, 20000)
 set -euo pipefail

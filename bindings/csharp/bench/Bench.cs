@@ -36,6 +36,43 @@ internal static class Bench
         return new Request { Id = id, Output = new Output { DeviceIndex = device, OutputType = OutputType.Vibrate, Level = level } }.ToByteArray();
     }
 
+    // Every side of a comparison runs blocks of BlockSize commands in turn, so that the load of a
+    // shared machine hits all of them alike; a row adds up its own blocks.
+    private const int BlockSize = 50;
+
+    private sealed class Side
+    {
+        public readonly string Name;
+        // Runs commands [start, start + n), writing each one's call->response time to Latencies.
+        public readonly Action<Side, int, int> Block;
+        public readonly long[] Latencies;
+        public long Ticks;
+
+        public Side(string name, int count, Action<Side, int, int> block)
+        {
+            Name = name;
+            Latencies = new long[count];
+            Block = block;
+        }
+    }
+
+    private static void TakeTurns(int count, bool report, params Side[] sides)
+    {
+        foreach (var side in sides) side.Ticks = 0;
+        for (int start = 0; start < count; start += BlockSize)
+        {
+            int n = Math.Min(BlockSize, count - start);
+            foreach (var side in sides)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                side.Block(side, start, n);
+                side.Ticks += Stopwatch.GetTimestamp() - t0;
+            }
+        }
+        if (!report) return;
+        foreach (var side in sides) Report(side.Name, count, side.Ticks, side.Latencies);
+    }
+
     // ---- (a) the raw P/Invoke layer: send + haptix_client_next_event on a poll-mode client
 
     private static Event NextResponse(ClientHandle raw)
@@ -56,134 +93,149 @@ internal static class Bench
         }
     }
 
-    private static void RawSequential(ClientHandle raw, uint device, int count, bool report)
+    private static Side RawSequential(ClientHandle raw, uint device, int count)
     {
         var requests = new[] { VibrateBytes(device, 0.25, 0), VibrateBytes(device, 0.5, 0) };
-        var latencies = new long[count];
-        var total = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        return new Side("raw: send + next_event, sequential", count, (side, start, n) =>
         {
-            long start = Stopwatch.GetTimestamp();
-            var bytes = requests[i & 1];
-            ulong id;
-            HaptixException.ThrowIfFailed(NativeMethods.haptix_client_send(raw, bytes, (UIntPtr)bytes.Length, out id));
-            NextResponse(raw);
-            latencies[i] = Stopwatch.GetTimestamp() - start;
-        }
-        if (report) Report("raw: send + next_event, sequential", count, total.ElapsedTicks, latencies);
-    }
-
-    private static bool RawCallSequential(ClientHandle raw, uint device, int count, bool report)
-    {
-        var requests = new[] { VibrateBytes(device, 0.25, 0), VibrateBytes(device, 0.5, 0) };
-        var latencies = new long[count];
-        var total = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            var bytes = requests[i & 1];
-            HaptixBuffer buffer;
-            int status;
-            try
+            for (int i = start; i < start + n; i++)
             {
-                status = NativeMethods.haptix_client_call(raw, bytes, (UIntPtr)bytes.Length, NativeMethods.WaitForever, out buffer);
-            }
-            catch (EntryPointNotFoundException)
-            {
-                Console.WriteLine("  raw: haptix_client_call                       (not in this library)");
-                return false;
-            }
-            HaptixException.ThrowIfFailed(status);
-            NativeMethods.haptix_buffer_free(ref buffer);
-            latencies[i] = Stopwatch.GetTimestamp() - start;
-        }
-        if (report) Report("raw: haptix_client_call, sequential", count, total.ElapsedTicks, latencies);
-        return true;
-    }
-
-    private static void RawInFlight(ClientHandle raw, uint device, int rounds)
-    {
-        var latencies = new long[rounds * InFlight];
-        var sent = new long[InFlight + 1];
-        ulong nextId = 1;
-        var total = Stopwatch.StartNew();
-        for (int r = 0; r < rounds; r++)
-        {
-            ulong first = nextId;
-            for (int i = 0; i < InFlight; i++)
-            {
-                var bytes = VibrateBytes(device, (i & 1) == 0 ? 0.25 : 0.5, nextId++);
-                sent[i] = Stopwatch.GetTimestamp();
+                long t0 = Stopwatch.GetTimestamp();
+                var bytes = requests[i & 1];
                 ulong id;
                 HaptixException.ThrowIfFailed(NativeMethods.haptix_client_send(raw, bytes, (UIntPtr)bytes.Length, out id));
+                NextResponse(raw);
+                side.Latencies[i] = Stopwatch.GetTimestamp() - t0;
             }
-            for (int i = 0; i < InFlight; i++)
-            {
-                var ev = NextResponse(raw);
-                latencies[r * InFlight + i] = Stopwatch.GetTimestamp() - sent[(int)(ev.RequestId - first)];
-            }
+        });
+    }
+
+    private static bool HasCall(ClientHandle raw)
+    {
+        try
+        {
+            HaptixBuffer buffer;
+            // A NULL request is refused at once, by a library that has the function.
+            NativeMethods.haptix_client_call(raw, null, UIntPtr.Zero, 0, out buffer);
+            return true;
         }
-        Report("raw: 1,024 in flight", rounds * InFlight, total.ElapsedTicks, latencies);
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static Side RawCallSequential(ClientHandle raw, uint device, int count)
+    {
+        var requests = new[] { VibrateBytes(device, 0.25, 0), VibrateBytes(device, 0.5, 0) };
+        return new Side("raw: haptix_client_call, sequential", count, (side, start, n) =>
+        {
+            for (int i = start; i < start + n; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                var bytes = requests[i & 1];
+                HaptixBuffer buffer;
+                HaptixException.ThrowIfFailed(NativeMethods.haptix_client_call(raw, bytes, (UIntPtr)bytes.Length, NativeMethods.WaitForever, out buffer));
+                NativeMethods.haptix_buffer_free(ref buffer);
+                side.Latencies[i] = Stopwatch.GetTimestamp() - t0;
+            }
+        });
+    }
+
+    private static void RawInFlightRound(ClientHandle raw, uint device, long[] latencies, int offset, long[] sent, ref ulong nextId)
+    {
+        ulong first = nextId;
+        for (int i = 0; i < InFlight; i++)
+        {
+            var bytes = VibrateBytes(device, (i & 1) == 0 ? 0.25 : 0.5, nextId++);
+            sent[i] = Stopwatch.GetTimestamp();
+            ulong id;
+            HaptixException.ThrowIfFailed(NativeMethods.haptix_client_send(raw, bytes, (UIntPtr)bytes.Length, out id));
+        }
+        for (int i = 0; i < InFlight; i++)
+        {
+            var ev = NextResponse(raw);
+            latencies[offset + i] = Stopwatch.GetTimestamp() - sent[(int)(ev.RequestId - first)];
+        }
     }
 
     // ---- (b) the idiomatic API
 
-    private static void TaskSequential(Device hush, int count, bool report)
+    private static Side TaskSequential(Device hush, int count)
     {
-        var latencies = new long[count];
-        var total = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        return new Side("idiomatic: VibrateAsync().Wait(), sequential", count, (side, start, n) =>
         {
-            long start = Stopwatch.GetTimestamp();
-            hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5).Wait();
-            latencies[i] = Stopwatch.GetTimestamp() - start;
-        }
-        if (report) Report("idiomatic: VibrateAsync().Wait(), sequential", count, total.ElapsedTicks, latencies);
+            for (int i = start; i < start + n; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5).Wait();
+                side.Latencies[i] = Stopwatch.GetTimestamp() - t0;
+            }
+        });
     }
 
-    private static async Task AwaitSequential(Device hush, int count, bool report)
+    private static async Task AwaitBlock(Device hush, long[] latencies, int start, int n)
     {
-        var latencies = new long[count];
-        var total = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        for (int i = start; i < start + n; i++)
         {
-            long start = Stopwatch.GetTimestamp();
+            long t0 = Stopwatch.GetTimestamp();
             await hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5).ConfigureAwait(false);
-            latencies[i] = Stopwatch.GetTimestamp() - start;
+            latencies[i] = Stopwatch.GetTimestamp() - t0;
         }
-        if (report) Report("idiomatic: await VibrateAsync(), sequential", count, total.ElapsedTicks, latencies);
     }
 
-    private static void SyncSequential(Device hush, int count, bool report)
+    private static Side AwaitSequential(Device hush, int count)
     {
-        var latencies = new long[count];
-        var total = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        return new Side("idiomatic: await VibrateAsync(), sequential", count,
+            (side, start, n) => AwaitBlock(hush, side.Latencies, start, n).Wait());
+    }
+
+    private static Side SyncSequential(Device hush, int count)
+    {
+        return new Side("idiomatic: Vibrate() (haptix_client_call)", count, (side, start, n) =>
+        {
+            for (int i = start; i < start + n; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                hush.Vibrate((i & 1) == 0 ? 0.25 : 0.5);
+                side.Latencies[i] = Stopwatch.GetTimestamp() - t0;
+            }
+        });
+    }
+
+    private static void TaskInFlightRound(Device hush, long[] latencies, int offset, Task[] tasks)
+    {
+        for (int i = 0; i < InFlight; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            hush.Vibrate((i & 1) == 0 ? 0.25 : 0.5);
-            latencies[i] = Stopwatch.GetTimestamp() - start;
+            int slot = offset + i;
+            tasks[i] = hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5)
+                .ContinueWith(t => latencies[slot] = Stopwatch.GetTimestamp() - start, TaskContinuationOptions.ExecuteSynchronously);
         }
-        if (report) Report("idiomatic: Vibrate() (haptix_client_call)", count, total.ElapsedTicks, latencies);
+        Task.WaitAll(tasks);
     }
 
-    private static void TaskInFlight(Device hush, int rounds)
+    // The two layers take turns, a round of 1,024 each.
+    private static void InFlightRows(ClientHandle raw, Device hush, int rounds)
     {
-        var latencies = new long[rounds * InFlight];
+        var rawLatencies = new long[rounds * InFlight];
+        var taskLatencies = new long[rounds * InFlight];
+        var sent = new long[InFlight];
         var tasks = new Task[InFlight];
-        var total = Stopwatch.StartNew();
+        ulong nextId = 1;
+        long rawTicks = 0, taskTicks = 0;
         for (int r = 0; r < rounds; r++)
         {
-            for (int i = 0; i < InFlight; i++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                int slot = r * InFlight + i;
-                tasks[i] = hush.VibrateAsync((i & 1) == 0 ? 0.25 : 0.5)
-                    .ContinueWith(t => latencies[slot] = Stopwatch.GetTimestamp() - start, TaskContinuationOptions.ExecuteSynchronously);
-            }
-            Task.WaitAll(tasks);
+            long t0 = Stopwatch.GetTimestamp();
+            RawInFlightRound(raw, hush.Index, rawLatencies, r * InFlight, sent, ref nextId);
+            long t1 = Stopwatch.GetTimestamp();
+            TaskInFlightRound(hush, taskLatencies, r * InFlight, tasks);
+            long t2 = Stopwatch.GetTimestamp();
+            rawTicks += t1 - t0;
+            taskTicks += t2 - t1;
         }
-        Report("idiomatic: 1,024 VibrateAsync in flight", rounds * InFlight, total.ElapsedTicks, latencies);
+        Report("raw: 1,024 in flight", rounds * InFlight, rawTicks, rawLatencies);
+        Report("idiomatic: 1,024 VibrateAsync in flight", rounds * InFlight, taskTicks, taskLatencies);
     }
 
     // ---- allocations
@@ -244,20 +296,20 @@ internal static class Bench
                 HaptixException.ThrowIfFailed(NativeMethods.haptix_client_next_event(raw, 30000, out first));
                 NativeMethods.haptix_buffer_free(ref first);
 
-                // Warm up both layers (JIT, the device's writer).
-                RawSequential(raw, hush.Index, 1000, false);
-                TaskSequential(hush, 1000, false);
+                bool call = HasCall(raw);
+                if (!call) Console.WriteLine("  (this library has no haptix_client_call: its rows are left out)");
+                var sides = new List<Side> { RawSequential(raw, hush.Index, commands) };
+                if (call) sides.Add(RawCallSequential(raw, hush.Index, commands));
+                sides.Add(TaskSequential(hush, commands));
+                sides.Add(AwaitSequential(hush, commands));
+                if (call) sides.Add(SyncSequential(hush, commands));
+                // Warm up every side (JIT, the device's writer).
+                TakeTurns(Math.Min(commands, 1000), false, sides.ToArray());
 
-                Console.WriteLine("sequential (one command at a time, each waits for its response):");
-                RawSequential(raw, hush.Index, commands, true);
-                bool call = RawCallSequential(raw, hush.Index, commands, true);
-                TaskSequential(hush, commands, true);
-                AwaitSequential(hush, commands, true).Wait();
-                if (call) SyncSequential(hush, commands, true);
-                Console.WriteLine("1,024 in flight:");
-                int rounds = Math.Max(1, commands / InFlight);
-                RawInFlight(raw, hush.Index, rounds);
-                TaskInFlight(hush, rounds);
+                Console.WriteLine("sequential (one command at a time, each waits for its response; the rows take turns in blocks of {0}):", BlockSize);
+                TakeTurns(commands, true, sides.ToArray());
+                Console.WriteLine("1,024 in flight (the two rows take turns, a round each):");
+                InFlightRows(raw, hush, Math.Max(1, commands / InFlight));
             }
             Console.WriteLine("allocations per command ({0} commands, then one Ping to drain the responses):", commands);
             Allocations("poll path: SendVibrate (fire and forget)", client, i => hush.SendVibrate((i & 1) == 0 ? 0.25 : 0.5), commands);

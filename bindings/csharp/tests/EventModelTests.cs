@@ -212,6 +212,87 @@ namespace Haptix.Tests
             Assert.IsInstanceOf<InvalidOperationException>(reported.Single());
         }
 
+        [Test, Timeout(60000)]
+        public void AnOutputTaskOfTheEmbeddedServerIsCompletedOnTheSendingThread()
+        {
+            // The embedded server answers an output during the send when nothing else of the client
+            // is queued: the sending thread takes the response itself, so the task comes back
+            // completed and .Wait() or await costs no thread switch.
+            var hush = T.FindDevice(client, T.Hush);
+            client.Ping();
+            int completed = 0;
+            for (int i = 0; i < 20; i++)
+            {
+                var task = hush.VibrateAsync((i & 1) == 0 ? 0.3 : 0.6);
+                if (task.Status == TaskStatus.RanToCompletion) completed++;
+                T.Done(task, "vibrate " + i);
+            }
+            Assert.AreEqual(20, completed, "tasks returned before their response was taken");
+        }
+
+        [Test, Timeout(60000)]
+        public void ATaskWhoseResponseComesLaterCompletesWithNobodyPolling()
+        {
+            // A battery read is answered by the device, after the send: the notifier takes the
+            // response, although this thread never dispatches and only waits.
+            var hush = T.FindDevice(client, T.Hush);
+            for (int i = 0; i < 20; i++)
+            {
+                var battery = hush.BatteryAsync();
+                Assert.IsTrue(((IAsyncResult)battery).AsyncWaitHandle.WaitOne(T.HangGuardMs), "hang guard: battery " + i);
+                Assert.AreEqual(0.85, battery.Result, 1e-9);
+            }
+            var elsewhere = Task.Run(() => hush.BatteryAsync().Result);
+            T.Done(elsewhere, "a battery read waited for on a pool thread");
+            Assert.AreEqual(0.85, elsewhere.Result, 1e-9);
+        }
+
+        [Test, Timeout(120000)]
+        public void EventsKeepTheirOrderWhicheverThreadTakesThem()
+        {
+            // Four threads send (and so take events) while devices come and go; the device list is
+            // read without dispatching; DispatchEvents then raises every event in the library's order.
+            var hush = T.FindDevice(client, T.Hush);
+            client.DispatchEvents();
+            var log = new List<string>();
+            client.DeviceAdded += (s, e) => log.Add(e.Device.Address + "+");
+            client.DeviceRemoved += (s, e) => log.Add(e.Device.Address + "-");
+            var errors = new ConcurrentQueue<Exception>();
+            int stop = 0;
+            var threads = Enumerable.Range(0, 4).Select(n => new Thread(() =>
+            {
+                try
+                {
+                    for (int i = 0; Volatile.Read(ref stop) == 0; i++)
+                    {
+                        hush.VibrateAsync((i & 1) == 0 ? 0.2 : 0.4).Wait();
+                        client.PingAsync().Wait();
+                    }
+                }
+                catch (Exception e)
+                {
+                    errors.Enqueue(e);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            var expected = new List<string>();
+            for (int i = 0; i < 10; i++)
+            {
+                var address = "order-" + i;
+                T.Done(client.AddSimulatedDeviceAsync("LVS-Hush", address), "add " + address);
+                T.WaitUntil(() => client.Devices.Any(d => d.Address == address), address + " in the device list");
+                T.Done(client.RemoveSimulatedDeviceAsync(address), "remove " + address);
+                T.WaitUntil(() => client.Devices.All(d => d.Address != address), address + " gone from the device list");
+                expected.Add(address + "+");
+                expected.Add(address + "-");
+            }
+            Volatile.Write(ref stop, 1);
+            foreach (var t in threads) Assert.IsTrue(t.Join(T.HangGuardMs), "hang guard: a sending thread");
+            Assert.IsEmpty(errors, string.Join("\n", errors));
+            client.DispatchEvents();
+            CollectionAssert.AreEqual(expected, log.Where(x => x.StartsWith("order-")).ToList());
+        }
+
         [Test, Timeout(120000)]
         public void EventsAreConsumedWhileEightThreadsSend()
         {

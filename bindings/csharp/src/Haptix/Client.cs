@@ -15,10 +15,15 @@ namespace Haptix
     /// </summary>
     /// <remarks>
     /// <para><b>Threads.</b> Every method may be called from any thread, including from inside an
-    /// event handler. Each client has a pump: a static callback the library calls on its
-    /// dispatcher thread. It completes the tasks of pending requests (continuations run
-    /// asynchronously: on the awaiting code's SynchronizationContext or the thread pool, never on
-    /// the pump) and queues every other event; it never runs user code.</para>
+    /// event handler. The client runs the library in poll mode and takes its events
+    /// (haptix_client_next_event, timeout 0), one thread at a time and in order: the thread that
+    /// has just sent a request (the embedded server usually answers an output during the send, so
+    /// its task is returned completed), <see cref="DispatchEvents"/> and the state getters, and,
+    /// while a task waits for a response that came later, while connecting or with the background
+    /// pump on, a static wake-up callback on the library's dispatcher thread. Taking an event
+    /// completes the task of its request (continuations run asynchronously: on the awaiting code's
+    /// SynchronizationContext or the thread pool, never where the event was taken) or queues it
+    /// for the handlers; it never runs user code.</para>
     /// <para><b>Events</b> (<see cref="DeviceAdded"/>, <see cref="DeviceRemoved"/>,
     /// <see cref="ScanningFinished"/>, <see cref="InputReading"/>, <see cref="Disconnected"/>,
     /// <see cref="ErrorReceived"/>) are raised in poll mode by default: only by
@@ -26,7 +31,8 @@ namespace Haptix
     /// frame). <see cref="StartEventPump"/> instead posts them to a SynchronizationContext.</para>
     /// <para><b>Waiting.</b> The synchronous methods (<see cref="Ping"/>, <see cref="Device.Vibrate"/>,
     /// ...) wait through haptix_client_call, which works on any thread; waiting on a task
-    /// (<c>.Wait()</c>, <c>.Result</c>) works too, because tasks are completed by the pump. Neither
+    /// (<c>.Wait()</c>, <c>.Result</c>) works too, because a response that was not there at the
+    /// send is taken by the dispatcher thread's callback, which no handler can block. Neither
     /// deadlocks inside an event handler.</para>
     /// <para><b>Disposal.</b> <see cref="Dispose"/> is idempotent, may be called from a handler, and
     /// fails pending tasks with <see cref="Status.ErrorCancelled"/>. A client that is dropped
@@ -34,10 +40,10 @@ namespace Haptix
     /// </remarks>
     public sealed class Client : IDisposable
     {
-        private static readonly EventCallback OnEventCallback = OnNativeEvent;
-        private static readonly UserDataFree FreeUserDataCallback = FreeUserData;
+        private static readonly WakeupCallback OnWakeupCallback = OnNativeWakeup;
         private static readonly SendOrPostCallback DrainCallback = DrainPosted;
         private static readonly WaitCallback DrainPoolCallback = DrainPosted;
+        private static readonly WaitCallback TakeEventsCallback = state => ((Client)state).TakeEvents(true);
         private static readonly WaitCallback DisposeCallback = state => ((Client)state).Dispose();
 
         /// <summary>
@@ -46,10 +52,12 @@ namespace Haptix
         /// </summary>
         public const int MaxQueuedEvents = 10000;
         private static int callUnavailable;
-        private static long userDataFreed;
 
-        /// <summary>How many client registrations the library has released (each client's one, at its free): for leak checks.</summary>
-        public static long ReleasedRegistrations { get { return Interlocked.Read(ref userDataFreed); } }
+        /// <summary>
+        /// How many clients' callback registrations have been released (each client's, once the
+        /// library freed it, by disposal or the finalizer): for leak checks.
+        /// </summary>
+        public static long ReleasedRegistrations { get { return ClientHandle.ReleasedUserData; } }
 
         private readonly ClientHandle handle;
         private readonly Context context;
@@ -73,6 +81,13 @@ namespace Haptix
         private bool pumpOn;
         private bool drainScheduled;
         private long droppedEvents;
+        // One thread at a time takes events from the library (see TakeEvents); notifierOn and
+        // postOwed are guarded by takeGate, awaiting by gate.
+        private readonly object takeGate = new object();
+        private int takeAgain;
+        private bool postOwed;
+        private bool notifierOn;
+        private int awaiting;
 
         private Client(Context context, bool ownsContext, ClientOptions options)
         {
@@ -91,10 +106,12 @@ namespace Haptix
             handle = h;
             // Hold the client while it connects: the pending connection task alone does not root it.
             keepAlive = GCHandle.Alloc(this);
-            // The library owns this weak handle from now on and releases it through FreeUserData,
-            // exactly once, whatever the call returns.
-            IntPtr user = GCHandle.ToIntPtr(GCHandle.Alloc(this, GCHandleType.Weak));
-            status = NativeMethods.haptix_client_set_event_callback(handle, OnEventCallback, user, FreeUserDataCallback);
+            // The user data of every notifier registration: a weak handle, freed with the native
+            // client (after haptix_client_free, when no callback can start any more).
+            handle.UserData = GCHandle.ToIntPtr(GCHandle.Alloc(this, GCHandleType.Weak));
+            // The notifier takes the Connected event (or the failure) while nobody else does.
+            notifierOn = true;
+            status = NativeMethods.haptix_client_set_wakeup_callback(handle, OnWakeupCallback, handle.UserData, null);
             if (status != 0)
             {
                 string message = NativeMethods.LastErrorMessage();
@@ -188,7 +205,14 @@ namespace Haptix
         public Context Context { get { return context; } }
 
         /// <summary>True between the connection and its end (or disposal).</summary>
-        public bool IsConnected { get { lock (gate) return isConnected; } }
+        public bool IsConnected
+        {
+            get
+            {
+                Refresh();
+                lock (gate) return isConnected;
+            }
+        }
 
         /// <summary>True once <see cref="Dispose"/> ran.</summary>
         public bool IsDisposed { get { return Volatile.Read(ref disposed) != 0; } }
@@ -200,13 +224,14 @@ namespace Haptix
         public uint SpecVersion { get { lock (gate) return specVersion; } }
 
         /// <summary>
-        /// A snapshot of the connected devices, in index order. Kept current by the pump, so it may
-        /// list a device whose <see cref="DeviceAdded"/> has not been dispatched yet.
+        /// A snapshot of the connected devices, in index order. Takes the library's queued events
+        /// first, so it may list a device whose <see cref="DeviceAdded"/> has not been dispatched yet.
         /// </summary>
         public IReadOnlyList<Device> Devices
         {
             get
             {
+                Refresh();
                 lock (gate)
                 {
                     var list = new List<Device>(devices.Values);
@@ -219,6 +244,7 @@ namespace Haptix
         /// <summary>The connected device with this index, or null.</summary>
         public Device GetDevice(uint index)
         {
+            Refresh();
             lock (gate)
             {
                 Device d;
@@ -250,21 +276,37 @@ namespace Haptix
         public event EventHandler<ErrorEventArgs> ErrorReceived;
 
         /// <summary>Events dropped because more than <see cref="MaxQueuedEvents"/> were waiting.</summary>
-        public long DroppedEvents { get { return Interlocked.Read(ref droppedEvents); } }
+        public long DroppedEvents
+        {
+            get
+            {
+                Refresh();
+                return Interlocked.Read(ref droppedEvents);
+            }
+        }
 
         /// <summary>Number of events queued for <see cref="DispatchEvents"/>.</summary>
-        public int PendingEventCount { get { lock (gate) return queue.Count; } }
+        public int PendingEventCount
+        {
+            get
+            {
+                Refresh();
+                lock (gate) return queue.Count;
+            }
+        }
 
         /// <summary>
-        /// Raises the queued events, in order, on the calling thread, and returns how many (poll
-        /// mode: call it once per frame). Never blocks on the library. A handler may call any method
-        /// of the binding, including synchronous ones and <see cref="Dispose"/>; an exception from a
-        /// handler propagates to the caller and the remaining events stay queued. Calls from several
-        /// threads take turns. Does nothing after disposal.
+        /// Takes the events the library has queued, then raises the queued events, in order, on the
+        /// calling thread, and returns how many (poll mode: call it once per frame). Never blocks
+        /// on the library. A handler may call any method of the binding, including synchronous ones
+        /// and <see cref="Dispose"/>; an exception from a handler propagates to the caller and the
+        /// remaining events stay queued. Calls from several threads take turns. Does nothing after
+        /// disposal.
         /// </summary>
         public int DispatchEvents(int maxEvents = int.MaxValue)
         {
             int count = 0;
+            if (!IsDisposed) TakeEvents(false);
             lock (dispatchGate)
             {
                 while (count < maxEvents && !IsDisposed)
@@ -299,6 +341,8 @@ namespace Haptix
                 if (post) drainScheduled = true;
             }
             if (post) Post();
+            // Registers the notifier: from now on events are taken as they come.
+            if (!IsDisposed) TakeEvents(true);
         }
 
         /// <summary>Returns to poll mode; events queue up for <see cref="DispatchEvents"/> again.</summary>
@@ -309,6 +353,7 @@ namespace Haptix
                 pumpOn = false;
                 pumpTarget = null;
             }
+            Refresh();
         }
 
         private void Post()
@@ -405,66 +450,228 @@ namespace Haptix
             }
         }
 
-        // ---------------------------------------------------------------- the pump
+        // ---------------------------------------------------------------- taking events
 
-        [AOT.MonoPInvokeCallback(typeof(EventCallback))]
-        private static void OnNativeEvent(IntPtr userData, IntPtr data, UIntPtr len)
+        [AOT.MonoPInvokeCallback(typeof(WakeupCallback))]
+        private static void OnNativeWakeup(IntPtr userData)
         {
-            // Runs on the library's dispatcher thread: must not throw, must not run user code.
-            Client client = null;
+            // Runs on the library's dispatcher thread when the client's queue became non-empty:
+            // must not throw, must not block, must not run user code. It takes the events unless
+            // another thread is taking them already, which then takes these too.
             try
             {
-                client = GCHandle.FromIntPtr(userData).Target as Client;
-                if (client == null) return;
-                int n = checked((int)len.ToUInt64());
-                if (IsPlainSuccessOfUntracked(data, n)) return;
-                var bytes = new byte[n];
-                if (n > 0) Marshal.Copy(data, bytes, 0, n);
-                client.Route(Proto.Event.Parse(bytes));
+                var client = GCHandle.FromIntPtr(userData).Target as Client;
+                if (client != null) client.TakeEvents(false);
             }
-            catch (Exception e)
+            catch (Exception)
             {
-                try
-                {
-                    if (client != null) client.Enqueue(new ErrorEventArgs(Status.ErrorInternal, "the C# event pump failed: " + e.Message));
-                }
-                catch (Exception) { }
             }
         }
 
         /// <summary>
-        /// True for the response to a command sent without a task (an id the library chose, at or
-        /// above 2^63) that succeeded with nothing in it: the pump drops it without allocating.
-        /// Reads the native bytes in place: field 1 (request_id), then field 10 (response) empty.
+        /// Takes every event the library has queued for this client (haptix_client_next_event with
+        /// timeout 0) and routes each one, in order: a response completes its request's task, the
+        /// other events update the client's state and queue up for <see cref="DispatchEvents"/>.
+        /// One thread at a time; never runs user code and never waits for the library.
+        /// <paramref name="wait"/> false never blocks: when another thread is taking events, it
+        /// leaves a note and that thread takes another turn. Then registers or removes the
+        /// wake-up notifier as needed (see <see cref="NotifierNeeded"/>).
         /// </summary>
-        private static bool IsPlainSuccessOfUntracked(IntPtr data, int n)
+        /// <remarks>
+        /// Called by the thread that has just sent a request (an embedded server usually answers
+        /// during the send, so the task completes on the sending thread, with no thread switch),
+        /// by <see cref="DispatchEvents"/> and the state getters, after a context shutdown, and by
+        /// the notifier on the dispatcher thread while it is registered. It is registered only
+        /// while something waits for an event nobody else may take soon: the notifier costs the
+        /// library a wake-up of its dispatcher thread for every event, which would double the cost
+        /// of a command.
+        /// </remarks>
+        internal void TakeEvents(bool wait, PendingRequest sent = null)
         {
-            if (n < 12 || Marshal.ReadByte(data, 0) != 0x08) return false;
-            int i = 1;
-            ulong id = 0;
-            for (int shift = 0; shift < 64; shift += 7)
+            if (Monitor.IsEntered(takeGate)) return; // already taking, further up this thread's stack
+            if (wait)
             {
-                if (i >= n) return false;
+                Monitor.Enter(takeGate);
+            }
+            else
+            {
+                Interlocked.Exchange(ref takeAgain, 1);
+                if (!Monitor.TryEnter(takeGate)) return;
+            }
+            for (int turn = 0; ; turn++)
+            {
+                bool post;
+                try
+                {
+                    Volatile.Write(ref takeAgain, 0);
+                    TakeQueued();
+                    if (sent != null)
+                    {
+                        MarkAwaiting(sent);
+                        sent = null;
+                    }
+                    UpdateNotifier();
+                    post = postOwed;
+                    postOwed = false;
+                }
+                finally
+                {
+                    Monitor.Exit(takeGate);
+                }
+                if (post) Post();
+                // The notifier writes its note, then tries the gate; this thread released the gate,
+                // then reads the note: one of the two sees the other.
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref takeAgain) == 0) return;
+                if (turn >= 3)
+                {
+                    // Events keep coming while other threads send: let a pool thread take them
+                    // rather than hold this caller back.
+                    ThreadPool.UnsafeQueueUserWorkItem(TakeEventsCallback, this);
+                    return;
+                }
+                if (!Monitor.TryEnter(takeGate)) return;
+            }
+        }
+
+        // With takeGate held.
+        private void TakeQueued()
+        {
+            while (true)
+            {
+                HaptixBuffer buffer;
+                int status;
+                try
+                {
+                    status = NativeMethods.haptix_client_next_event(handle, 0, out buffer);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                if (status != 0) return; // TIMEOUT: nothing more; CLOSED: the stream has ended
+                try
+                {
+                    ulong id;
+                    if (!IsPlainSuccess(buffer.Data, checked((int)buffer.Len.ToUInt64()), out id) || !CompletePlainSuccess(id))
+                    {
+                        Route(Proto.Event.Parse(buffer.ToArray()));
+                    }
+                }
+                catch (Exception e)
+                {
+                    try { Enqueue(new ErrorEventArgs(Status.ErrorInternal, "the C# event pump failed: " + e.Message)); }
+                    catch (Exception) { }
+                }
+                finally
+                {
+                    NativeMethods.haptix_buffer_free(ref buffer);
+                }
+            }
+        }
+
+        // With takeGate held, after the sending thread took what was there: a request still
+        // unanswered keeps the notifier registered until its response is taken.
+        private void MarkAwaiting(PendingRequest sent)
+        {
+            lock (gate)
+            {
+                PendingRequest p;
+                if (!sent.Awaiting && pending.TryGetValue(sent.Id, out p) && p == sent)
+                {
+                    sent.Awaiting = true;
+                    awaiting++;
+                }
+            }
+        }
+
+        // With gate held, when a pending request leaves the table.
+        private void Unpend(PendingRequest p)
+        {
+            pending.Remove(p.Id);
+            if (p.Awaiting) awaiting--;
+        }
+
+        /// <summary>
+        /// Whether the wake-up notifier must be registered: while the client connects, while a
+        /// sent request's response was not there when its sender looked (someone may be waiting
+        /// for it on another thread), and while the background pump is on. Otherwise events wait
+        /// in the library until a send, <see cref="DispatchEvents"/> or a state getter takes them.
+        /// </summary>
+        private bool NotifierNeeded()
+        {
+            lock (gate) return !IsDisposed && (pumpOn || awaiting > 0 || (!isConnected && !ended));
+        }
+
+        // With takeGate held.
+        private void UpdateNotifier()
+        {
+            bool needed = NotifierNeeded();
+            if (needed == notifierOn) return;
+            try
+            {
+                // Refused only for good (a freed client, a shut-down context: then the remaining
+                // events are taken by Context.Shutdown and DispatchEvents), so not retried.
+                _ = needed
+                    ? NativeMethods.haptix_client_set_wakeup_callback(handle, OnWakeupCallback, handle.UserData, null)
+                    : NativeMethods.haptix_client_set_wakeup_callback(handle, null, IntPtr.Zero, null);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            notifierOn = needed;
+        }
+
+        // Takes what is queued before a getter reads the client's state (poll mode). Never blocks.
+        internal void Refresh()
+        {
+            if (!IsDisposed) TakeEvents(false);
+        }
+
+        /// <summary>
+        /// True for a response that succeeded with nothing in it (most responses to commands), read
+        /// from the native bytes in place: field 1 (request_id), then field 10 (response) empty.
+        /// Gives the request's id.
+        /// </summary>
+        private static bool IsPlainSuccess(IntPtr data, int n, out ulong id)
+        {
+            id = 0;
+            if (n < 4 || n > 13 || Marshal.ReadByte(data, 0) != 0x08) return false;
+            int i = 1;
+            for (int shift = 0; ; shift += 7)
+            {
+                if (i >= n || shift > 63) return false;
                 byte b = Marshal.ReadByte(data, i++);
                 id |= (ulong)(b & 0x7F) << shift;
                 if (b < 0x80) break;
             }
-            if (id < FirstLibraryId) return false;
             return i + 2 == n && Marshal.ReadByte(data, i) == 0x52 && Marshal.ReadByte(data, i + 1) == 0;
         }
 
-        private const ulong FirstLibraryId = 1UL << 63;
-
-        [AOT.MonoPInvokeCallback(typeof(UserDataFree))]
-        private static void FreeUserData(IntPtr userData)
+        /// <summary>
+        /// Completes the request of a plain success without decoding it, when its task has no use
+        /// for the response. True when done: false sends the event down the decoding path. A
+        /// command sent without a task (an id the library chose, at or above 2^63) is dropped
+        /// here, so its success costs no allocation.
+        /// </summary>
+        private bool CompletePlainSuccess(ulong id)
         {
-            try
+            if (id >= FirstLibraryId) return true;
+            PendingRequest p;
+            lock (gate)
             {
-                GCHandle.FromIntPtr(userData).Free();
-                Interlocked.Increment(ref userDataFreed);
+                if (!pending.TryGetValue(id, out p) || p.NeedsResponse) return false;
+                Unpend(p);
+                ReleaseKeepAliveLocked();
             }
-            catch (Exception) { }
+            p.Complete(PlainSuccess);
+            return true;
         }
+
+        // What CompletePlainSuccess completes with; seen only by tasks that ignore the response.
+        private static readonly Response PlainSuccess = new Response();
+
+        private const ulong FirstLibraryId = 1UL << 63;
 
         private void Route(Proto.Event ev)
         {
@@ -477,7 +684,7 @@ namespace Haptix
                     {
                         if (pending.TryGetValue(ev.RequestId, out p))
                         {
-                            pending.Remove(ev.RequestId);
+                            Unpend(p);
                             ReleaseKeepAliveLocked();
                         }
                     }
@@ -515,6 +722,7 @@ namespace Haptix
                         ended = true;
                         failed = new List<PendingRequest>(pending.Values);
                         pending.Clear();
+                        awaiting = 0;
                         gone = new List<Device>(devices.Values);
                         devices.Clear();
                         ReleaseKeepAliveLocked();
@@ -564,7 +772,9 @@ namespace Haptix
                 case Proto.Event.KindOneofCase.InputReading:
                 {
                     var r = ev.InputReading;
-                    Enqueue(new InputReadingEventArgs(GetDevice(r.DeviceIndex), r.DeviceIndex, r.FeatureIndex, r.InputType, r.Value));
+                    Device device;
+                    lock (gate) devices.TryGetValue(r.DeviceIndex, out device);
+                    Enqueue(new InputReadingEventArgs(device, r.DeviceIndex, r.FeatureIndex, r.InputType, r.Value));
                     return;
                 }
                 case Proto.Event.KindOneofCase.Error:
@@ -594,7 +804,10 @@ namespace Haptix
                     post = true;
                 }
             }
-            if (post) Post();
+            if (!post) return;
+            // Posting may run a SynchronizationContext's code: never while taking events.
+            if (Monitor.IsEntered(takeGate)) postOwed = true;
+            else Post();
         }
 
         private void ReleaseKeepAliveLocked()
@@ -631,6 +844,7 @@ namespace Haptix
             }
             ulong id = (ulong)Interlocked.Increment(ref nextId);
             request.Id = id;
+            p.Id = id;
             byte[] bytes = request.ToByteArray();
             lock (gate)
             {
@@ -641,6 +855,12 @@ namespace Haptix
                 }
                 pending[id] = p;
                 if (!keepAlive.IsAllocated) keepAlive = GCHandle.Alloc(this);
+            }
+            // Before the send, so that a response taken by any thread finds the registration made.
+            if (cancellationToken.CanBeCanceled)
+            {
+                p.Register(this, id, cancellationToken);
+                if (p.Task.IsCompleted) return p.Task; // cancelled meanwhile: not sent
             }
             int status;
             string message = null;
@@ -659,13 +879,15 @@ namespace Haptix
             {
                 lock (gate)
                 {
-                    pending.Remove(id);
+                    Unpend(p);
                     ReleaseKeepAliveLocked();
                 }
                 p.Fail(SendError(status, message));
                 return p.Task;
             }
-            if (cancellationToken.CanBeCanceled) p.Register(this, id, cancellationToken);
+            // An embedded server often answers during the send: complete the task here and now
+            // (it is returned completed, and nobody waits on another thread for it).
+            TakeEvents(true, p);
             return p.Task;
         }
 
@@ -705,13 +927,16 @@ namespace Haptix
                 throw new ObjectDisposedException("Haptix.Client");
             }
             if (status != 0) throw SendError(status, message);
+            // Take the response when it is already there (dropped without allocating on success).
+            TakeEvents(true);
         }
 
         internal void Forget(ulong id)
         {
             lock (gate)
             {
-                pending.Remove(id);
+                PendingRequest p;
+                if (pending.TryGetValue(id, out p)) Unpend(p);
                 ReleaseKeepAliveLocked();
             }
         }
@@ -737,8 +962,9 @@ namespace Haptix
             ThrowIfDisposed();
             if (Volatile.Read(ref callUnavailable) != 0)
             {
-                // A library without haptix_client_call: the pump completes the task on the
-                // dispatcher thread, so this wait still never depends on the caller's thread.
+                // A library without haptix_client_call: the response is taken on the dispatcher
+                // thread when it is not there at the send, so this wait never depends on the
+                // caller's thread.
                 return Wait(SendAsync(request, r => r, CancellationToken.None));
             }
             request.Id = 0;
@@ -781,8 +1007,8 @@ namespace Haptix
             }
         }
 
-        // Waits for a task completed by the pump (never by the waiting thread) and rethrows its
-        // exception unwrapped.
+        // Waits for a task (completed by the thread that took its response, never by user code on
+        // the waiting thread) and rethrows its exception unwrapped.
         internal static T Wait<T>(Task<T> task)
         {
             return task.GetAwaiter().GetResult();
@@ -932,6 +1158,7 @@ namespace Haptix
             {
                 failed = new List<PendingRequest>(pending.Values);
                 pending.Clear();
+                awaiting = 0;
                 gone = new List<Device>(devices.Values);
                 devices.Clear();
                 queue.Clear();
@@ -954,6 +1181,15 @@ namespace Haptix
 
     internal abstract class PendingRequest
     {
+        /// <summary>The request's id.</summary>
+        public ulong Id;
+
+        /// <summary>Its response was not there when its sender looked (guarded by the client's gate).</summary>
+        public bool Awaiting;
+
+        /// <summary>False when the task ignores the response's content (it only needs success).</summary>
+        public abstract bool NeedsResponse { get; }
+
         public abstract void Complete(Response response);
 
         public abstract void Fail(Exception error);
@@ -966,6 +1202,8 @@ namespace Haptix
         private CancellationTokenRegistration registration;
 
         public PendingRequest(Func<Response, T> map) { this.map = map; }
+
+        public override bool NeedsResponse { get { return (object)map != (object)Client.NoResult; } }
 
         public Task<T> Task { get { return source.Task; } }
 

@@ -273,6 +273,21 @@ namespace Haptix
                 return;
             }
             HaptixException.Check(status, "haptix_context_shutdown");
+            // The dispatcher has stopped, so no notifier tells the clients about events that
+            // came after it: take them now (cancelled responses fail their tasks at once).
+            List<Client> clients = new List<Client>();
+            lock (gate)
+            {
+                foreach (var w in children)
+                {
+                    var c = w.Target as Client;
+                    if (c != null) clients.Add(c);
+                }
+            }
+            foreach (var c in clients)
+            {
+                if (!c.IsDisposed) c.TakeEvents(true);
+            }
         }
 
         /// <summary>Disposes the context's clients and servers, shuts it down and frees it. Idempotent; any thread.</summary>

@@ -8,8 +8,9 @@ namespace Haptix
 {
     /// <summary>
     /// A device connected to a <see cref="Client"/>, with its typed features. Its methods send
-    /// requests on the client: the <c>...Async</c> ones return tasks completed by the client's pump,
-    /// the synchronous ones wait through haptix_client_call (any thread, handlers included). Values
+    /// requests on the client: the <c>...Async</c> ones return tasks completed when the client
+    /// takes their response (usually during the send, for outputs to the embedded server), the
+    /// synchronous ones wait through haptix_client_call (any thread, handlers included). Values
     /// are passed to the library unchecked, so a bad value (NaN, a level outside 0..1, a feature the
     /// device lacks) fails with the library's status and message and nothing reaches the toy.
     /// </summary>
@@ -56,7 +57,14 @@ namespace Haptix
         public IReadOnlyList<DeviceFeature> Features { get; private set; }
 
         /// <summary>False once the device disconnected or its client was disposed.</summary>
-        public bool IsConnected { get { return !removed && !client.IsDisposed; } }
+        public bool IsConnected
+        {
+            get
+            {
+                if (!removed) client.Refresh();
+                return !removed && !client.IsDisposed;
+            }
+        }
 
         internal void MarkRemoved() { removed = true; }
 

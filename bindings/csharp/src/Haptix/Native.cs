@@ -4,6 +4,7 @@ using System;
 using System.Runtime.ConstrainedExecution;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 
 #if !UNITY_5_3_OR_NEWER
 namespace AOT
@@ -228,11 +229,26 @@ namespace Haptix.Native
         /// <summary>True when no native client is held.</summary>
         public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
 
+        private static long releasedUserData;
+
+        // The user data of the binding's wake-up registrations (a weak GCHandle to the Client),
+        // freed here once haptix_client_free has returned: no callback starts after that.
+        internal IntPtr UserData;
+
+        /// <summary>How many clients' registration user data has been released at their free.</summary>
+        internal static long ReleasedUserData { get { return Interlocked.Read(ref releasedUserData); } }
+
         /// <summary>Frees the native client; a freed context's clients are ignored by the library.</summary>
         [ReliabilityContract(Consistency.WillNotCorruptState, Cer.Success)]
         protected override bool ReleaseHandle()
         {
             NativeMethods.haptix_client_free(handle);
+            IntPtr user = Interlocked.Exchange(ref UserData, IntPtr.Zero);
+            if (user != IntPtr.Zero)
+            {
+                GCHandle.FromIntPtr(user).Free();
+                Interlocked.Increment(ref releasedUserData);
+            }
             return true;
         }
     }
