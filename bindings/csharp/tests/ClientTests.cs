@@ -186,9 +186,21 @@ namespace Haptix.Tests
             CollectionAssert.AreEqual(new[] { "tx hex:a014010001ff" }, T.Writes(client, "rainbow-1"));
             T.Done(rainbow.Features.Single(f => f.HasOutput(OutputType.Led)).RunOutputAsync(OutputType.Led, 0), "led off");
             CollectionAssert.AreEqual(new[] { "tx hex:a01400000000" }, T.Writes(client, "rainbow-1"));
-            // The JoyHub lube pump.
+            // The JoyHub lube pump: on, and switched off by the library a second later.
+            var sprayed = System.Diagnostics.Stopwatch.StartNew();
             T.Done(dodge.RunOutputAsync(OutputType.Spray, 1.0), "spray");
-            Assert.AreEqual("tx hex:a024010001ff", T.Writes(client, "dodge-1")[0]);
+            var writes = new List<string>();
+            long offAfterMs = -1;
+            while (offAfterMs < 0)
+            {
+                writes.AddRange(client.TakeWrites("dodge-1").Select(T.Describe));
+                if (writes.Contains("tx hex:a02400000000")) offAfterMs = sprayed.ElapsedMilliseconds;
+                else if (sprayed.ElapsedMilliseconds > T.HangGuardMs) Assert.Fail("hang guard: the lube pump was not switched off; it received: " + string.Join(", ", writes));
+                else Thread.Sleep(5);
+            }
+            CollectionAssert.AreEqual(new[] { "tx hex:a024010001ff", "tx hex:a02400000000" }, writes);
+            // Not at once: the pump runs for its second (the timer starts after this stopwatch).
+            Assert.GreaterOrEqual(offAfterMs, 950, "the pump was switched off before its second was over");
         }
 
         [Test, Timeout(60000)]
