@@ -1133,3 +1133,114 @@ async fn a_refusal_carries_the_server_reason() {
         Ok(_) => panic!("a refusal is no connection"),
     }
 }
+
+/// Through the C ABI: when our client ends the connection because the server broke one of its
+/// limits, the `Disconnected` event carries the client's reason (naming the limit), not only
+/// "the server closed the connection".
+#[test]
+fn the_c_abi_reports_why_the_client_ended_the_connection() {
+    use haptix::ffi::proto::{self, event};
+    use haptix::ffi::*;
+    use prost::Message as _;
+    use std::ptr;
+
+    let server = Hostile::start(|stream, _| async move {
+        let Some(mut ws) = upgrade(stream).await else {
+            return;
+        };
+        if handshake(&mut ws).await.is_none() {
+            return;
+        }
+        // every request gets a reply one byte over the client's frame limit
+        while let Some((_, id, _)) = next_request(&mut ws).await {
+            let mut text = format!("[{{\"Ok\":{{\"Id\":{id}}}}}");
+            let size = haptix::client::MAX_SERVER_FRAME + 1;
+            text.push_str(&" ".repeat(size - text.len() - 1));
+            text.push(']');
+            if ws.send(Message::text(text)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let options = proto::ContextOptions {
+        log_level: proto::LogLevel::Off as i32,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut ctx = ptr::null_mut();
+    // SAFETY: valid buffers and out-pointer.
+    let st = unsafe {
+        haptix_context_new(
+            HAPTIX_ABI_VERSION,
+            options.as_ptr(),
+            options.len(),
+            &mut ctx,
+        )
+    };
+    assert_eq!(st, haptix_status::Ok);
+    let client_options = proto::ClientOptions {
+        client_name: "abi".into(),
+        server: Some(proto::client_options::Server::WebsocketUrl(server.url())),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut client = ptr::null_mut();
+    // SAFETY: live context, valid buffers and out-pointer.
+    let st = unsafe {
+        haptix_client_new(
+            ctx,
+            client_options.as_ptr(),
+            client_options.len(),
+            &mut client,
+        )
+    };
+    assert_eq!(st, haptix_status::Ok);
+    let ping = proto::Request {
+        id: 0,
+        kind: Some(proto::request::Kind::Ping(proto::Ping {})),
+    }
+    .encode_to_vec();
+    let mut id = 0;
+    // SAFETY: live client, valid buffer and out-pointer.
+    let st = unsafe { haptix_client_send(client, ping.as_ptr(), ping.len(), &mut id) };
+    assert_eq!(st, haptix_status::Ok);
+    let mut reason = None;
+    let mut ping_status = None;
+    loop {
+        let mut out = haptix_buffer::EMPTY;
+        // SAFETY: live client, valid out-pointer.
+        let st = unsafe { haptix_client_next_event(client, 60_000, &mut out) };
+        if st != haptix_status::Ok {
+            assert_eq!(
+                st,
+                haptix_status::Closed,
+                "the stream ends, it does not hang"
+            );
+            break;
+        }
+        // SAFETY: filled by the library.
+        let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
+            .expect("an Event");
+        // SAFETY: filled by the library, freed once.
+        unsafe { haptix_buffer_free(&mut out) };
+        match ev.kind {
+            Some(event::Kind::Response(r)) if ev.request_id == id => ping_status = Some(r.status),
+            Some(event::Kind::Disconnected(d)) => reason = Some((d.reason, d.status)),
+            _ => {}
+        }
+    }
+    let (reason, status) = reason.expect("a Disconnected event");
+    println!("C ABI: ping status {ping_status:?}; Disconnected: {reason} (status {status})");
+    assert_ne!(ping_status, Some(0), "the ping cannot succeed");
+    assert!(ping_status.is_some(), "the ping is answered");
+    assert!(
+        reason.contains(&haptix::client::MAX_SERVER_FRAME.to_string()),
+        "the reason names the limit: {reason}"
+    );
+    assert_eq!(status, haptix_status::ErrorNotConnected.code());
+    // SAFETY: live handles, freed once.
+    unsafe {
+        haptix_client_free(client);
+        haptix_context_free(ctx);
+    }
+}

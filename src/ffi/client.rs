@@ -289,10 +289,14 @@ impl ClientInner {
                 if self.disconnecting.load(Ordering::SeqCst) {
                     self.finish("disconnected by the application", haptix_status::Ok);
                 } else {
-                    self.finish(
-                        "the server closed the connection",
-                        haptix_status::ErrorNotConnected,
-                    );
+                    // the client's own reason when it ended the connection (a frame over its
+                    // limit, a server that broke the protocol, a ping timeout)
+                    let reason = match &*self.connection.lock() {
+                        Connection::Connected(client) => client.close_reason(),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| "the server closed the connection".to_string());
+                    self.finish(&reason, haptix_status::ErrorNotConnected);
                 }
                 return false;
             }
