@@ -10,8 +10,11 @@
 # grpcio-tools into a private venv (HAPTIX_CSHARP_VENV, default ~/.cache/haptix-csharp/venv) for
 # the reference bytes. Steps: the generated codec is current (regenerated into a temporary folder
 # and diffed); everything compiles with warnings as errors and missing XML docs as errors; the
-# Unity scripts compile against the UnityEngine declarations of tests/unity-stubs; the NUnit suite
-# runs; Python's protobuf checks the bytes the suite wrote. Ends with `N passed, N failed`.
+# Unity scripts compile against the UnityEngine declarations of tests/unity-stubs; Python's
+# protobuf writes reference samples, and examples/proto_samples.rs (cargo run, which builds only
+# the example against the crate) writes the Rust side's samples of every message type, whose fields
+# Python's protobuf lists (protocheck.py describe); the NUnit suite runs; Python's protobuf checks
+# the bytes the suite wrote. Ends with `N passed, N failed`.
 set -euo pipefail
 # A library folder given as an argument is relative to the caller's directory.
 if [ $# -ge 1 ]; then
@@ -127,12 +130,19 @@ mkdir -p "$WORK/py"
 "$VENV/bin/python" -m grpc_tools.protoc -Iproto --python_out="$WORK/py" proto/haptix/v1/*.proto
 "$VENV/bin/python" "$CS/tests/protocheck.py" "$WORK/py" produce "$WORK/samples"
 
+# --- bytes from the Rust side -------------------------------------------------------------------
+echo "== Rust samples (examples/proto_samples.rs) and their fields as Python's protobuf decodes them"
+cargo run --quiet --example proto_samples -- "$WORK/rust"
+set +e
+"$VENV/bin/python" "$CS/tests/protocheck.py" "$WORK/py" describe "$WORK/rust" | tee "$WORK/describe.txt"
+set -e
+
 # --- the suite ---------------------------------------------------------------------------------
 echo "== NUnit ($LIBDIR/$LIBRARY)"
 set +e
 (
     cd "$OUT"
-    HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" HAPTIX_FAKE_LIBRARIES="$FAKE" \
+    HAPTIX_PROTO_SAMPLES="$WORK/samples" HAPTIX_RUST_SAMPLES="$WORK/rust" HAPTIX_PROTO_OUT="$WORK/out" HAPTIX_LOADCHECK="$OUT/LoadCheck.exe" HAPTIX_FAKE_LIBRARIES="$FAKE" \
         LD_LIBRARY_PATH="$OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" DYLD_LIBRARY_PATH="$OUT" \
         nunit-console -nologo -noshadow -labels -result="$WORK/TestResult.xml" Haptix.Tests.dll Haptix.Unity.Tests.dll
 )
@@ -151,7 +161,7 @@ else
     echo "protocheck verify: 0 passed, 1 failed" >"$WORK/verify.txt"
 fi
 
-python3 - "$WORK/TestResult.xml" "$WORK/verify.txt" "$nunit_status" "$verify_status" <<'EOF'
+python3 - "$WORK/TestResult.xml" "$WORK/verify.txt" "$nunit_status" "$verify_status" "$WORK/describe.txt" <<'EOF'
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -167,10 +177,13 @@ try:
 except Exception as e:  # no result file: the runner itself failed
     print("test-csharp: no NUnit result (%s)" % e)
     failed += 1
-m = re.search(r"(\d+) passed, (\d+) failed", open(sys.argv[2]).read())
-if m:
-    passed += 1 if int(m.group(2)) == 0 and int(m.group(1)) > 0 else 0
-    failed += 0 if int(m.group(2)) == 0 and int(m.group(1)) > 0 else 1
+# protocheck's verify (the bytes the suite wrote) and describe (the Rust samples): one check each
+for summary in (sys.argv[2], sys.argv[5]):
+    m = re.search(r"(\d+) passed, (\d+) failed", open(summary).read())
+    if m and int(m.group(2)) == 0 and int(m.group(1)) > 0:
+        passed += 1
+    else:
+        failed += 1
 if sys.argv[3] != "0" and failed == 0:
     failed = 1
 print("%d passed, %d failed" % (passed, failed))

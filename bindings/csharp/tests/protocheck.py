@@ -3,6 +3,8 @@
 
   protocheck.py PYOUT produce DIR   writes samples of every haptix.v1 message type to DIR
   protocheck.py PYOUT verify DIR    checks every DIR/<Type>.<label>.bin written by the C# tests
+  protocheck.py PYOUT describe DIR  lists the fields of every DIR/<Type>.<label>.bin (samples the
+                                    Rust side wrote) in DIR/<Type>.<label>.fields
 
 PYOUT is a folder holding the modules grpc_tools.protoc generated from proto/ (haptix/v1/*_pb2.py).
 
@@ -15,10 +17,19 @@ codec must skip them, so its re-encoding equals `<Type>.full.bin`).
 
 verify: each file must parse as its type and re-serialize to the same bytes. Prints one line per
 failure and a summary `N passed, N failed`; exits 1 when anything failed.
+
+describe: each file must parse as its type and re-serialize to the same bytes; its fields as
+Python's protobuf decodes them are written one per line, sorted: `path=value`, where path is the
+field names from the top (`features[1].outputs[0].value.min`), a present message is `path={}`,
+and values are numbers (enums too), `true`/`false`, `f64:`/`f32:` and the big-endian IEEE bits in
+hex, `utf8:` and the string's UTF-8 in hex, `bytes:` and the bytes in hex. Only fields that are
+present are listed (non-default values, explicit presence, the selected oneof member). The C#
+tests print their own decoding the same way and compare.
 """
 
 import importlib
 import os
+import struct
 import sys
 
 from google.protobuf import descriptor
@@ -177,12 +188,78 @@ def verify(types, folder):
     return 1 if failed or not passed else 0
 
 
+def field_lines(msg, prefix, lines):
+    for field, value in msg.ListFields():
+        path = prefix + field.name
+        is_repeated = getattr(field, "is_repeated", None)
+        if is_repeated is None:
+            is_repeated = field.label == descriptor.FieldDescriptor.LABEL_REPEATED
+        if is_repeated:
+            for i, v in enumerate(value):
+                value_lines(field, v, "%s[%d]" % (path, i), lines)
+        else:
+            value_lines(field, value, path, lines)
+
+
+def value_lines(field, value, path, lines):
+    t = field.type
+    if t == descriptor.FieldDescriptor.TYPE_MESSAGE:
+        lines.append(path + "={}")
+        field_lines(value, path + ".", lines)
+    elif t == descriptor.FieldDescriptor.TYPE_BOOL:
+        lines.append("%s=%s" % (path, "true" if value else "false"))
+    elif t == descriptor.FieldDescriptor.TYPE_DOUBLE:
+        lines.append("%s=f64:%s" % (path, struct.pack(">d", value).hex()))
+    elif t == descriptor.FieldDescriptor.TYPE_FLOAT:
+        lines.append("%s=f32:%s" % (path, struct.pack(">f", value).hex()))
+    elif t == descriptor.FieldDescriptor.TYPE_STRING:
+        lines.append("%s=utf8:%s" % (path, value.encode("utf-8").hex()))
+    elif t == descriptor.FieldDescriptor.TYPE_BYTES:
+        lines.append("%s=bytes:%s" % (path, value.hex()))
+    else:  # the integer types and enums
+        lines.append("%s=%d" % (path, value))
+
+
+def describe(types, folder):
+    passed = failed = 0
+    for entry in sorted(os.listdir(folder)):
+        if not entry.endswith(".bin"):
+            continue
+        name = entry.split(".")[0]
+        with open(os.path.join(folder, entry), "rb") as f:
+            data = f.read()
+        cls = types.get(name)
+        if cls is None:
+            print("FAIL %s: no message type %s" % (entry, name))
+            failed += 1
+            continue
+        try:
+            msg = cls()
+            msg.ParseFromString(data)
+            again = msg.SerializeToString(deterministic=True)
+        except Exception as e:  # noqa: BLE001 - any parse error is a failure to report
+            print("FAIL %s: Python cannot parse it: %s" % (entry, e))
+            failed += 1
+            continue
+        if again != data:
+            print("FAIL %s: Python re-encodes it differently:\n  Rust:   %s\n  Python: %s" % (entry, data.hex(), again.hex()))
+            failed += 1
+            continue
+        lines = []
+        field_lines(msg, "", lines)
+        with open(os.path.join(folder, entry[: -len(".bin")] + ".fields"), "w", encoding="ascii", newline="\n") as f:
+            f.write("".join(line + "\n" for line in sorted(lines)))
+        passed += 1
+    print("protocheck describe: %d passed, %d failed" % (passed, failed))
+    return 1 if failed or not passed else 0
+
+
 def main(argv):
-    if len(argv) != 4 or argv[2] not in ("produce", "verify"):
+    modes = {"produce": produce, "verify": verify, "describe": describe}
+    if len(argv) != 4 or argv[2] not in modes:
         print(__doc__, file=sys.stderr)
         return 2
-    types = load(argv[1])
-    return produce(types, argv[3]) if argv[2] == "produce" else verify(types, argv[3])
+    return modes[argv[2]](load(argv[1]), argv[3])
 
 
 if __name__ == "__main__":
