@@ -196,8 +196,9 @@ namespace Haptix
 
         /// <summary>
         /// The native handle, for calling the thin layer (<see cref="NativeMethods"/>) directly, e.g.
-        /// haptix_client_send of fire-and-forget requests. Owned by this client: do not dispose it
-        /// and do not register another event callback on it.
+        /// haptix_client_send of fire-and-forget requests. Owned by this client: do not dispose it,
+        /// register no callback on it and do not take its events (haptix_client_next_event): the
+        /// client takes them.
         /// </summary>
         public ClientHandle NativeHandle { get { return handle; } }
 
