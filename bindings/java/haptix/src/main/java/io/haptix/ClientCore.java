@@ -186,7 +186,8 @@ final class ClientCore implements Runnable {
                 break; // the handle is gone
             }
         }
-        ended(new HaptixException(Status.CLOSED, "the client's event stream has ended"));
+        ended(closing ? new HaptixException(Status.ERROR_CANCELLED, "the client was closed")
+            : new HaptixException(Status.CLOSED, "the client's event stream has ended"));
     }
 
     /**
@@ -421,6 +422,7 @@ final class ClientCore implements Runnable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        closing = true; // first: what still waits is cancelled by this close, whoever ends it
         try {
             RequestOuterClass.Request.Builder bye = RequestOuterClass.Request.newBuilder()
                 .setDisconnect(RequestOuterClass.Disconnect.getDefaultInstance())
@@ -429,7 +431,6 @@ final class ClientCore implements Runnable {
         } catch (RuntimeException e) {
             // already disconnected or shut down
         }
-        closing = true;
         wakePump();
         if (Thread.currentThread() != pump) {
             try {
