@@ -18,7 +18,6 @@ import haptix.v1.EventOuterClass;
 import haptix.v1.RequestOuterClass;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,7 +100,9 @@ class ClientTest {
         // TryFun frames start with a counter of the frames sent (0 for the first).
         assertEquals("0002000521050b329d", firstHex(client, "meta"));
         await(meta.rotate(-0.5));
-        assertEquals(1, writesUntil(client, "meta", w -> !w.isEmpty()).size());
+        // The second frame (counter 1): -0.5 of -100..100 is sent as speed 50 (0x32), the way
+        // the protocol's unit test has it for -50.
+        assertEquals("0102000521050e329a", firstHex(client, "meta"));
 
         await(fleshy.position(0.5, 500));
         assertEquals("5a01f4", firstHex(client, "fleshy"));
@@ -111,6 +112,31 @@ class ClientTest {
         await(client.stopAll());
         assertTrue(writesUntil(client, HUSH, w -> !w.isEmpty()).stream()
             .anyMatch(w -> w.text().equals("Vibrate:0;")));
+    }
+
+    @Test
+    void theOtherOutputTypesWriteTheirExactBytes() {
+        await(client.addSimulatedDevice("UMVxB1", "vero"));       // Umove Vero: position
+        await(client.addSimulatedDevice("J-Melody", "melody"));   // JoyHub Melody: constrict, temperature
+        await(client.addSimulatedDevice("J-Rainbow", "rainbow")); // JoyHub Rainbow: LED
+        await(client.addSimulatedDevice("J-Dodge", "dodge"));     // JoyHub Dodge: spray
+        Device vero = scanFor(client, "vero");
+        Device melody = scanFor(client, "melody");
+        Device rainbow = scanFor(client, "rainbow");
+        Device dodge = scanFor(client, "dodge");
+
+        // Position 0.5 of 0..732 is step 366 (0x016e), without a duration.
+        await(vero.output(OutputType.POSITION, 0.5, null));
+        assertEquals("5aa5550000000100000000006e010000", firstHex(client, "vero"));
+        // Suction (feature 5) 5 of 0..9; the heater (feature 6) on.
+        await(melody.outputSteps(OutputType.CONSTRICT, 5, null));
+        assertEquals("a00d000005ff", firstHex(client, "melody"));
+        await(melody.output(OutputType.TEMPERATURE, 1.0, null));
+        assertEquals("a0040100" + "01ff", firstHex(client, "melody"));
+        await(rainbow.output(OutputType.LED, 1.0, null));
+        assertEquals("a0140100" + "01ff", firstHex(client, "rainbow"));
+        await(dodge.output(OutputType.SPRAY, 1.0, null));
+        assertEquals("a0240100" + "01ff", firstHex(client, "dodge"));
     }
 
     @Test
@@ -125,31 +151,51 @@ class ClientTest {
         assertTrue(e.libraryMessage().contains("Rssi"), e.getMessage());
     }
 
+    /** A KGoal Boost pressure notification: normalised {@code value}, raw 256. */
+    private static byte[] pressure(int value) {
+        return new byte[] {0, 1, 4, (byte) (value >> 8), (byte) value, 1, 0};
+    }
+
     @Test
-    void inputSubscriptionsDeliverReadingsAndReadOnlyInputsRefuse() throws Exception {
+    void anInputSubscriptionDeliversReadings() throws Exception {
+        await(client.addSimulatedDevice("Boost", "boost-1"));
+        Device boost = scanFor(client, "boost-1");
+        Feature.Input input = boost.featuresWithInput(InputType.PRESSURE).get(0).input(InputType.PRESSURE);
+        assertTrue(input.subscribable(), input.toString());
+        java.util.concurrent.BlockingQueue<Event.InputReading> readings =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Subscription s = await(boost.subscribe(InputType.PRESSURE, 0, r -> {
+            threads.add(Thread.currentThread().getName());
+            readings.add(r);
+        }));
+        assertTrue(s.isOpen());
+        // The toy sends a notification, as hardware would: the reading reaches the consumer...
+        await(client.injectNotification("boost-1", "rxpressure", pressure(42)));
+        Event.InputReading r = readings.poll(Fixtures.WAIT_S, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(new Event.InputReading(boost.index(), 0, InputType.PRESSURE, 42), r);
+        assertTrue(threads.get(0).startsWith("haptix-events"), threads.toString());
+        // ...and the event stream.
+        assertEquals(42, nextOf(client, Event.InputReading.class).value());
+
+        await(s.unsubscribe());
+        assertFalse(s.isOpen());
+        s.close(); // idempotent
+        await(client.injectNotification("boost-1", "rxpressure", pressure(43)));
+        await(client.ping());
+        assertNull(readings.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
+        assertTrue(client.core.subscriptions.isEmpty());
+    }
+
+    @Test
+    void aReadOnlyInputRefusesASubscription() {
         Device hush = scanFor(client, HUSH);
-        // The Hush's battery is read-only, and no built-in protocol offers subscriptions: the
-        // library refuses, and the registration is undone.
+        // The Hush's battery can be read, not subscribed to: the library refuses, and the
+        // registration is undone.
         HaptixException e = failure(hush.subscribe(InputType.BATTERY, null, r -> { }));
         assertEquals(Status.ERROR_NOT_SUPPORTED, e.status());
+        assertFalse(e.libraryMessage().isEmpty());
         assertTrue(client.core.subscriptions.isEmpty());
-
-        // Routing of readings: the pump's dispatch of an InputReading event reaches the
-        // subscription's consumer on the event thread, and the polled stream.
-        CompletableFuture<Event.InputReading> got = new CompletableFuture<>();
-        Subscription s = new Subscription(client.core, hush.index(), null, InputType.PRESSURE,
-            got::complete);
-        client.core.subscriptions.add(s);
-        client.addListener(ev -> { });
-        client.core.dispatch(EventOuterClass.Event.newBuilder().setInputReading(
-            EventOuterClass.InputReading.newBuilder().setDeviceIndex(hush.index()).setFeatureIndex(3)
-                .setInputType(DeviceOuterClass.InputType.INPUT_TYPE_PRESSURE).setValue(42))
-            .build().toByteArray());
-        assertEquals(new Event.InputReading(hush.index(), 3, InputType.PRESSURE, 42), await(got));
-        assertEquals(42, nextOf(client, Event.InputReading.class).value());
-        s.close();
-        s.close();
-        assertFalse(s.isOpen());
     }
 
     @Test
@@ -170,6 +216,15 @@ class ClientTest {
         // A request after the failures proves they were all handled, and the toy saw nothing.
         await(client.ping());
         assertEquals(List.of(), await(client.takeWrites(HUSH)));
+
+        // A device of a closed client: the library refuses the stale client handle.
+        client.close();
+        HaptixException closed = failure(hush.vibrate(0.5));
+        assertEquals(Status.ERROR_INVALID_HANDLE, closed.status());
+        assertTrue(closed.libraryMessage().contains("client"), closed.getMessage());
+        try (Client observer = Client.connectEmbedded(context)) {
+            assertTrue(await(observer.takeWrites(HUSH)).stream().noneMatch(w -> w.text().equals("Vibrate:10;")));
+        }
     }
 
     @Test

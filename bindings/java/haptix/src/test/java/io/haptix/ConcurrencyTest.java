@@ -83,10 +83,12 @@ class ConcurrencyTest {
         try (Context context = Fixtures.hushContext(); Client client = Client.connectEmbedded(context)) {
             Device hush = scanFor(client, HUSH);
             AtomicInteger seen = new AtomicInteger();
+            AtomicInteger batteries = new AtomicInteger();
             client.addListener(event -> {
                 seen.incrementAndGet();
-                if (event instanceof Event.ErrorReport) {
-                    client.ping().join();
+                // A waiting call from the listener while the senders' threads take events too.
+                if (event instanceof Event.DeviceAdded added && added.device().battery().join() == 0.85) {
+                    batteries.incrementAndGet();
                 }
             });
             List<Thread> threads = new ArrayList<>();
@@ -122,7 +124,12 @@ class ConcurrencyTest {
                 Thread.sleep(20);
             }
             assertEquals(41, client.devices().size());
-            assertTrue(seen.get() >= 40);
+            // The listener runs on its own thread: it sees them shortly after the device map.
+            while (batteries.get() < 40 && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertTrue(seen.get() >= 40, "the listener saw " + seen.get() + " events");
+            assertEquals(40, batteries.get(), "battery reads from the listener");
         }
     }
 }

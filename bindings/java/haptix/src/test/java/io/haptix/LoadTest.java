@@ -5,26 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
+import java.util.Map;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Loading: the ABI check, and the jar's bundled library in a fresh JVM away from the repository. */
+/**
+ * Loading: the ABI check, and the artifact jar ({@code target/haptix-<version>.jar}, made before
+ * the tests) in a fresh JVM away from the repository, with its bundled library.
+ */
 class LoadTest {
     @TempDir
-    static Path temp;
+    Path temp;
 
-    private static boolean packed;
+    /** The artifact jar and its one runtime dependency, protobuf-java. */
+    private static List<Path> jars() {
+        String jar = System.getProperty("haptix.jar");
+        assertTrue(jar != null, "the haptix.jar system property (set by the pom) is missing");
+        return List.of(Path.of(jar), FreshJvm.codeSource(com.google.protobuf.Message.class));
+    }
 
     @Test
     void libraryImplementsThisBindingsAbi() {
@@ -35,78 +37,71 @@ class LoadTest {
         assertTrue(NativeLoader.loadedFrom().contains("haptix-"), NativeLoader.loadedFrom());
     }
 
-    /** Packs target/classes (which carries natives/) into a jar in a temporary folder. */
-    private static synchronized void jar() throws IOException {
-        if (packed) {
-            return;
+    @Test
+    void theArtifactJarCarriesTheLibrary() throws Exception {
+        try (JarFile jar = new JarFile(jars().get(0).toFile())) {
+            var entry = jar.getEntry("natives/linux-x86_64/libhaptix.so");
+            assertTrue(entry != null, "no natives/linux-x86_64/libhaptix.so in " + jar.getName());
+            assertTrue(entry.getSize() > 1_000_000, "suspiciously small library: " + entry.getSize());
+            assertTrue(jar.getEntry("io/haptix/Client.class") != null);
+            assertTrue(jar.getEntry("haptix/v1/EventOuterClass.class") != null, "no generated protobuf classes");
         }
-        packed = true;
-        Path classes = Path.of(NativeLoader.class.getProtectionDomain().getCodeSource().getLocation().getPath());
-        Path jar = temp.resolve("haptix.jar");
-        try (OutputStream out = Files.newOutputStream(jar);
-             JarOutputStream jarOut = new JarOutputStream(out);
-             Stream<Path> files = Files.walk(classes)) {
-            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                jarOut.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
-                Files.copy(p, jarOut);
-                jarOut.closeEntry();
-            }
-        }
-        Path protobuf = Path.of(com.google.protobuf.Message.class.getProtectionDomain()
-            .getCodeSource().getLocation().getPath());
-        Files.copy(protobuf, temp.resolve("protobuf.jar"));
-    }
-
-    private record Run(int exit, String output) {}
-
-    private Run java(List<String> args, boolean withOverride) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-cp");
-        command.add("haptix.jar:protobuf.jar");
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(temp.toFile()).redirectErrorStream(true);
-        pb.environment().remove(NativeLoader.ENVIRONMENT);
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (withOverride) {
-            pb.environment().put(NativeLoader.ENVIRONMENT, temp.resolve("missing.so").toString());
-        }
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), out);
     }
 
     @Test
     void theJarLoadsItsBundledLibraryInAFreshJvm() throws Exception {
-        jar();
-        Run run = java(List.of("io.haptix.Haptix"), false);
+        FreshJvm jvm = new FreshJvm(temp, jars());
+        FreshJvm.Run run = jvm.run(List.of(), Map.of());
         assertEquals(0, run.exit(), run.output());
-        assertTrue(run.output().contains("abi " + Native.ABI_VERSION), run.output());
-        assertTrue(run.output().contains("connected to Haptix"), run.output());
-        String from = run.output().substring(run.output().indexOf("loaded from ") + 12);
-        String repo = Path.of("").toAbsolutePath().getParent().getParent().getParent().toString();
-        assertFalse(from.startsWith(repo), from);
-        assertTrue(from.contains("haptix-"), from);
+        assertEquals(Integer.toString(Native.ABI_VERSION), run.value("abi"));
+        assertEquals("Vibrate:10;", run.value("toy received"));
+        // Extracted to a private folder of the JVM's temporary folder, and only that file mapped.
+        Path from = Path.of(run.value("loaded from"));
+        assertTrue(from.startsWith(run.tmpdir()) && from.getFileName().toString().equals("libhaptix.so"),
+            run.output());
+        List<String> mapped = run.values("mapped");
+        assertFalse(mapped.isEmpty(), run.output());
+        for (String m : mapped) {
+            assertTrue(m.startsWith(from.toString()), "a library mapped from elsewhere: " + m + "\n" + run.output());
+        }
+        assertEquals("rwx------", run.value("folder permissions"));
+        // deleted when the JVM ended
+        assertEquals(List.of(), jvm.leftInTmp());
     }
 
     @Test
     void anUnknownPlatformIsNamedInTheError() throws Exception {
-        jar();
-        Run run = java(List.of("-Dos.arch=sparc", "io.haptix.Haptix"), false);
+        FreshJvm.Run run = new FreshJvm(temp, jars()).run(List.of("-Dos.arch=sparc"), Map.of());
         assertNotEquals(0, run.exit());
         assertTrue(run.output().contains("no native library for platform linux-sparc"), run.output());
+        assertTrue(run.output().contains(NativeLoader.PROPERTY), run.output());
     }
 
     @Test
-    void theOverrideIsUsedWhenSet() throws Exception {
-        jar();
-        Run env = java(List.of("io.haptix.Haptix"), true);
-        assertNotEquals(0, env.exit());
-        assertTrue(env.output().contains("missing.so"), env.output());
-        Run prop = java(List.of("-D" + NativeLoader.PROPERTY + "=" + temp.resolve("other.so"),
-            "io.haptix.Haptix"), false);
-        assertNotEquals(0, prop.exit());
-        assertTrue(prop.output().contains("other.so"), prop.output());
+    void theOverridesNameALibraryBuiltElsewhere() throws Exception {
+        Haptix.load();
+        Path elsewhere = temp.resolve("built-elsewhere");
+        Files.createDirectories(elsewhere);
+        Path library = Files.copy(Path.of(NativeLoader.loadedFrom()), elsewhere.resolve("libhaptix.so"));
+        Path jvmFolder = temp.resolve("jvm");
+        Files.createDirectories(jvmFolder);
+        FreshJvm jvm = new FreshJvm(jvmFolder, jars());
+
+        FreshJvm.Run property = jvm.run(List.of("-D" + NativeLoader.PROPERTY + "=" + library), Map.of());
+        assertEquals(0, property.exit(), property.output());
+        assertEquals(library.toString(), property.value("loaded from"));
+        assertTrue(property.values("mapped").stream().allMatch(m -> m.startsWith(library.toString())),
+            property.output());
+
+        FreshJvm.Run environment = jvm.run(List.of(), Map.of(NativeLoader.ENVIRONMENT, library.toString()));
+        assertEquals(0, environment.exit(), environment.output());
+        assertEquals(library.toString(), environment.value("loaded from"));
+
+        // The property wins over the variable; a missing file is named in the error.
+        Path missing = temp.resolve("missing.so");
+        FreshJvm.Run bad = jvm.run(List.of("-D" + NativeLoader.PROPERTY + "=" + missing),
+            Map.of(NativeLoader.ENVIRONMENT, library.toString()));
+        assertNotEquals(0, bad.exit());
+        assertTrue(bad.output().contains(missing.toString()), bad.output());
     }
 }

@@ -64,6 +64,34 @@ class RemoteTest {
     }
 
     @Test
+    void aServerGoingAwayFailsEveryPendingRequestAndEmitsDisconnected() throws Exception {
+        try (StallServer stall = new StallServer(); Client client = Client.connect(stall.url())) {
+            assertEquals("stalled", await(client.connected()).serverName());
+            List<CompletableFuture<Void>> pending = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                pending.add(client.ping());
+            }
+            stall.awaitUnanswered("Ping", 3); // certainly in flight: the server has them
+            assertTrue(pending.stream().noneMatch(CompletableFuture::isDone));
+            assertEquals(3, client.pendingRequests());
+
+            stall.goAway();
+            for (CompletableFuture<Void> f : pending) {
+                HaptixException e = Fixtures.failure(f);
+                assertTrue(e.status() == Status.ERROR_CANCELLED || e.status() == Status.ERROR_NOT_CONNECTED
+                    || e.status() == Status.ERROR_TRANSPORT, e.getMessage());
+            }
+            Event.Disconnected d = nextOf(client, Event.Disconnected.class);
+            assertTrue(d.status() != 0, "an unexpected disconnection carries its status: " + d);
+            assertFalse(client.isConnected());
+            assertEquals(0, client.pendingRequests());
+            HaptixException after = Fixtures.failure(client.ping());
+            assertTrue(after.status() == Status.ERROR_NOT_CONNECTED || after.status() == Status.CLOSED,
+                after.getMessage());
+        }
+    }
+
+    @Test
     void connectingToNothingFailsTheConnectedFuture() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

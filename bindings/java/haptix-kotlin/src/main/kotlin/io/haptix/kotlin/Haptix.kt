@@ -9,12 +9,15 @@
  */
 package io.haptix.kotlin
 
+import haptix.v1.EventOuterClass
+import haptix.v1.RequestOuterClass
 import io.haptix.Bus
 import io.haptix.Client
 import io.haptix.Context
 import io.haptix.Device
 import io.haptix.Event
 import io.haptix.EventListener
+import io.haptix.Feature
 import io.haptix.InputType
 import io.haptix.LogLevel
 import io.haptix.OutputType
@@ -133,6 +136,15 @@ class HaptixClient(val java: Client) : AutoCloseable {
     /** [Client.takeWrites]: what a simulated toy received. */
     suspend fun takeWrites(address: String): List<Client.Write> = java.takeWrites(address).await()
 
+    /** [Client.injectNotification]: makes a simulated toy send [data] on [endpoint]. */
+    suspend fun injectNotification(address: String, endpoint: String, data: ByteArray) {
+        java.injectNotification(address, endpoint, data).await()
+    }
+
+    /** [Client.send]: any request (its id is set by the binding); returns its response. */
+    suspend fun send(request: RequestOuterClass.Request.Builder): EventOuterClass.Response =
+        java.send(request).await()
+
     /** Closes the client ([Client.close]); idempotent. */
     override fun close() = java.close()
 }
@@ -147,6 +159,12 @@ class HaptixDevice(val java: Device) {
 
     /** The hardware address (embedded server only). */
     val address: String get() = java.address()
+
+    /** The user's display name, possibly empty. */
+    val displayName: String get() = java.displayName()
+
+    /** Its features with their outputs and inputs. */
+    val features: List<Feature> get() = java.features()
 
     /** Whether it is still connected. */
     val connected: Boolean get() = java.connected()
