@@ -21,12 +21,15 @@ fi
 echo "== building the native library (cargo build --release --lib --features java)"
 cargo build --release --lib --features java --quiet
 
+# Maven 3.8 prints colour resets even in batch mode with -q: dropped from the output.
+plain() { sed -u 's/\x1b\[[0-9;]*m//g'; }
+
 echo "== building the Java/Kotlin binding (bindings/java)"
 cd bindings/java
-mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install
+mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install | plain
 
 echo
-mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java
+mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java | plain
 echo
 echo "== the Kotlin example"
-mvn -B -Dstyle.color=never -q -ntp -pl haptix-kotlin exec:java
+mvn -B -Dstyle.color=never -q -ntp -pl haptix-kotlin exec:java | plain

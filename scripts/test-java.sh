@@ -6,7 +6,7 @@
 # features). The build copies that library into the jar (natives/linux-x86_64/), and the tests
 # load it from there. Installs a JDK 17+ and Maven from apt when missing (apt-get update once);
 # Maven downloads its plugins and dependencies from Maven Central on the first run. Ends with
-# the summary line "N passed, N failed, N skipped" summed over both modules.
+# a line per module and the summary line "N passed, N failed, N skipped" summed over both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,15 +48,20 @@ if [ "$status" != 0 ]; then
     tail -40 "$work/mvn.log"
 fi
 
-# One summary over both modules, from Surefire's reports.
+# A line per module and one summary over both, from Surefire's reports.
 python3 - <<'PY' || status=$?
 import glob, sys, xml.etree.ElementTree as ET
-tests = failed = skipped = 0
-for path in glob.glob("*/target/surefire-reports/TEST-*.xml"):
-    root = ET.parse(path).getroot()
-    tests += int(root.get("tests", 0))
-    failed += int(root.get("failures", 0)) + int(root.get("errors", 0))
-    skipped += int(root.get("skipped", 0))
+total = [0, 0, 0]
+for module in ("haptix", "haptix-kotlin"):
+    tests = failed = skipped = 0
+    for path in glob.glob(f"{module}/target/surefire-reports/TEST-*.xml"):
+        root = ET.parse(path).getroot()
+        tests += int(root.get("tests", 0))
+        failed += int(root.get("failures", 0)) + int(root.get("errors", 0))
+        skipped += int(root.get("skipped", 0))
+    print(f"{module}: {tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
+    total = [total[0] + tests, total[1] + failed, total[2] + skipped]
+tests, failed, skipped = total
 print(f"{tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed or tests == 0 else 0)
 PY
