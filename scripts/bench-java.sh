@@ -26,17 +26,17 @@ command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || {
 
 echo "== building the native library (cargo build --release --lib --features java)"
 cargo build --release --lib --features java --quiet
-# Maven 3.8 prints colour resets even in batch mode with -q: dropped from the output.
-plain() { sed -u 's/\x1b\[[0-9;]*m//g'; }
+# Maven 3.8 prints colour resets even in batch mode with -q: dropped (and the lines of nothing else).
+plain() { sed -u '/^\(\x1b\[[0-9;]*m\)\+$/d; s/\x1b\[[0-9;]*m//g'; }
 
 echo "== building the binding (bindings/java)"
-(cd bindings/java && mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install) | plain
+(cd bindings/java && mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install) 2>&1 | plain
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 echo "== Java API"
 (cd bindings/java && mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java -Dhaptix.main=io.haptix.bench.Bench \
-    -Dexec.args="${quick[*]}") | plain | tee "$out/java.txt"
+    -Dexec.args="${quick[*]}") 2>&1 | plain | tee "$out/java.txt"
 echo
 echo "== C ABI (benches/compare, haptix side)"
 scripts/bench.sh "${quick[@]}" --side ours 2>&1 | tee "$out/c.txt"

@@ -21,15 +21,15 @@ fi
 echo "== building the native library (cargo build --release --lib --features java)"
 cargo build --release --lib --features java --quiet
 
-# Maven 3.8 prints colour resets even in batch mode with -q: dropped from the output.
-plain() { sed -u 's/\x1b\[[0-9;]*m//g'; }
+# Maven 3.8 prints colour resets even in batch mode with -q: dropped (and the lines of nothing else).
+plain() { sed -u '/^\(\x1b\[[0-9;]*m\)\+$/d; s/\x1b\[[0-9;]*m//g'; }
 
 echo "== building the Java/Kotlin binding (bindings/java)"
 cd bindings/java
-mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install | plain
+mvn -B -Dstyle.color=never -q -ntp -Dhaptix.lib.dir="$PWD/../../target/release" -DskipTests install 2>&1 | plain
 
 echo
-mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java | plain
+mvn -B -Dstyle.color=never -q -ntp -pl haptix exec:java 2>&1 | plain
 echo
 echo "== the Kotlin example"
-mvn -B -Dstyle.color=never -q -ntp -pl haptix-kotlin exec:java | plain
+mvn -B -Dstyle.color=never -q -ntp -pl haptix-kotlin exec:java 2>&1 | plain
