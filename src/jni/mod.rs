@@ -645,3 +645,51 @@ pub extern "system" fn Java_io_haptix_Native_serverFree(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watch_wait_ends_on_a_signal_given_before_or_during_it_and_clears_it() {
+        let watch = Arc::new(Watch::default());
+        // A signal given before the wait is not lost, and is consumed by it.
+        watch.signal();
+        assert!(watch.wait(Some(Duration::from_secs(5))));
+        assert!(!watch.wait(Some(Duration::from_millis(10))));
+        // A signal from another thread ends a wait without limit.
+        let signaller = {
+            let watch = Arc::clone(&watch);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                watch.signal();
+            })
+        };
+        assert!(watch.wait(None));
+        signaller.join().unwrap();
+    }
+
+    #[test]
+    fn the_notifier_signals_and_the_release_drops_its_reference() {
+        let watch = Arc::new(Watch::default());
+        let user_data = Arc::into_raw(Arc::clone(&watch)) as *mut c_void;
+        assert_eq!(Arc::strong_count(&watch), 2);
+        // SAFETY: `user_data` is a live reference made by `Arc::into_raw`, released once below.
+        unsafe { watch_notify(user_data) };
+        assert!(watch.wait(Some(Duration::ZERO)));
+        // SAFETY: as above; this is its one release.
+        unsafe { watch_release(user_data) };
+        assert_eq!(Arc::strong_count(&watch), 1);
+    }
+
+    #[test]
+    fn an_unwatched_client_is_an_invalid_handle() {
+        match watch_of(0x1234_5670) {
+            Err(Fail::Status(status, message)) => {
+                assert_eq!(status, haptix_status::ErrorInvalidHandle.code());
+                assert!(message.contains("not watched"), "{message}");
+            }
+            _ => panic!("an unwatched key must be refused"),
+        }
+    }
+}

@@ -79,6 +79,65 @@ class ConcurrencyTest {
     }
 
     @Test
+    void eventsKeepTheLibrarysOrderWhicheverThreadTakesThem() throws Exception {
+        try (Context context = Context.builder().simulatedDevice("Boost", "boost-1").build();
+             Client client = Client.connectEmbedded(context)) {
+            Device boost = scanFor(client, "boost-1");
+            List<Long> consumer = new CopyOnWriteArrayList<>();
+            List<Long> listener = new CopyOnWriteArrayList<>();
+            await(boost.subscribe(InputType.PRESSURE, 0, r -> consumer.add(r.value())));
+            client.addListener(e -> {
+                if (e instanceof Event.InputReading r) {
+                    listener.add(r.value());
+                }
+            });
+            // Four threads wait for responses all along, so they take events too.
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> pingers = new ArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            client.ping().join();
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                pingers.add(thread);
+                thread.start();
+            }
+            int n = 200;
+            for (int i = 1; i <= n; i++) {
+                // A KGoal Boost pressure notification with normalised value i.
+                await(client.injectNotification("boost-1", "rxpressure",
+                    new byte[] {0, 1, 4, (byte) (i >> 8), (byte) i, 1, 0}));
+            }
+            long end = System.nanoTime() + Fixtures.WAIT_S * 1_000_000_000L;
+            while ((consumer.size() < n || listener.size() < n) && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            for (Thread thread : pingers) {
+                thread.join(Fixtures.WAIT_S * 1000);
+            }
+            assertEquals(List.of(), errors);
+            List<Long> expected = java.util.stream.LongStream.rangeClosed(1, n).boxed().toList();
+            assertEquals(expected, consumer);
+            assertEquals(expected, listener);
+            List<Long> polled = new ArrayList<>();
+            Event e;
+            while ((e = client.nextEvent(Duration.ZERO)) != null) {
+                if (e instanceof Event.InputReading r) {
+                    polled.add(r.value());
+                }
+            }
+            assertEquals(expected, polled);
+        }
+    }
+
+    @Test
     void eightThreadsSendWhileTheListenerConsumes() throws Exception {
         try (Context context = Fixtures.hushContext(); Client client = Client.connectEmbedded(context)) {
             Device hush = scanFor(client, HUSH);

@@ -4,6 +4,7 @@ import static io.haptix.Fixtures.HUSH;
 import static io.haptix.Fixtures.await;
 import static io.haptix.Fixtures.scanFor;
 import static io.haptix.Fixtures.thrown;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,5 +177,27 @@ class LifecycleTest {
         Native.contextFree(42);
         HaptixException p = thrown(() -> Native.contextNew(99, null));
         assertEquals(Status.ERROR_ABI_MISMATCH, p.status());
+        // The pump's natives: the library refuses a foreign key; a key never watched (or freed)
+        // has no watch; waking one is a no-op.
+        assertEquals(Status.ERROR_INVALID_HANDLE, thrown(() -> Native.clientWatch(0x1234_5670L)).status());
+        HaptixException w = thrown(() -> Native.clientAwaitEvents(0x1234_5670L, 0));
+        assertEquals(Status.ERROR_INVALID_HANDLE, w.status());
+        assertTrue(w.libraryMessage().contains("not watched"), w.getMessage());
+        Native.clientWake(0x1234_5670L);
+    }
+
+    @Test
+    void aFreedClientHasNoWatchLeft() {
+        try (Context context = Context.builder().build()) {
+            Client client = Client.connectEmbedded(context);
+            long key = client.core.handle.key;
+            await(client.ping());
+            // Watched while open (the wait may take the pump's signal: it is given back).
+            assertDoesNotThrow(() -> Native.clientAwaitEvents(key, 0));
+            Native.clientWake(key);
+            client.close();
+            assertEquals(Status.ERROR_INVALID_HANDLE, thrown(() -> Native.clientAwaitEvents(key, 0)).status());
+            assertEquals(Status.ERROR_INVALID_HANDLE, thrown(() -> Native.clientWatch(key)).status());
+        }
     }
 }
