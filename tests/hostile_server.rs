@@ -1244,3 +1244,67 @@ fn the_c_abi_reports_why_the_client_ended_the_connection() {
         haptix_context_free(ctx);
     }
 }
+
+/// A server that names a `MaxPingTime` of 1 ms does not make our client ping in a busy loop:
+/// the automatic pings come at most every `MIN_PING_PERIOD`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_millisecond_ping_time_does_not_make_a_ping_storm() {
+    let (count_tx, count_rx) = std::sync::mpsc::channel::<(usize, Duration)>();
+    let count_tx = std::sync::Mutex::new(count_tx);
+    let server = Hostile::start(move |stream, _| {
+        let count_tx = count_tx.lock().expect("the channel").clone();
+        async move {
+            let Some(mut ws) = upgrade(stream).await else {
+                return;
+            };
+            let Some((name, id, _)) = next_request(&mut ws).await else {
+                return;
+            };
+            if name != "RequestServerInfo" {
+                return;
+            }
+            let info = json!([{"ServerInfo": {"Id": id, "ServerName": "Hostile",
+                "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0, "MaxPingTime": 1}}]);
+            send_json(&mut ws, info).await;
+            // answer everything; count the pings of the first 500 ms after the handshake
+            let start = Instant::now();
+            let mut pings = 0;
+            let window = Duration::from_millis(500);
+            while let Ok(Some((name, id, _))) = tokio::time::timeout(
+                window.saturating_sub(start.elapsed()),
+                next_request(&mut ws),
+            )
+            .await
+            {
+                let reply = if name == "RequestDeviceList" {
+                    json!([{"DeviceList": {"Id": id, "Devices": {}}}])
+                } else {
+                    json!([{"Ok": {"Id": id}}])
+                };
+                pings += usize::from(name == "Ping");
+                if !send_json(&mut ws, reply).await {
+                    return;
+                }
+            }
+            let _ = count_tx.send((pings, start.elapsed()));
+            hold(&mut ws).await;
+        }
+    });
+    let client = connect(server.url()).await.expect("handshake");
+    let (pings, window) = tokio::task::spawn_blocking(move || {
+        count_rx
+            .recv_timeout(HANG)
+            .expect("the server counts the pings")
+    })
+    .await
+    .expect("the counting wait");
+    let most = (window.as_millis() / haptix::client::MIN_PING_PERIOD.as_millis()) as usize + 1;
+    println!("MaxPingTime 1 ms: {pings} pings in {window:?} (at most {most})");
+    assert!(pings >= 1, "the client pings at all");
+    assert!(
+        pings <= most,
+        "{pings} pings in {window:?}: more than one per MIN_PING_PERIOD"
+    );
+    assert!(client.is_connected(), "{:?}", client.close_reason());
+    let _ = bounded("disconnect", client.disconnect()).await;
+}

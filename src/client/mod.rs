@@ -81,6 +81,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`Client::close_reason`] then names the size and this limit.
 pub const MAX_SERVER_FRAME: usize = 4 << 20;
 
+/// The shortest period of the client's automatic pings (10 ms). A client pings every half of
+/// the `MaxPingTime` its server names, but no more often than this: a server that names a
+/// `MaxPingTime` of a few milliseconds (which no network round trip could meet anyway) gets a
+/// ping every 10 ms, not a busy loop of pings.
+pub const MIN_PING_PERIOD: Duration = Duration::from_millis(10);
+
 /// The most devices a client keeps track of (1024, far more than a server ever has). A server
 /// that announces more, in one device list or by `DeviceAdded` events adding up, is not
 /// followed: the client ends the connection and [`Client::close_reason`] names this limit, so
@@ -714,9 +720,9 @@ async fn run_sweeper(shared: Arc<Shared>) {
     }
 }
 
-/// The ping task: one `Ping` every half `MaxPingTime`.
+/// The ping task: one `Ping` every half `MaxPingTime`, at most every [`MIN_PING_PERIOD`].
 async fn run_pings(shared: Arc<Shared>, max_ping_time: u32) {
-    let period = Duration::from_millis(u64::from((max_ping_time / 2).max(1)));
+    let period = Duration::from_millis(u64::from(max_ping_time / 2)).max(MIN_PING_PERIOD);
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
