@@ -121,6 +121,8 @@ impl Drop for WebsocketServer {
 struct Slot {
     busy: AtomicBool,
     ending: AtomicBool,
+    /// Woken when the slot frees up or its session starts ending.
+    changed: tokio::sync::Notify,
 }
 
 /// How long a new client waits for an ending session to finish.
@@ -135,16 +137,24 @@ impl Slot {
     async fn acquire(&self) -> bool {
         let start = tokio::time::Instant::now();
         loop {
+            // registered before the state is read, so a change in between is not missed
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             if !self.busy.swap(true, Ordering::SeqCst) {
                 self.ending.store(false, Ordering::SeqCst);
                 return true;
             }
+            let limit = if self.ending.load(Ordering::SeqCst) {
+                ENDING_WAIT
+            } else {
+                LIVE_GRACE
+            };
             let waited = start.elapsed();
-            let ending = self.ending.load(Ordering::SeqCst);
-            if (!ending && waited >= LIVE_GRACE) || waited >= ENDING_WAIT {
+            if waited >= limit {
                 return false;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            let _ = tokio::time::timeout(limit - waited, changed).await;
         }
     }
 }
@@ -156,12 +166,14 @@ impl BusyGuard {
     /// The connection is gone; the session is stopping its devices.
     fn ending(&self) {
         self.0.ending.store(true, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
     }
 }
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
         self.0.busy.store(false, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
     }
 }
 
