@@ -142,7 +142,84 @@ pub struct DeviceConfigManager {
     /// Per protocol: identifier → position in `configurations` (later entries win, as in the
     /// reference, whose map insertions overwrite).
     by_identifier: Vec<HashMap<String, usize>>,
+    /// Which base protocols a discovered name can match (saves comparing it with all).
+    names: NameIndex,
     user: RwLock<UserState>,
+}
+
+/// The buses whose specifiers match by name, as positions in [`NameIndex`]'s arrays.
+const BTLE_NAMES: usize = 0;
+const SIMULATED_NAMES: usize = 1;
+
+/// Narrows discovery's search of the base database for BLE and simulated devices, which
+/// present names: a discovered exact name can only match protocols that list that name, or
+/// that can match in another way (a wildcard name, manufacturer data, advertised services).
+/// The index only prunes: [`DeviceConfigManager::candidates`] still runs the full comparison
+/// on every protocol it returns, so results are those of a scan of every protocol.
+#[derive(Debug, Default)]
+struct NameIndex {
+    /// Per bus: exact configured name → positions of the protocols listing it, ascending.
+    exact: [HashMap<String, Vec<usize>>; 2],
+    /// Per bus: positions of the protocols that can match other than by an exact name,
+    /// ascending.
+    other: [Vec<usize>; 2],
+}
+
+impl NameIndex {
+    fn new(protocols: &[ProtocolDefinition]) -> NameIndex {
+        let mut index = NameIndex::default();
+        for (i, p) in protocols.iter().enumerate() {
+            for spec in &p.communication {
+                let (bus, names, more) = match spec {
+                    CommSpecifier::Btle(b) => (
+                        BTLE_NAMES,
+                        &b.names,
+                        !b.manufacturer_data.is_empty() || !b.advertised_services.is_empty(),
+                    ),
+                    CommSpecifier::Simulated { names } => (SIMULATED_NAMES, names, false),
+                    _ => continue,
+                };
+                let mut other = more;
+                for name in names {
+                    if name.ends_with('*') {
+                        other = true;
+                    } else {
+                        let list = index.exact[bus].entry(name.clone()).or_default();
+                        if list.last() != Some(&i) {
+                            list.push(i);
+                        }
+                    }
+                }
+                if other && index.other[bus].last() != Some(&i) {
+                    index.other[bus].push(i);
+                }
+            }
+        }
+        index
+    }
+
+    /// Positions (ascending) of the protocols that may match `discovered`, or `None` when
+    /// every protocol must be compared (other buses, or a discovered name that is itself a
+    /// wildcard).
+    fn lookup(&self, discovered: &CommSpecifier) -> Option<Vec<usize>> {
+        let (bus, names) = match discovered {
+            CommSpecifier::Btle(b) => (BTLE_NAMES, &b.names),
+            CommSpecifier::Simulated { names } => (SIMULATED_NAMES, names),
+            _ => return None,
+        };
+        if names.iter().any(|n| n.ends_with('*')) {
+            return None;
+        }
+        let mut out = self.other[bus].clone();
+        for name in names {
+            if let Some(list) = self.exact[bus].get(name.as_str()) {
+                out.extend_from_slice(list);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 impl DeviceConfigManager {
@@ -163,6 +240,7 @@ impl DeviceConfigManager {
         }
         DeviceConfigManager {
             version,
+            names: NameIndex::new(&protocols),
             protocols,
             by_name,
             by_identifier,
@@ -402,7 +480,7 @@ impl DeviceConfigManager {
                 });
             }
         }
-        for p in &self.protocols {
+        let mut consider = |p: &ProtocolDefinition| {
             if p.communication.iter().any(|s| s.matches(discovered))
                 && !out.iter().any(|c| c.protocol == p.name)
                 && has_impl(&p.name)
@@ -414,6 +492,13 @@ impl DeviceConfigManager {
                     specifiers,
                 });
             }
+        };
+        match self.names.lookup(discovered) {
+            Some(positions) => positions
+                .into_iter()
+                .filter_map(|i| self.protocols.get(i))
+                .for_each(&mut consider),
+            None => self.protocols.iter().for_each(&mut consider),
         }
         out
     }
@@ -828,6 +913,83 @@ mod tests {
         // devices seen in this process are neither allowed nor denied
         m.resolve(&ident("seen", "acme", None)).unwrap();
         assert!(!m.is_allowed("seen"));
+    }
+
+    /// The name index only prunes: for every name of the built-in database (exact names,
+    /// names a wildcard covers, unknown names, discovered wildcards, names with manufacturer
+    /// data or services beside them), the candidates equal those of comparing every protocol.
+    #[test]
+    fn indexed_candidates_equal_a_full_scan() {
+        use crate::hwmgr::specifier::{BtleSpecifier, ManufacturerData};
+        let m = DeviceConfigManager::builtin().unwrap();
+        let all = |_: &str| true;
+        let scan = |discovered: &CommSpecifier| -> Vec<String> {
+            m.protocols()
+                .iter()
+                .filter(|p| p.communication.iter().any(|s| s.matches(discovered)))
+                .map(|p| p.name.clone())
+                .collect()
+        };
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut companies = BTreeSet::new();
+        let mut services = BTreeSet::new();
+        for p in m.protocols() {
+            for spec in &p.communication {
+                let listed = match spec {
+                    CommSpecifier::Btle(b) => {
+                        companies.extend(b.manufacturer_data.iter().map(|d| d.company));
+                        services.extend(b.advertised_services.iter().cloned());
+                        &b.names
+                    }
+                    CommSpecifier::Simulated { names } => names,
+                    _ => continue,
+                };
+                for name in listed {
+                    let stem = name.trim_end_matches('*');
+                    names.insert(name.clone());
+                    names.insert(stem.to_string());
+                    names.insert(format!("{stem}X1"));
+                    names.insert(format!("{stem}*"));
+                    if let Some(shorter) = stem.get(..stem.len().saturating_sub(1)) {
+                        names.insert(format!("{shorter}*"));
+                    }
+                }
+            }
+        }
+        names.insert("no such toy".into());
+        names.insert("*".into());
+        assert!(names.len() > 500, "{} names", names.len());
+        let mut compared = 0;
+        let mut matched = 0;
+        for name in &names {
+            let btle = CommSpecifier::ble_name(name);
+            let simulated = CommSpecifier::Simulated {
+                names: vec![name.clone(), "another name".into()],
+            };
+            let company = companies.iter().next().copied().unwrap_or(0);
+            let service = services.iter().next().cloned().unwrap_or_default();
+            let with_more = CommSpecifier::Btle(BtleSpecifier {
+                names: vec![name.clone()],
+                manufacturer_data: vec![ManufacturerData {
+                    company,
+                    data: None,
+                }],
+                advertised_services: vec![service],
+                ..BtleSpecifier::default()
+            });
+            for discovered in [btle, simulated, with_more] {
+                let got: Vec<String> = m
+                    .candidates(&discovered, &all)
+                    .into_iter()
+                    .map(|c| c.protocol)
+                    .collect();
+                assert_eq!(got, scan(&discovered), "{discovered:?}");
+                compared += 1;
+                matched += usize::from(!got.is_empty());
+            }
+        }
+        // the comparison is not vacuous: most names find a protocol
+        assert!(matched * 2 > compared, "{matched} of {compared}");
     }
 
     #[test]
