@@ -15,7 +15,7 @@ use haptix::device::config::DeviceConfigManager;
 use haptix::device::protocols::bus_built_in;
 use haptix::engine::{Bus, DeviceConfigSource, Engine, EngineOptions, UserConfigSource};
 use haptix::hwmgr::sim::{
-    describe_bytes, lovense_simulate_identifier, simulate_identifier, SimDeviceSpec, SimHardware,
+    describe_bytes, lovense_simulate_identifier, offered_identifiers, SimDeviceSpec, SimHardware,
     SimOp,
 };
 use haptix::hwmgr::{BusSettings, OptionalBus};
@@ -225,12 +225,11 @@ fn listing(config: &DeviceConfigManager, protocols_only: bool) -> (String, Vec<S
             out.push_str(&format!("{}\t{status}\t{bus_status}\n", protocol.name));
             continue;
         }
-        let simulate: Vec<String> = protocol
-            .communication
-            .iter()
-            .filter_map(simulate_identifier)
-            .map(|id| shell_word(&id))
-            .collect();
+        let simulate: Vec<String> =
+            offered_identifiers(config, protocol, &|name| registry.contains(name))
+                .iter()
+                .map(|id| shell_word(id))
+                .collect();
         let simulate = if simulate.is_empty() {
             String::new()
         } else {
