@@ -4,8 +4,14 @@
 //!
 //! Tests use the recorded operations to assert exact bytes; users use simulated toys to develop
 //! without hardware. Notifications, read replies and disconnects can be injected. A simulated
-//! device may carry a *responder* that answers writes the way the real toy would (the built-in
-//! one answers Lovense `DeviceType;` and `Battery;` queries), so identification handshakes work.
+//! device may carry a *responder* ([`ToyResponder`]) that answers writes, subscriptions and
+//! reads the way the real toy would, so identification and initialisation handshakes work.
+//!
+//! A device created from an identifier ([`SimDeviceSpec::parse`], as `--simulate` and the C
+//! ABI do) gets the built-in responder of its toy ([`builtin_toy`]) when the simulator knows
+//! it: Lovense toys answer `DeviceType;` (with the type their name gives), `Battery;` and
+//! commands. Reads that a test scripted ([`SimHardware::queue_read`]) come before the toy's
+//! answers.
 //!
 //! Faults can be injected too ([`SimHardware::inject`] with a [`Fault`]): writes that fail or
 //! never complete, reads that fail, a disconnect at a chosen operation (to break identification
@@ -80,8 +86,39 @@ pub fn describe_bytes(data: &[u8]) -> String {
     }
 }
 
-/// Answers writes like a real toy: returns notifications to deliver.
+/// Answers writes like a real toy: returns notifications to deliver. (A closure of this
+/// signature, boxed as `Arc<dyn ToyResponder>`, is a [`ToyResponder`] that answers writes only.)
 pub type Responder = Arc<dyn Fn(Endpoint, &[u8]) -> Vec<(Endpoint, Vec<u8>)> + Send + Sync>;
+
+/// How a simulated toy answers what the server does with it, the way the real toy would.
+///
+/// The methods run inside the simulated operation, and what they return is delivered at once.
+/// Notifications reach the server only on subscribed endpoints, like real BLE. Any closure
+/// `Fn(Endpoint, &[u8]) -> Vec<(Endpoint, Vec<u8>)>` is a responder that answers writes only.
+pub trait ToyResponder: Send + Sync {
+    /// Answers a write of `data` on `endpoint`: the notifications the toy sends back.
+    fn write(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(Endpoint, Vec<u8>)>;
+
+    /// Answers a subscription to `endpoint`: notifications the toy sends once subscribed.
+    fn subscribe(&self, _endpoint: Endpoint) -> Vec<(Endpoint, Vec<u8>)> {
+        Vec::new()
+    }
+
+    /// Answers a read of `endpoint` for which no reply was queued
+    /// ([`SimHardware::queue_read`]); `None` leaves the read waiting for one.
+    fn read(&self, _endpoint: Endpoint) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+impl<F> ToyResponder for F
+where
+    F: Fn(Endpoint, &[u8]) -> Vec<(Endpoint, Vec<u8>)> + Send + Sync,
+{
+    fn write(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(Endpoint, Vec<u8>)> {
+        self(endpoint, data)
+    }
+}
 
 /// The bus a simulated device pretends to be on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,8 +157,9 @@ pub struct SimDeviceSpec {
     pub address: Option<String>,
     /// Endpoints; when `None`, every endpoint the matched protocol's BLE services list.
     pub endpoints: Option<Vec<Endpoint>>,
-    /// Optional responder.
-    pub responder: Option<Responder>,
+    /// How the toy answers the server ([`builtin_toy`] for the toys the simulator knows); `None`
+    /// for a toy that never answers.
+    pub responder: Option<Arc<dyn ToyResponder>>,
 }
 
 impl std::fmt::Debug for SimDeviceSpec {
@@ -136,17 +174,19 @@ impl std::fmt::Debug for SimDeviceSpec {
 }
 
 impl SimDeviceSpec {
-    /// A BLE device advertising only a name, with the built-in responder for its family.
+    /// A BLE device advertising only a name, answering like the real toy of that name when the
+    /// simulator knows it ([`builtin_toy`]).
     pub fn ble(name: &str) -> SimDeviceSpec {
+        let bus = SimBus::Btle {
+            name: name.to_string(),
+            manufacturer_data: Vec::new(),
+            advertised_services: Vec::new(),
+        };
         SimDeviceSpec {
-            bus: SimBus::Btle {
-                name: name.to_string(),
-                manufacturer_data: Vec::new(),
-                advertised_services: Vec::new(),
-            },
+            responder: builtin_toy(&bus),
+            bus,
             address: None,
             endpoints: None,
-            responder: builtin_responder(name),
         }
     }
 
@@ -160,7 +200,8 @@ impl SimDeviceSpec {
 
     /// Parses a command-line identifier: `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` (hex),
     /// `simulated:NAME` (a generic virtual device of the database), or a BLE name (optionally
-    /// `ble:NAME`).
+    /// `ble:NAME`). The device answers like the real toy when the simulator knows it
+    /// ([`builtin_toy`]).
     pub fn parse(text: &str) -> Result<SimDeviceSpec, String> {
         let vidpid = |rest: &str| -> Result<VidPid, String> {
             let (v, p) = rest
@@ -210,10 +251,10 @@ impl SimDeviceSpec {
             return Ok(SimDeviceSpec::ble(name));
         };
         Ok(SimDeviceSpec {
+            responder: builtin_toy(&bus),
             bus,
             address: None,
             endpoints: None,
-            responder: None,
         })
     }
 
@@ -386,28 +427,51 @@ pub fn lovense_simulate_identifier(identifier: &str) -> Option<String> {
         .map(|(product, _)| format!("LVS-{product}"))
 }
 
-/// A responder for known device families, chosen from the advertised name.
+/// The write answers of the built-in toy that advertises `name` over Bluetooth
+/// ([`builtin_toy`] gives the whole toy, which may also answer subscriptions and reads).
 pub fn builtin_responder(name: &str) -> Option<Responder> {
-    let letter = lovense_type(name.strip_prefix("LVS-")?)?;
+    let toy = builtin_toy(&SimBus::Btle {
+        name: name.to_string(),
+        manufacturer_data: Vec::new(),
+        advertised_services: Vec::new(),
+    })?;
     Some(Arc::new(move |endpoint: Endpoint, data: &[u8]| {
+        toy.write(endpoint, data)
+    }))
+}
+
+/// The responder of a toy the simulator knows, from what the device presents: a Lovense toy
+/// (`LVS-<model>`). `None` for other devices.
+pub fn builtin_toy(bus: &SimBus) -> Option<Arc<dyn ToyResponder>> {
+    match bus {
+        SimBus::Btle { name, .. } => {
+            let letters = lovense_type(name.strip_prefix("LVS-")?)?;
+            Some(Arc::new(Lovense { letters }))
+        }
+        SimBus::Serial { .. } | SimBus::Hid(_) | SimBus::Usb(_) | SimBus::Simulated { .. } => None,
+    }
+}
+
+/// A Lovense toy: `DeviceType;` is answered with its type letters, firmware 11 and an address
+/// (identification picks the model from the letters), `Battery;` with
+/// [`SIMULATED_BATTERY_PERCENT`], and every other command with `OK;`.
+struct Lovense {
+    letters: String,
+}
+
+impl ToyResponder for Lovense {
+    fn write(&self, endpoint: Endpoint, data: &[u8]) -> Vec<(Endpoint, Vec<u8>)> {
         if endpoint != Endpoint::Tx {
             return Vec::new();
         }
-        match data {
-            b"DeviceType;" => vec![(
-                Endpoint::Rx,
-                format!("{letter}:11:0082059AD3BD;").into_bytes(),
-            )],
-            b"Battery;" => vec![(
-                Endpoint::Rx,
-                format!("{SIMULATED_BATTERY_PERCENT};").into_bytes(),
-            )],
-            _ if data.ends_with(b";") && data != b"Battery;" => {
-                vec![(Endpoint::Rx, b"OK;".to_vec())]
-            }
-            _ => Vec::new(),
-        }
-    }))
+        let reply = match data {
+            b"DeviceType;" => format!("{}:11:0082059AD3BD;", self.letters).into_bytes(),
+            b"Battery;" => format!("{SIMULATED_BATTERY_PERCENT};").into_bytes(),
+            _ if data.ends_with(b";") => b"OK;".to_vec(),
+            _ => return Vec::new(),
+        };
+        vec![(Endpoint::Rx, reply)]
+    }
 }
 
 /// What a simulated device answers for its battery level (percent) when nothing else was
@@ -447,8 +511,9 @@ pub enum Fault {
         /// The operation that finds the device gone.
         index: usize,
     },
-    /// The next `count` notifications the responder sends in answer to writes carry garbage
-    /// bytes instead of the real reply.
+    /// The next `count` replies of the toy's responder (notifications answering a write or a
+    /// subscription, answers to reads nothing was queued for) carry garbage bytes instead of
+    /// the real reply.
     GarbleReplies {
         /// How many replies are garbled.
         count: usize,
@@ -537,7 +602,7 @@ pub struct SimHardware {
     address: String,
     specifier: CommSpecifier,
     endpoints: Mutex<Option<Vec<Endpoint>>>,
-    responder: Option<Responder>,
+    responder: Option<Arc<dyn ToyResponder>>,
     ops: Mutex<VecDeque<SimOp>>,
     ops_notify: Notify,
     log: broadcast::Sender<SimOp>,
@@ -756,6 +821,15 @@ impl SimHardware {
         payloads
     }
 
+    /// `reply` as the toy gives it: garbage instead while a [`Fault::GarbleReplies`] is armed.
+    fn reply(&self, reply: Vec<u8>) -> Vec<u8> {
+        let mut faults = self.faults.lock();
+        match faults.take(|f| matches!(f, Fault::GarbleReplies { .. })) {
+            Some(_) => faults.garbage(),
+            None => reply,
+        }
+    }
+
     /// Counts one operation and plays out an injected disconnect that is due.
     fn operation(&self) -> Result<(), DeviceError> {
         let due = {
@@ -858,15 +932,11 @@ impl Hardware for SimHardware {
             with_response,
         });
         if let Some(responder) = &self.responder {
-            for (ep, reply) in responder(endpoint, data) {
-                let garbled = {
-                    let mut faults = self.faults.lock();
-                    faults
-                        .take(|f| matches!(f, Fault::GarbleReplies { .. }))
-                        .map(|_| faults.garbage())
-                };
-                self.notify(ep, garbled.as_deref().unwrap_or(&reply));
+            for (ep, reply) in responder.write(endpoint, data) {
+                self.notify(ep, &self.reply(reply));
             }
+            // the toy may now hold an answer for a pending read
+            self.reads_notify.notify_waiters();
         }
         Ok(())
     }
@@ -914,11 +984,15 @@ impl Hardware for SimHardware {
                     if let Some((_, data)) = reads.pop_front() {
                         return Ok(data);
                     }
-                } else if endpoint == Endpoint::RxBleBattery {
-                    // the standard battery characteristic answers like a charged toy unless a
-                    // test scripted another reply
-                    return Ok(vec![SIMULATED_BATTERY_PERCENT]);
                 }
+            }
+            // nothing scripted: the toy answers, if it holds something there
+            if let Some(answer) = self.responder.as_ref().and_then(|r| r.read(endpoint)) {
+                return Ok(self.reply(answer));
+            }
+            if endpoint == Endpoint::RxBleBattery {
+                // the standard battery characteristic answers like a charged toy
+                return Ok(vec![SIMULATED_BATTERY_PERCENT]);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return Err(DeviceError::Timeout(format!(
@@ -934,6 +1008,11 @@ impl Hardware for SimHardware {
         self.operation()?;
         self.subscribed.lock().insert(endpoint);
         self.record(SimOp::Subscribe { endpoint });
+        if let Some(responder) = &self.responder {
+            for (ep, reply) in responder.subscribe(endpoint) {
+                self.notify(ep, &self.reply(reply));
+            }
+        }
         Ok(())
     }
 
