@@ -305,3 +305,56 @@ async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
     client.disconnect().await.unwrap();
     server.shutdown().await;
 }
+
+/// Every identifier `haptix devices` offers to simulate brings up a device, handled by the
+/// protocol whose line offers it. Many protocols wait for the toy during identification or
+/// initialisation (a model code to read, a handshake or login to answer): a device created
+/// from an identifier answers like the real toy (`hwmgr::sim::builtin_toy`), so these come up
+/// too. The devices are all added at once and scanned together, and the wait ends as soon as
+/// all of them are up (a few seconds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_offered_identifier_brings_up_a_device_of_its_protocol() {
+    use haptix::hwmgr::sim::offered_identifiers;
+    let server = server();
+    let dm = server.device_manager();
+    let mut offered: Vec<(String, String)> = Vec::new();
+    for p in dm.config().protocols() {
+        for id in offered_identifiers(dm.config(), p, &|name| dm.registry().contains(name)) {
+            offered.push((p.name.clone(), id));
+        }
+    }
+    assert!(offered.len() > 100, "only {} identifiers", offered.len());
+    for (i, (_, id)) in offered.iter().enumerate() {
+        let mut spec = SimDeviceSpec::parse(id).unwrap();
+        spec.address = Some(format!("offered-{i}"));
+        server.add_simulated_device(spec).unwrap();
+    }
+    dm.start_scanning().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    while dm.devices().len() < offered.len() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut wrong = Vec::new();
+    for (i, (protocol, id)) in offered.iter().enumerate() {
+        let address = format!("offered-{i}");
+        let device = dm
+            .devices()
+            .into_iter()
+            .find(|d| d.identifier().address == address);
+        match device.map(|d| d.identifier().protocol.clone()) {
+            None => wrong.push(format!("{id} (offered for {protocol}): never came up")),
+            Some(found) if found != *protocol => {
+                wrong.push(format!("{id} (offered for {protocol}): came up as {found}"))
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        offered.len(),
+        wrong.join("\n")
+    );
+    server.shutdown().await;
+}
