@@ -12,15 +12,9 @@ use haptix::ffi::proto::{self, event, request};
 use haptix::ffi::*;
 use prost::Message;
 
-fn context(options: &proto::ContextOptions) -> *mut haptix_context {
-    let bytes = options.encode_to_vec();
-    let mut ctx = ptr::null_mut();
-    // SAFETY: valid buffer and out-pointer.
-    let st =
-        unsafe { haptix_context_new(HAPTIX_ABI_VERSION, bytes.as_ptr(), bytes.len(), &mut ctx) };
-    assert_eq!(st, haptix_status::Ok, "{}", last_error());
-    ctx
-}
+#[path = "support/abi.rs"]
+mod abi;
+use abi::{client, context, device_added, last_error, next, response, send, take_writes, wait_for};
 
 fn hush_context() -> *mut haptix_context {
     context(&proto::ContextOptions {
@@ -30,108 +24,6 @@ fn hush_context() -> *mut haptix_context {
         }],
         ..Default::default()
     })
-}
-
-fn client(ctx: *mut haptix_context) -> *mut haptix_client {
-    let mut c = ptr::null_mut();
-    // SAFETY: NULL options with length 0 are the defaults.
-    let st = unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) };
-    assert_eq!(st, haptix_status::Ok, "{}", last_error());
-    c
-}
-
-fn last_error() -> String {
-    let mut buf = vec![0u8; 512];
-    let mut len = 0;
-    // SAFETY: buffer of the given size.
-    unsafe { haptix_last_error_message(buf.as_mut_ptr().cast(), buf.len(), &mut len) };
-    String::from_utf8_lossy(&buf[..len.min(511)]).into_owned()
-}
-
-fn send(c: *mut haptix_client, kind: request::Kind) -> u64 {
-    let bytes = proto::Request {
-        id: 0,
-        kind: Some(kind),
-    }
-    .encode_to_vec();
-    let mut id = 0;
-    // SAFETY: valid buffer and out-pointer.
-    let st = unsafe { haptix_client_send(c, bytes.as_ptr(), bytes.len(), &mut id) };
-    assert_eq!(st, haptix_status::Ok, "{}", last_error());
-    id
-}
-
-fn next(c: *mut haptix_client, timeout_ms: u32) -> Result<proto::Event, haptix_status> {
-    let mut buf = haptix_buffer::EMPTY;
-    // SAFETY: valid out-pointer; the buffer is freed below.
-    let st = unsafe { haptix_client_next_event(c, timeout_ms, &mut buf) };
-    if st != haptix_status::Ok {
-        return Err(st);
-    }
-    // SAFETY: the library filled data/len.
-    let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
-    // SAFETY: filled by the library.
-    unsafe { haptix_buffer_free(&mut buf) };
-    Ok(proto::Event::decode(bytes.as_slice()).unwrap())
-}
-
-thread_local! {
-    /// Events taken from the queue but not yet wanted by the test.
-    static STASH: std::cell::RefCell<Vec<proto::Event>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn wait_for<T>(c: *mut haptix_client, mut pick: impl FnMut(&proto::Event) -> Option<T>) -> T {
-    let stashed = STASH.with(|s| {
-        let mut s = s.borrow_mut();
-        let found = s
-            .iter()
-            .enumerate()
-            .find_map(|(i, ev)| pick(ev).map(|t| (i, t)));
-        found.map(|(i, t)| {
-            s.remove(i);
-            t
-        })
-    });
-    if let Some(t) = stashed {
-        return t;
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(ev) = next(c, 200) {
-            if let Some(t) = pick(&ev) {
-                return t;
-            }
-            STASH.with(|s| s.borrow_mut().push(ev));
-        }
-    }
-    panic!("event not received in time");
-}
-
-fn response(c: *mut haptix_client, id: u64) -> proto::Response {
-    wait_for(c, |ev| match &ev.kind {
-        Some(event::Kind::Response(r)) if ev.request_id == id => Some(r.clone()),
-        _ => None,
-    })
-}
-
-fn device_added(c: *mut haptix_client) -> proto::Device {
-    wait_for(c, |ev| match &ev.kind {
-        Some(event::Kind::DeviceAdded(d)) => d.device.clone(),
-        _ => None,
-    })
-}
-
-fn take_writes(c: *mut haptix_client, address: &str) -> Vec<proto::Write> {
-    let id = send(
-        c,
-        request::Kind::TakeWrites(proto::TakeWrites {
-            address: address.into(),
-        }),
-    );
-    match response(c, id).result {
-        Some(proto::response::Result::Writes(w)) => w.writes,
-        other => panic!("unexpected result {other:?}"),
-    }
 }
 
 #[test]

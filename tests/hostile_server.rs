@@ -31,6 +31,9 @@ use tokio_tungstenite::WebSocketStream;
 use haptix::client::{Client, ClientEvent, ClientSettings, Done};
 use haptix::error::{Error, ProtocolError, RuntimeError, TransportError};
 
+#[path = "support/abi.rs"]
+mod abi;
+
 /// The request timeout the tests give the client.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -1139,10 +1142,8 @@ async fn a_refusal_carries_the_server_reason() {
 /// "the server closed the connection".
 #[test]
 fn the_c_abi_reports_why_the_client_ended_the_connection() {
-    use haptix::ffi::proto::{self, event};
+    use haptix::ffi::proto::{self, event, request};
     use haptix::ffi::*;
-    use prost::Message as _;
-    use std::ptr;
 
     let server = Hostile::start(|stream, _| async move {
         let Some(mut ws) = upgrade(stream).await else {
@@ -1162,67 +1163,30 @@ fn the_c_abi_reports_why_the_client_ended_the_connection() {
             }
         }
     });
-    let options = proto::ContextOptions {
-        log_level: proto::LogLevel::Off as i32,
-        ..Default::default()
-    }
-    .encode_to_vec();
-    let mut ctx = ptr::null_mut();
-    // SAFETY: valid buffers and out-pointer.
-    let st = unsafe {
-        haptix_context_new(
-            HAPTIX_ABI_VERSION,
-            options.as_ptr(),
-            options.len(),
-            &mut ctx,
-        )
-    };
-    assert_eq!(st, haptix_status::Ok);
-    let client_options = proto::ClientOptions {
-        client_name: "abi".into(),
-        server: Some(proto::client_options::Server::WebsocketUrl(server.url())),
-        ..Default::default()
-    }
-    .encode_to_vec();
-    let mut client = ptr::null_mut();
-    // SAFETY: live context, valid buffers and out-pointer.
-    let st = unsafe {
-        haptix_client_new(
-            ctx,
-            client_options.as_ptr(),
-            client_options.len(),
-            &mut client,
-        )
-    };
-    assert_eq!(st, haptix_status::Ok);
-    let ping = proto::Request {
-        id: 0,
-        kind: Some(proto::request::Kind::Ping(proto::Ping {})),
-    }
-    .encode_to_vec();
-    let mut id = 0;
-    // SAFETY: live client, valid buffer and out-pointer.
-    let st = unsafe { haptix_client_send(client, ping.as_ptr(), ping.len(), &mut id) };
-    assert_eq!(st, haptix_status::Ok);
+    let ctx = abi::context(&abi::toys_options(&[], proto::LogLevel::Off));
+    let client = abi::client_with(
+        ctx,
+        &proto::ClientOptions {
+            client_name: "abi".into(),
+            server: Some(proto::client_options::Server::WebsocketUrl(server.url())),
+            ..Default::default()
+        },
+    );
+    let id = abi::send(client, request::Kind::Ping(proto::Ping {}));
     let mut reason = None;
     let mut ping_status = None;
     loop {
-        let mut out = haptix_buffer::EMPTY;
-        // SAFETY: live client, valid out-pointer.
-        let st = unsafe { haptix_client_next_event(client, 60_000, &mut out) };
-        if st != haptix_status::Ok {
-            assert_eq!(
-                st,
-                haptix_status::Closed,
-                "the stream ends, it does not hang"
-            );
-            break;
-        }
-        // SAFETY: filled by the library.
-        let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
-            .expect("an Event");
-        // SAFETY: filled by the library, freed once.
-        unsafe { haptix_buffer_free(&mut out) };
+        let ev = match abi::next(client, 60_000) {
+            Ok(ev) => ev,
+            Err(st) => {
+                assert_eq!(
+                    st,
+                    haptix_status::Closed,
+                    "the stream ends, it does not hang"
+                );
+                break;
+            }
+        };
         match ev.kind {
             Some(event::Kind::Response(r)) if ev.request_id == id => ping_status = Some(r.status),
             Some(event::Kind::Disconnected(d)) => reason = Some((d.reason, d.status)),

@@ -7,7 +7,6 @@
 // drives simulated toys: needs the `sim` feature (default)
 #![cfg(feature = "sim")]
 
-use std::ptr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,9 +18,11 @@ use haptix::ffi::*;
 use haptix::hwmgr::sim::{SimDeviceSpec, SimHardware, SimOp};
 use haptix::server::websocket::WebsocketServer;
 use haptix::server::{Server, SessionOptions};
-use prost::Message as _;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
+
+#[path = "support/abi.rs"]
+mod abi;
 
 /// How long a stop may take before the test calls it missing (far above any expected figure).
 const STOP_WAIT: Duration = Duration::from_secs(10);
@@ -223,64 +224,13 @@ async fn disconnecting_or_dropping_a_client_stops_every_toy() {
 
 /// A context of the C ABI with the two toys at `{prefix}-{i}`, logging at `log_level`.
 fn abi_context(prefix: &str, log_level: proto::LogLevel) -> *mut haptix_context {
-    let options = proto::ContextOptions {
-        simulated_devices: TOYS
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _, _))| proto::SimulatedDevice {
-                identifier: (*name).into(),
-                address: format!("{prefix}-{i}"),
-            })
-            .collect(),
-        log_level: log_level as i32,
-        ..Default::default()
-    }
-    .encode_to_vec();
-    let mut ctx = ptr::null_mut();
-    // SAFETY: valid buffer and out-pointer.
-    let st = unsafe {
-        haptix_context_new(
-            HAPTIX_ABI_VERSION,
-            options.as_ptr(),
-            options.len(),
-            &mut ctx,
-        )
-    };
-    assert_eq!(st, haptix_status::Ok);
-    ctx
-}
-
-/// A client of the context's embedded server.
-fn abi_client(ctx: *mut haptix_context) -> *mut haptix_client {
-    let mut c = ptr::null_mut();
-    // SAFETY: NULL options with length 0 are the defaults.
-    assert_eq!(
-        unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) },
-        haptix_status::Ok
-    );
-    c
-}
-
-/// One request through the C ABI, answered with a response.
-fn abi_call(c: *mut haptix_client, kind: request::Kind) -> proto::Response {
-    let bytes = proto::Request {
-        id: 0,
-        kind: Some(kind),
-    }
-    .encode_to_vec();
-    let mut out = haptix_buffer::EMPTY;
-    // SAFETY: valid buffers; the response is freed below.
-    let st = unsafe { haptix_client_call(c, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
-    assert_eq!(st, haptix_status::Ok);
-    // SAFETY: filled by the library.
-    let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
-        .expect("an Event");
-    // SAFETY: filled by the library.
-    unsafe { haptix_buffer_free(&mut out) };
-    match ev.kind {
-        Some(event::Kind::Response(r)) => r,
-        other => panic!("{other:?}"),
-    }
+    let addresses: Vec<String> = (0..TOYS.len()).map(|i| format!("{prefix}-{i}")).collect();
+    let toys: Vec<(&str, &str)> = TOYS
+        .iter()
+        .zip(&addresses)
+        .map(|((name, _, _), address)| (*name, address.as_str()))
+        .collect();
+    abi::context(&abi::toys_options(&toys, log_level))
 }
 
 /// The last write each toy at `{prefix}-{i}` received since the previous call (TakeWrites
@@ -288,7 +238,7 @@ fn abi_call(c: *mut haptix_client, kind: request::Kind) -> proto::Response {
 fn abi_last_writes(c: *mut haptix_client, prefix: &str) -> Vec<Option<Vec<u8>>> {
     (0..TOYS.len())
         .map(|i| {
-            let r = abi_call(
+            let r = abi::call_response(
                 c,
                 request::Kind::TakeWrites(proto::TakeWrites {
                     address: format!("{prefix}-{i}"),
@@ -327,14 +277,14 @@ fn abi_wait_for_writes(c: *mut haptix_client, prefix: &str, want: fn(usize) -> &
 
 /// Scans with `driver` until both toys are connected, then starts both.
 fn abi_drive_toys(driver: *mut haptix_client) {
-    abi_call(
+    abi::call_response(
         driver,
         request::Kind::StartScanning(proto::StartScanning {}),
     );
     // wait until both toys are connected (the driver's device list holds both)
     let deadline = Instant::now() + STOP_WAIT;
     loop {
-        let r = abi_call(
+        let r = abi::call_response(
             driver,
             request::Kind::RequestDeviceList(proto::RequestDeviceList {}),
         );
@@ -347,7 +297,7 @@ fn abi_drive_toys(driver: *mut haptix_client) {
         std::thread::sleep(Duration::from_millis(20));
     }
     for index in 0..TOYS.len() as u32 {
-        let r = abi_call(
+        let r = abi::call_response(
             driver,
             request::Kind::Output(proto::Output {
                 device_index: index,
@@ -365,8 +315,8 @@ fn abi_drive_toys(driver: *mut haptix_client) {
 #[test]
 fn freeing_a_client_stops_every_toy() {
     let ctx = abi_context("toy", proto::LogLevel::Warn);
-    let driver = abi_client(ctx);
-    let observer = abi_client(ctx);
+    let driver = abi::client(ctx);
+    let observer = abi::client(ctx);
     abi_drive_toys(driver);
     abi_wait_for_writes(observer, "toy", |i| TOYS[i].1);
     let ended = Instant::now();
@@ -416,20 +366,13 @@ fn shutting_the_context_down_stops_every_toy() {
         let mut stops: Vec<Option<u64>> = vec![None; TOYS.len()];
         let mut dropped = 0;
         loop {
-            let mut out = haptix_buffer::EMPTY;
-            // SAFETY: live context (freed after this thread ends), valid out-pointer.
-            let st = unsafe { haptix_context_next_event(log.0, 100, &mut out) };
-            match st {
-                haptix_status::Ok => {}
-                haptix_status::Timeout => continue,
-                haptix_status::Closed => return (stops, dropped),
-                other => panic!("next_event: {other:?}"),
-            }
-            // SAFETY: filled by the library.
-            let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
-                .expect("an Event");
-            // SAFETY: filled by the library.
-            unsafe { haptix_buffer_free(&mut out) };
+            // the context is live until this thread ends
+            let ev = match abi::next_context_event(log.0, 100) {
+                Ok(ev) => ev,
+                Err(haptix_status::Timeout) => continue,
+                Err(haptix_status::Closed) => return (stops, dropped),
+                Err(other) => panic!("next_event: {other:?}"),
+            };
             if let Some(event::Kind::Log(record)) = ev.kind {
                 dropped += record.dropped_before;
                 for (i, stop) in stops.iter_mut().enumerate() {
@@ -441,7 +384,7 @@ fn shutting_the_context_down_stops_every_toy() {
             }
         }
     });
-    let driver = abi_client(ctx);
+    let driver = abi::client(ctx);
     abi_drive_toys(driver);
     abi_wait_for_writes(driver, PREFIX, |i| TOYS[i].1);
     let ended_ms = std::time::SystemTime::now()

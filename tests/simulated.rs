@@ -4,16 +4,17 @@
 // drives simulated toys: needs the `sim` feature (default)
 #![cfg(feature = "sim")]
 
-use std::ptr;
 use std::time::Duration;
 
 use haptix::client::{Client, ClientDevice, ClientEvent};
 use haptix::device::config::DeviceConfigManager;
-use haptix::ffi::proto::{self, event, request};
+use haptix::ffi::proto::{self, request};
 use haptix::ffi::*;
 use haptix::hwmgr::sim::SimDeviceSpec;
 use haptix::server::{Server, SessionOptions};
-use prost::Message;
+
+#[path = "support/abi.rs"]
+mod abi;
 
 fn server() -> Server {
     Server::new(
@@ -125,102 +126,34 @@ async fn a_simulated_kgoal_boost_reports_its_battery() {
 /// Through the C ABI: refused identifiers name themselves; DeviceAdded carries the address.
 #[test]
 fn the_c_abi_refuses_unknown_toys_and_reports_addresses() {
-    let options = proto::ContextOptions {
-        simulated_devices: vec![proto::SimulatedDevice {
-            identifier: "LVS-Hsh".into(),
-            address: String::new(),
-        }],
-        ..Default::default()
-    }
-    .encode_to_vec();
-    let mut ctx = ptr::null_mut();
-    // SAFETY: valid buffer and out-pointer.
-    let st = unsafe {
-        haptix_context_new(
-            HAPTIX_ABI_VERSION,
-            options.as_ptr(),
-            options.len(),
-            &mut ctx,
-        )
-    };
-    assert_eq!(st, haptix_status::ErrorInvalidArgument);
-    assert!(ctx.is_null());
+    let refused = abi::try_context(&abi::toys_options(&[("LVS-Hsh", "")], proto::LogLevel::Off));
+    assert_eq!(refused, Err(haptix_status::ErrorInvalidArgument));
 
-    let options = proto::ContextOptions {
-        simulated_devices: vec![proto::SimulatedDevice {
-            identifier: "LVS-Hush".into(),
-            address: "hush-1".into(),
-        }],
-        ..Default::default()
-    }
-    .encode_to_vec();
-    // SAFETY: as above.
-    let st = unsafe {
-        haptix_context_new(
-            HAPTIX_ABI_VERSION,
-            options.as_ptr(),
-            options.len(),
-            &mut ctx,
-        )
-    };
-    assert_eq!(st, haptix_status::Ok);
-    let mut client = ptr::null_mut();
-    // SAFETY: NULL options with length 0 are the defaults.
-    assert_eq!(
-        unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut client) },
-        haptix_status::Ok
-    );
-    let call = |kind: request::Kind| -> proto::Event {
-        let bytes = proto::Request {
-            id: 0,
-            kind: Some(kind),
-        }
-        .encode_to_vec();
-        let mut out = haptix_buffer::EMPTY;
-        // SAFETY: valid buffers; the response is freed below.
-        let st =
-            unsafe { haptix_client_call(client, bytes.as_ptr(), bytes.len(), 10_000, &mut out) };
-        assert_eq!(st, haptix_status::Ok);
-        // SAFETY: filled by the library.
-        let event = proto::Event::decode(unsafe { std::slice::from_raw_parts(out.data, out.len) })
-            .expect("a valid Event");
-        // SAFETY: filled by the library.
-        unsafe { haptix_buffer_free(&mut out) };
-        event
-    };
-    let refused = call(request::Kind::AddSimulatedDevice(
-        proto::AddSimulatedDevice {
+    let ctx = abi::context(&abi::toys_options(
+        &[("LVS-Hush", "hush-1")],
+        proto::LogLevel::Off,
+    ));
+    let client = abi::client(ctx);
+    let refused = abi::call_response(
+        client,
+        request::Kind::AddSimulatedDevice(proto::AddSimulatedDevice {
             device: Some(proto::SimulatedDevice {
                 identifier: "Nothing At All".into(),
                 address: String::new(),
             }),
-        },
-    ));
-    match refused.kind {
-        Some(event::Kind::Response(r)) => {
-            assert_eq!(r.status, haptix_status::ErrorInvalidArgument.code());
-            assert!(r.message.contains("Nothing At All"), "{}", r.message);
-        }
-        other => panic!("{other:?}"),
-    }
-    call(request::Kind::StartScanning(proto::StartScanning {}));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut address = None;
-    while address.is_none() && std::time::Instant::now() < deadline {
-        let mut buf = haptix_buffer::EMPTY;
-        // SAFETY: valid out-pointer.
-        if unsafe { haptix_client_next_event(client, 200, &mut buf) } == haptix_status::Ok {
-            // SAFETY: filled by the library.
-            let ev = proto::Event::decode(unsafe { std::slice::from_raw_parts(buf.data, buf.len) })
-                .expect("a valid Event");
-            // SAFETY: filled by the library.
-            unsafe { haptix_buffer_free(&mut buf) };
-            if let Some(event::Kind::DeviceAdded(d)) = ev.kind {
-                address = d.device.map(|d| d.address);
-            }
-        }
-    }
-    assert_eq!(address.as_deref(), Some("hush-1"));
+        }),
+    );
+    assert_eq!(refused.status, haptix_status::ErrorInvalidArgument.code());
+    assert!(
+        refused.message.contains("Nothing At All"),
+        "{}",
+        refused.message
+    );
+    abi::call(
+        client,
+        request::Kind::StartScanning(proto::StartScanning {}),
+    );
+    assert_eq!(abi::device_added(client).address, "hush-1");
     // SAFETY: live handles, freed once.
     unsafe {
         haptix_client_free(client);

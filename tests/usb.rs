@@ -6,7 +6,6 @@
 
 #![cfg(all(feature = "usb", feature = "sim"))]
 
-use std::ptr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,8 +18,9 @@ use haptix::ffi::*;
 use haptix::hwmgr::usb::{usb_ids, vendor_control, UsbCommManager, VendorControl};
 use haptix::hwmgr::{CommEvent, CommManager};
 use haptix::server::{Server, SessionOptions};
-use prost::Message;
 
+#[path = "support/abi.rs"]
+mod abi;
 #[path = "support/recorder.rs"]
 mod recorder;
 
@@ -128,35 +128,6 @@ async fn scanning_finds_only_configured_toys_and_stops() {
     manager.shutdown().await;
 }
 
-fn last_error() -> String {
-    let mut buf = vec![0u8; 512];
-    let mut len = 0;
-    // SAFETY: buffer of the given size.
-    unsafe { haptix_last_error_message(buf.as_mut_ptr().cast(), buf.len(), &mut len) };
-    String::from_utf8_lossy(&buf[..len.min(511)]).into_owned()
-}
-
-fn new_context(options: &proto::ContextOptions) -> Result<*mut haptix_context, haptix_status> {
-    let bytes = options.encode_to_vec();
-    let mut ctx = ptr::null_mut();
-    // SAFETY: valid buffer and out-pointer.
-    let st =
-        unsafe { haptix_context_new(HAPTIX_ABI_VERSION, bytes.as_ptr(), bytes.len(), &mut ctx) };
-    if st == haptix_status::Ok {
-        Ok(ctx)
-    } else {
-        Err(st)
-    }
-}
-
-fn decode(buf: &mut haptix_buffer) -> proto::Event {
-    // SAFETY: filled by the library.
-    let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
-    // SAFETY: filled by the library, freed once.
-    unsafe { haptix_buffer_free(buf) };
-    proto::Event::decode(bytes.as_slice()).unwrap()
-}
-
 #[test]
 fn the_c_abi_selects_every_optional_bus() {
     let every = vec![
@@ -168,15 +139,19 @@ fn the_c_abi_selects_every_optional_bus() {
         proto::CommManager::Usb as i32,
     ];
     // a malformed Lovense Connect address is refused when the context is created
-    let refused = new_context(&proto::ContextOptions {
+    let refused = abi::try_context(&proto::ContextOptions {
         comm_managers: every.clone(),
         lovense_connect_addresses: vec!["no-port-here".into()],
         ..Default::default()
     });
     assert_eq!(refused.err(), Some(haptix_status::ErrorInvalidArgument));
-    assert!(last_error().contains("no-port-here"), "{}", last_error());
+    assert!(
+        abi::last_error().contains("no-port-here"),
+        "{}",
+        abi::last_error()
+    );
 
-    let ctx = new_context(&proto::ContextOptions {
+    let ctx = abi::context(&proto::ContextOptions {
         comm_managers: every,
         simulated_devices: vec![proto::SimulatedDevice {
             identifier: "LVS-Hush".into(),
@@ -184,46 +159,24 @@ fn the_c_abi_selects_every_optional_bus() {
         }],
         log_level: proto::LogLevel::Warn as i32,
         ..Default::default()
-    })
-    .unwrap_or_else(|st| panic!("{st:?}: {}", last_error()));
-    let mut c = ptr::null_mut();
-    // SAFETY: valid context; NULL options are the defaults.
-    let st = unsafe { haptix_client_new(ctx, ptr::null(), 0, &mut c) };
-    assert_eq!(st, haptix_status::Ok, "{}", last_error());
-    let scan = proto::Request {
-        id: 0,
-        kind: Some(request::Kind::StartScanning(proto::StartScanning {})),
-    }
-    .encode_to_vec();
-    // SAFETY: valid client and buffer.
-    let st = unsafe { haptix_client_send(c, scan.as_ptr(), scan.len(), ptr::null_mut()) };
-    assert_eq!(st, haptix_status::Ok, "{}", last_error());
+    });
+    let c = abi::client(ctx);
+    abi::send(c, request::Kind::StartScanning(proto::StartScanning {}));
     // the simulated toy still arrives
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut added = None;
-    while added.is_none() && Instant::now() < deadline {
-        let mut buf = haptix_buffer::EMPTY;
-        // SAFETY: valid client and out-pointer.
-        if unsafe { haptix_client_next_event(c, 100, &mut buf) } == haptix_status::Ok {
-            if let Some(event::Kind::DeviceAdded(d)) = decode(&mut buf).kind {
-                added = Some(d);
-            }
-        }
-    }
-    let added = added.expect("no device added").device.expect("device");
+    let added = abi::device_added(c);
     assert_eq!(added.name, "Lovense Hush");
     // the dongles (none plugged here) and Lovense Connect (no address) say they are unavailable
     let mut wanted = vec!["Lovense dongle unavailable", "Lovense Connect unavailable"];
     let mut logs = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !wanted.is_empty() && Instant::now() < deadline {
-        let mut buf = haptix_buffer::EMPTY;
-        // SAFETY: valid context and out-pointer.
-        if unsafe { haptix_context_next_event(ctx, 100, &mut buf) } == haptix_status::Ok {
-            if let Some(event::Kind::Log(r)) = decode(&mut buf).kind {
-                wanted.retain(|w| !r.message.contains(w));
-                logs.push(r.message);
-            }
+        if let Ok(proto::Event {
+            kind: Some(event::Kind::Log(r)),
+            ..
+        }) = abi::next_context_event(ctx, 100)
+        {
+            wanted.retain(|w| !r.message.contains(w));
+            logs.push(r.message);
         }
     }
     assert!(wanted.is_empty(), "missing {wanted:?} in {logs:?}");
