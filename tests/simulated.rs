@@ -247,7 +247,7 @@ async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
 /// all of them are up (a few seconds).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_offered_identifier_brings_up_a_device_of_its_protocol() {
-    use haptix::hwmgr::sim::offered_identifiers;
+    use haptix::server::offered_identifiers;
     let server = server();
     let dm = server.device_manager();
     let mut offered: Vec<(String, String)> = Vec::new();

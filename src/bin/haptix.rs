@@ -15,12 +15,11 @@ use haptix::device::config::DeviceConfigManager;
 use haptix::device::protocols::bus_built_in;
 use haptix::engine::{Bus, DeviceConfigSource, Engine, EngineOptions, UserConfigSource};
 use haptix::hwmgr::sim::{
-    describe_bytes, lovense_simulate_identifier, offered_identifiers, SimDeviceSpec, SimHardware,
-    SimOp,
+    describe_bytes, lovense_simulate_identifier, SimDeviceSpec, SimHardware, SimOp,
 };
 use haptix::hwmgr::{BusSettings, OptionalBus};
 use haptix::server::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
-use haptix::server::DEFAULT_SERVER_NAME;
+use haptix::server::{offered_identifiers, DEFAULT_SERVER_NAME};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -18,10 +18,12 @@ pub mod websocket;
 use std::sync::Arc;
 
 use crate::device::config::DeviceConfigManager;
+#[cfg(feature = "sim")]
+use crate::device::config::ProtocolDefinition;
 use crate::device::protocols::ProtocolRegistry;
 use crate::error::DeviceError;
 #[cfg(feature = "sim")]
-use crate::hwmgr::sim::{SimBus, SimCommManager, SimDeviceSpec, SimHardware};
+use crate::hwmgr::sim::{simulate_identifier, SimBus, SimCommManager, SimDeviceSpec, SimHardware};
 use crate::hwmgr::{CommEventSender, CommManager};
 
 pub use device_manager::{DeviceEvent, DeviceManager};
@@ -153,4 +155,35 @@ impl Server {
     pub async fn shutdown(&self) {
         self.dm.shutdown().await;
     }
+}
+
+/// The identifiers offered to simulate `protocol` (what `haptix devices` prints): the
+/// [`simulate_identifier`] of each of its bus specifiers, kept only when a device presenting
+/// it is matched by `protocol` first. Placeholders such as `serial:default` are shared by
+/// several protocols, and a simulated device of that identifier becomes the first of them in
+/// the database, so only that one offers it. `has_impl` says which protocols this build
+/// implements, as in [`DeviceConfigManager::candidates`]. It is the rule
+/// [`Server::add_simulated_device`] refuses identifiers by, seen from the protocol's side.
+#[cfg(feature = "sim")]
+pub fn offered_identifiers(
+    config: &DeviceConfigManager,
+    protocol: &ProtocolDefinition,
+    has_impl: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut offered: Vec<String> = Vec::new();
+    for spec in &protocol.communication {
+        let Some(identifier) = simulate_identifier(spec) else {
+            continue;
+        };
+        let first = SimDeviceSpec::parse(&identifier).ok().and_then(|sim| {
+            config
+                .candidates(&sim.specifier(), has_impl)
+                .into_iter()
+                .next()
+        });
+        if first.is_some_and(|c| c.protocol == protocol.name) && !offered.contains(&identifier) {
+            offered.push(identifier);
+        }
+    }
+    offered
 }

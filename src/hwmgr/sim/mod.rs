@@ -39,7 +39,6 @@ use parking_lot::Mutex;
 use tokio::sync::{broadcast, Notify};
 
 use crate::core::types::Endpoint;
-use crate::device::config::{DeviceConfigManager, ProtocolDefinition};
 use crate::error::DeviceError;
 use crate::hwmgr::specifier::{BtleSpecifier, CommSpecifier, ManufacturerData, VidPid};
 use crate::hwmgr::{
@@ -326,35 +325,6 @@ pub fn simulate_identifier(spec: &CommSpecifier) -> Option<String> {
         | CommSpecifier::Websocket { .. }
         | CommSpecifier::SdlGamepad => None,
     }
-}
-
-/// The identifiers offered to simulate `protocol` (what `haptix devices` prints): the
-/// [`simulate_identifier`] of each of its bus specifiers, kept only when a device presenting
-/// it is matched by `protocol` first. Placeholders such as `serial:default` are shared by
-/// several protocols, and a simulated device of that identifier becomes the first of them in
-/// the database, so only that one offers it. `has_impl` says which protocols this build
-/// implements, as in [`DeviceConfigManager::candidates`].
-pub fn offered_identifiers(
-    config: &DeviceConfigManager,
-    protocol: &ProtocolDefinition,
-    has_impl: &dyn Fn(&str) -> bool,
-) -> Vec<String> {
-    let mut offered: Vec<String> = Vec::new();
-    for spec in &protocol.communication {
-        let Some(identifier) = simulate_identifier(spec) else {
-            continue;
-        };
-        let first = SimDeviceSpec::parse(&identifier).ok().and_then(|sim| {
-            config
-                .candidates(&sim.specifier(), has_impl)
-                .into_iter()
-                .next()
-        });
-        if first.is_some_and(|c| c.protocol == protocol.name) && !offered.contains(&identifier) {
-            offered.push(identifier);
-        }
-    }
-    offered
 }
 
 /// What a simulated device answers for its battery level (percent) when nothing else was
