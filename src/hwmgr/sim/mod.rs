@@ -26,8 +26,10 @@
 //! injected fault a simulated device behaves exactly as before.
 //!
 //! This file holds the simulated hardware (the device description, [`SimHardware`], its
-//! connector and the comm manager) and the identifiers offered for simulation; what the
-//! built-in toys answer, and which names and ids stand for which toy, is in `toys.rs`.
+//! connector and the comm manager) and the identifier a bus specifier is simulated by
+//! ([`simulate_identifier`]; which of them `haptix devices` offers is
+//! `server::offered_identifiers`, as it needs the device configuration); what the built-in toys
+//! answer, and which names and ids stand for which toy, is in `toys.rs`.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
