@@ -41,24 +41,69 @@ cd bindings/java
 rm -rf haptix/target/surefire-reports haptix-kotlin/target/surefire-reports
 status=0
 echo "== mvn verify (bindings/java: javac/kotlinc -Werror, JUnit 5 through Surefire)"
-mvn -B -Dstyle.color=never -ntp -Dhaptix.lib.dir="$work" -Dmaven.test.failure.ignore=false verify >"$work/mvn.log" 2>&1 || status=$?
+# Maven's default read timeout for a download is 30 minutes, retried: one stalled connection
+# to Maven Central could hold the run for longer than CI allows. A minute, and five retries.
+# A watchdog ends Maven if the whole build and test run goes past HAPTIX_JAVA_TIMEOUT seconds
+# (default 1200; it takes about a minute here, with a fresh Maven repository too), after
+# printing every thread of its JVMs (Maven's and Surefire's), so a hang says where it is.
+mvn -B -Dstyle.color=never -ntp -Dhaptix.lib.dir="$work" -Dmaven.test.failure.ignore=false \
+    -Dmaven.wagon.rto=60000 -Dmaven.wagon.http.retryHandler.count=5 \
+    -Dmaven.wagon.http.retryHandler.requestSentEnabled=true \
+    verify >"$work/mvn.log" 2>&1 &
+mvn_pid=$!
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+deadline=$((SECONDS + ${HAPTIX_JAVA_TIMEOUT:-1200}))
+while kill -0 "$mvn_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 1
+done
+if kill -0 "$mvn_pid" 2>/dev/null; then
+    echo "test-java: Maven still running after ${HAPTIX_JAVA_TIMEOUT:-1200} s; the threads of its JVMs:"
+    pids="$mvn_pid $(descendants "$mvn_pid")"
+    for pid in $pids; do
+        if [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = java ]; then
+            echo "---- JVM $pid: $(ps -o args= -p "$pid" | cut -c1-200)"
+            jcmd "$pid" Thread.print 2>&1 | head -400 || true
+        fi
+    done
+    echo "-- last lines of the Maven log:"
+    tail -60 "$work/mvn.log"
+    # Children first, so that Surefire's forks do not outlive Maven.
+    for pid in $(descendants "$mvn_pid" | tac) "$mvn_pid"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait "$mvn_pid" 2>/dev/null || true
+    exit 124
+fi
+wait "$mvn_pid" || status=$?
 grep -E "Tests run:|FAIL|ERROR\]" "$work/mvn.log" | grep -v "^\[ERROR\] *$" | head -60 || true
 if [ "$status" != 0 ]; then
     echo "-- last lines of the Maven log:"
     tail -40 "$work/mvn.log"
 fi
 
-# A line per module and one summary over both, from Surefire's reports.
+# A line per module and one summary over both, from Surefire's reports; before them, each
+# failed test with the start of its stack trace (a test that ran out of time has the stack of
+# the thread that was stuck).
 python3 - <<'PY' || status=$?
 import glob, sys, xml.etree.ElementTree as ET
 total = [0, 0, 0]
 for module in ("haptix", "haptix-kotlin"):
     tests = failed = skipped = 0
-    for path in glob.glob(f"{module}/target/surefire-reports/TEST-*.xml"):
+    for path in sorted(glob.glob(f"{module}/target/surefire-reports/TEST-*.xml")):
         root = ET.parse(path).getroot()
         tests += int(root.get("tests", 0))
         failed += int(root.get("failures", 0)) + int(root.get("errors", 0))
         skipped += int(root.get("skipped", 0))
+        for case in root.iter("testcase"):
+            for problem in list(case.findall("failure")) + list(case.findall("error")):
+                print(f"-- {case.get('classname')}.{case.get('name')} {problem.tag}:")
+                print("\n".join((problem.text or problem.get("message", "")).splitlines()[:40]))
     print(f"{module}: {tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
     total = [total[0] + tests, total[1] + failed, total[2] + skipped]
 tests, failed, skipped = total

@@ -8,53 +8,70 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage's heading carries the time since the start, so a slow or stuck stage shows in
+# CI's log; the last line says how long the whole run took and how it ended.
+stage() { printf '== [%02d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+trap 'status=$?; stage "test.sh ended with status $status after $SECONDS s"' EXIT
+# A stage that hangs fails with its name instead of holding CI until its limit: `within S cmd`
+# runs cmd (and everything it starts, one process group) for at most S seconds. The limits
+# are several times what each stage takes on a fresh machine.
+within() {
+    local limit=$1 rc=0
+    shift
+    timeout --kill-after=20 "$limit" "$@" || rc=$?
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        echo "test.sh: '$*' did not end within $limit s" >&2
+    fi
+    return "$rc"
+}
+
 scripts/deps.sh
 
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --all-targets -- -D warnings
-echo "== cargo check --no-default-features (the optional buses, the simulator and the JNI door really are optional)"
+stage "cargo check --no-default-features (the optional buses, the simulator and the JNI door really are optional)"
 cargo check --no-default-features --all-targets
-echo "== cargo build"
+stage "cargo build"
 cargo build --bins --lib
-echo "== cargo test"
-cargo test --all-targets
-echo "== conformance vectors"
+stage "cargo test"
+within 2400 cargo test --all-targets
+stage "conformance vectors"
 cargo test --quiet --test vectors -- --nocapture 2>&1 | grep -E '^(vectors:|FAIL|skipping)'
 
-echo "== python interop (PyPI buttplug client against haptix serve)"
+stage "python interop (PyPI buttplug client against haptix serve)"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
-HAPTIX_BIN="$PWD/target/debug/haptix" .venv/bin/python -m pytest -q tests/interop
+HAPTIX_BIN="$PWD/target/debug/haptix" within 600 .venv/bin/python -m pytest -q tests/interop
 
-echo "== C tests under valgrind (tests/c against target/debug/libhaptix)"
-scripts/c-tests.sh target/debug
+stage "C tests under valgrind (tests/c against target/debug/libhaptix)"
+within 1200 scripts/c-tests.sh target/debug
 
-echo "== Python binding (bindings/python against target/debug/libhaptix)"
-scripts/test-python.sh target/debug
+stage "Python binding (bindings/python against target/debug/libhaptix)"
+within 900 scripts/test-python.sh target/debug
 
-echo "== C# binding and Unity package (bindings/csharp under Mono against target/debug/libhaptix)"
-scripts/test-csharp.sh target/debug
+stage "C# binding and Unity package (bindings/csharp under Mono against target/debug/libhaptix)"
+within 1200 scripts/test-csharp.sh target/debug
 
-echo "== Java/Kotlin binding (bindings/java against target/debug/libhaptix)"
-scripts/test-java.sh target/debug
+stage "Java/Kotlin binding (bindings/java against target/debug/libhaptix)"
+within 1500 scripts/test-java.sh target/debug
 
-echo "== C++ binding (bindings/cpp against target/debug/libhaptix, ASan + UBSan)"
-scripts/test-cpp.sh target/debug
+stage "C++ binding (bindings/cpp against target/debug/libhaptix, ASan + UBSan)"
+within 1500 scripts/test-cpp.sh target/debug
 
-echo "== AddressSanitizer: C tests and Python binding against an ASan build of libhaptix (scripts/asan.sh)"
+stage "AddressSanitizer: C tests and Python binding against an ASan build of libhaptix (scripts/asan.sh)"
 if cargo +nightly --version >/dev/null 2>&1; then
-    scripts/asan.sh
+    within 1800 scripts/asan.sh
 else
     echo "skipping ASan: no nightly toolchain"
 fi
 
-echo "== fuzz smoke: every cargo-fuzz target of fuzz/ for a few seconds from its seeds (scripts/fuzz.sh --smoke)"
+stage "fuzz smoke: every cargo-fuzz target of fuzz/ for a few seconds from its seeds (scripts/fuzz.sh --smoke)"
 if cargo +nightly --version >/dev/null 2>&1; then
-    scripts/fuzz.sh --smoke
+    within 1200 scripts/fuzz.sh --smoke
 else
     echo "skipping fuzz smoke: no nightly toolchain"
 fi
