@@ -37,7 +37,7 @@
 //!
 //! Dependencies point one way (checked by `tests/layers.rs`; see ARCHITECTURE.md):
 //! [`ffi`] / `jni` / the CLI → [`engine`] → [`client`], [`server`] → [`device`] →
-//! [`hwmgr`] → [`core`], with [`error`], [`runtime`] and [`logging`] below everything. The
+//! [`hwmgr`] → [`core`], with [`error`], [`runtime`], [`logging`] and `cipher` below everything. The
 //! modules stay public because the integration tests and the fuzz targets drive each layer
 //! through its own API; the names above are the ones an application needs.
 
@@ -54,6 +54,7 @@
     )
 )]
 
+pub(crate) mod cipher;
 pub mod client;
 pub mod core;
 pub mod device;

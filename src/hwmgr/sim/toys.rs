@@ -28,6 +28,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::{Responder, SimBus, ToyResponder, SIMULATED_BATTERY_PERCENT};
+use crate::cipher::{aes128_ecb_decrypt, aes128_ecb_encrypt};
 use crate::core::types::Endpoint;
 use crate::hwmgr::specifier::VidPid;
 
@@ -557,7 +558,7 @@ impl ToyResponder for Login {
         if endpoint != Endpoint::Tx {
             return Vec::new();
         }
-        let Some(text) = aes_ecb_decrypt(&self.brand.key, data) else {
+        let Some(text) = aes128_ecb_decrypt(&self.brand.key, data) else {
             return Vec::new();
         };
         let Some(word) = text
@@ -575,45 +576,9 @@ impl ToyResponder for Login {
         };
         vec![(
             Endpoint::Rx,
-            aes_ecb_encrypt(&self.brand.key, reply.as_bytes()),
+            aes128_ecb_encrypt(&self.brand.key, reply.as_bytes()),
         )]
     }
-}
-
-/// AES-128-ECB encryption with PKCS#7 padding.
-fn aes_ecb_encrypt(key: &[u8; 16], plain: &[u8]) -> Vec<u8> {
-    use aes::cipher::{BlockEncrypt, KeyInit};
-    let cipher = aes::Aes128::new(key.into());
-    let pad = 16 - plain.len() % 16;
-    let mut data = plain.to_vec();
-    data.resize(plain.len() + pad, u8::try_from(pad).unwrap_or(16));
-    for block in data.chunks_exact_mut(16) {
-        cipher.encrypt_block(aes::Block::from_mut_slice(block));
-    }
-    data
-}
-
-/// AES-128-ECB decryption with PKCS#7 padding; `None` unless the length and padding are right.
-fn aes_ecb_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    use aes::cipher::{BlockDecrypt, KeyInit};
-    if data.is_empty() || data.len() % 16 != 0 {
-        return None;
-    }
-    let cipher = aes::Aes128::new(key.into());
-    let mut plain = data.to_vec();
-    for block in plain.chunks_exact_mut(16) {
-        cipher.decrypt_block(aes::Block::from_mut_slice(block));
-    }
-    let pad = usize::from(*plain.last()?);
-    let body = plain
-        .len()
-        .checked_sub(pad)
-        .filter(|_| (1..=16).contains(&pad))?;
-    if plain.get(body..)?.iter().any(|b| usize::from(*b) != pad) {
-        return None;
-    }
-    plain.truncate(body);
-    Some(plain)
 }
 
 /// The serial number the simulated RealTouch reports.
@@ -822,10 +787,10 @@ mod tests {
         ] {
             let toy = builtin_toy(&SimDeviceSpec::ble(name).bus).unwrap();
             let say = |text: &str| -> Option<String> {
-                let sealed = aes_ecb_encrypt(&brand.key, text.as_bytes());
+                let sealed = aes128_ecb_encrypt(&brand.key, text.as_bytes());
                 let reply = toy.write(Endpoint::Tx, &sealed).into_iter().next()?;
                 assert_eq!(reply.0, Endpoint::Rx);
-                String::from_utf8(aes_ecb_decrypt(&brand.key, &reply.1)?).ok()
+                String::from_utf8(aes128_ecb_decrypt(&brand.key, &reply.1)?).ok()
             };
             let challenge = format!("{}:{};", brand.head, brand.secret);
             assert_eq!(say("Auth:n0nce12;").as_deref(), Some(challenge.as_str()));
@@ -836,13 +801,13 @@ mod tests {
             assert_eq!(say("MtInt:0599;"), None);
         }
         // 16 bytes of plain text take a whole block of padding
-        let sealed = aes_ecb_encrypt(&VIBIO_LOGIN.key, b"0123456789abcdef");
+        let sealed = aes128_ecb_encrypt(&VIBIO_LOGIN.key, b"0123456789abcdef");
         assert_eq!(sealed.len(), 32);
         assert_eq!(
-            aes_ecb_decrypt(&VIBIO_LOGIN.key, &sealed).as_deref(),
+            aes128_ecb_decrypt(&VIBIO_LOGIN.key, &sealed).as_deref(),
             Some(&b"0123456789abcdef"[..])
         );
-        assert_eq!(aes_ecb_decrypt(&VIBIO_LOGIN.key, &sealed[..20]), None);
+        assert_eq!(aes128_ecb_decrypt(&VIBIO_LOGIN.key, &sealed[..20]), None);
     }
 
     /// RealTouch answers each report with one the server reads; reads scripted by a test come
