@@ -23,17 +23,16 @@ use tokio_tungstenite::tungstenite::Message;
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Resident memory of this process in KiB, from `/proc/self/statm` (0 where there is none).
+/// Resident memory of this process in KiB: `VmRSS` of `/proc/self/status`, which the kernel
+/// gives in KiB whatever the page size (0 where there is none).
 fn rss_kib() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
+    std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u64>().ok())
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
         })
-        .unwrap_or(0);
-    pages * 4
+        .unwrap_or(0)
 }
 
 fn frame(message: Value) -> Message {
