@@ -188,43 +188,16 @@ async fn a_simulated_usb_toy_takes_vendor_control_writes() {
     server.shutdown().await;
 }
 
-/// Every Lovense model `haptix devices` offers to simulate is named after the definition it
-/// stands for (`LVS-` and the product name without spaces), and a simulated toy of that name
-/// comes up as that model.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
-    use haptix::hwmgr::sim::lovense_simulate_identifier;
-    let config = DeviceConfigManager::builtin().expect("built-in database");
-    let lovense = config
-        .protocols()
-        .iter()
-        .find(|p| p.name == "lovense")
-        .expect("the database has the lovense protocol");
-    let mut offered: Vec<(String, String)> = Vec::new();
-    for def in &lovense.configurations {
-        for id in &def.identifiers {
-            if let Some(simulate) = lovense_simulate_identifier(id) {
-                let product = def.name.trim_start_matches("Lovense ").replace(' ', "");
-                assert_eq!(simulate, format!("LVS-{product}"), "{} ({id})", def.name);
-                offered.push((simulate, def.name.clone()));
-            }
-        }
-    }
-    assert!(
-        offered.len() >= 30,
-        "only {} Lovense models can be simulated",
-        offered.len()
-    );
-
+/// Adds a simulated toy for each `(identifier, definition name)` of `offered` to one server,
+/// and checks that each comes up as the definition it was offered for.
+async fn offered_models_come_up_as_their_definitions(protocol: &str, offered: &[(String, String)]) {
     let server = server();
     for (i, (simulate, _)) in offered.iter().enumerate() {
         let mut spec = SimDeviceSpec::parse(simulate).unwrap();
-        spec.address = Some(format!("lovense-{i}"));
+        spec.address = Some(format!("{protocol}-{i}"));
         server.add_simulated_device(spec).unwrap();
     }
-    let client = Client::connect_in_process(&server, "lovense models")
-        .await
-        .unwrap();
+    let client = Client::connect_in_process(&server, "models").await.unwrap();
     let mut events = client.events();
     client.start_scanning().await.unwrap();
     let mut seen = Vec::new();
@@ -237,6 +210,63 @@ async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
     assert_eq!(seen, expected);
     client.disconnect().await.unwrap();
     server.shutdown().await;
+}
+
+/// The definitions of `protocol` with the model identifier `haptix devices` offers for each.
+fn offered_models(protocol: &str) -> Vec<(String, String, String)> {
+    use haptix::hwmgr::sim::model_simulate_identifier;
+    let config = DeviceConfigManager::builtin().expect("built-in database");
+    let definitions = config
+        .protocols()
+        .iter()
+        .find(|p| p.name == protocol)
+        .map(|p| p.configurations.clone())
+        .unwrap_or_default();
+    let mut offered = Vec::new();
+    for def in &definitions {
+        for id in &def.identifiers {
+            if let Some(simulate) = model_simulate_identifier(protocol, id) {
+                offered.push((simulate, def.name.clone(), id.clone()));
+            }
+        }
+    }
+    offered
+}
+
+/// Every Lovense model `haptix devices` offers to simulate is named after the definition it
+/// stands for (`LVS-` and the product name without spaces), and a simulated toy of that name
+/// comes up as that model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
+    let offered = offered_models("lovense");
+    for (simulate, name, id) in &offered {
+        let product = name.trim_start_matches("Lovense ").replace(' ', "");
+        assert_eq!(simulate, &format!("LVS-{product}"), "{name} ({id})");
+    }
+    assert!(
+        offered.len() >= 30,
+        "only {} Lovense models can be simulated",
+        offered.len()
+    );
+    let offered: Vec<(String, String)> = offered.into_iter().map(|(s, n, _)| (s, n)).collect();
+    offered_models_come_up_as_their_definitions("lovense", &offered).await;
+}
+
+/// Every Satisfyer model of the database is offered to simulate as `SF ` and its model
+/// number, and a simulated toy of that name comes up as that model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_satisfyer_models_come_up_as_the_model_their_name_says() {
+    let offered = offered_models("satisfyer");
+    for (simulate, name, id) in &offered {
+        assert_eq!(simulate, &format!("SF {id}"), "{name}");
+    }
+    assert!(
+        offered.len() >= 80,
+        "only {} Satisfyer models can be simulated",
+        offered.len()
+    );
+    let offered: Vec<(String, String)> = offered.into_iter().map(|(s, n, _)| (s, n)).collect();
+    offered_models_come_up_as_their_definitions("satisfyer", &offered).await;
 }
 
 /// Every identifier `haptix devices` offers to simulate brings up a device, handled by the

@@ -15,7 +15,7 @@ use haptix::device::config::DeviceConfigManager;
 use haptix::device::protocols::bus_built_in;
 use haptix::engine::{Bus, DeviceConfigSource, Engine, EngineOptions, UserConfigSource};
 use haptix::hwmgr::sim::{
-    describe_bytes, lovense_simulate_identifier, SimDeviceSpec, SimHardware, SimOp,
+    describe_bytes, model_simulate_identifier, SimDeviceSpec, SimHardware, SimOp,
 };
 use haptix::hwmgr::{BusSettings, OptionalBus};
 use haptix::server::websocket::{WebsocketServer, DEFAULT_MAX_FRAME};
@@ -241,16 +241,13 @@ fn listing(config: &DeviceConfigManager, protocols_only: bool) -> (String, Vec<S
             if count == 1 { "" } else { "s" }
         ));
         for def in protocol.defaults.iter().chain(&protocol.configurations) {
-            // Lovense models are told apart by their answer to identification, which a
-            // simulated Lovense gives from its name.
-            let model = (protocol.name == "lovense")
-                .then(|| {
-                    def.identifiers
-                        .iter()
-                        .find_map(|id| lovense_simulate_identifier(id))
-                })
-                .flatten()
-                .map(|name| format!("; --simulate {name}"))
+            // Lovense and Satisfyer models are told apart by their answer to identification,
+            // which a simulated toy of these protocols gives from its name.
+            let model = def
+                .identifiers
+                .iter()
+                .find_map(|id| model_simulate_identifier(&protocol.name, id))
+                .map(|name| format!("; --simulate {}", shell_word(&name)))
                 .unwrap_or_default();
             if def.identifiers.is_empty() {
                 out.push_str(&format!("    {} (default){model}\n", def.name));
@@ -484,7 +481,6 @@ async fn demo(toy: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use haptix::core::types::Endpoint;
-    use haptix::hwmgr::sim::builtin_responder;
 
     /// A word as `shell_word` printed it, back to the text.
     fn unquote(word: &str) -> String {
@@ -529,14 +525,13 @@ mod tests {
         let (mut protocols, mut models) = (0, 0);
         for line in text.lines() {
             if let Some(definition) = line.strip_prefix("    ") {
-                // A Lovense model: the toy answers identification with this definition's
-                // device-type letters.
+                // A Lovense or Satisfyer model: the toy answers identification with this
+                // definition's device-type letters or model number.
                 let ids = offered(definition);
                 if ids.is_empty() {
                     continue;
                 }
-                assert_eq!(protocol, "lovense", "{line}");
-                let letters: Vec<&str> = definition
+                let listed: Vec<&str> = definition
                     .split_once("; --simulate ")
                     .and_then(|(d, _)| d.rsplit_once(" ("))
                     .and_then(|(_, l)| l.strip_suffix(')'))
@@ -544,22 +539,38 @@ mod tests {
                     .unwrap_or_default();
                 for id in ids {
                     let spec = SimDeviceSpec::parse(&id).unwrap_or_else(|e| panic!("{id}: {e}"));
-                    let responder = builtin_responder(&spec.name())
-                        .unwrap_or_else(|| panic!("{id}: no Lovense responder"));
-                    let answer = responder(Endpoint::Tx, b"DeviceType;");
-                    let reply = String::from_utf8_lossy(&answer[0].1).to_string();
-                    // `letters:firmware:address;`; a Flexer of firmware 3 or later is `EI-FW3`
-                    let mut parts = reply.trim_end_matches(';').split(':');
-                    let kind = parts.next().unwrap_or_default();
-                    let firmware: u32 = parts.next().and_then(|f| f.parse().ok()).unwrap_or(0);
-                    let answered = if kind == "EI" && firmware >= 3 {
-                        "EI-FW3"
-                    } else {
-                        kind
+                    let toy = spec
+                        .responder
+                        .clone()
+                        .unwrap_or_else(|| panic!("{line}: {id} has no built-in toy"));
+                    let answered = match protocol.as_str() {
+                        "lovense" => {
+                            let answer = toy.write(Endpoint::Tx, b"DeviceType;");
+                            let reply = String::from_utf8_lossy(&answer[0].1).to_string();
+                            // `letters:firmware:address;`; a Flexer of firmware 3 or later is
+                            // `EI-FW3`
+                            let mut parts = reply.trim_end_matches(';').split(':');
+                            let kind = parts.next().unwrap_or_default().to_string();
+                            let firmware: u32 =
+                                parts.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+                            if kind == "EI" && firmware >= 3 {
+                                "EI-FW3".to_string()
+                            } else {
+                                kind
+                            }
+                        }
+                        "satisfyer" => {
+                            let model = toy.read(Endpoint::RxBleModel).unwrap_or_default();
+                            let model: [u8; 4] = model.try_into().unwrap_or_else(|m| {
+                                panic!("{line}: {id} answers the model read with {m:?}")
+                            });
+                            u32::from_be_bytes(model).to_string()
+                        }
+                        other => panic!("{line}: a model of {other} is offered"),
                     };
                     assert!(
-                        letters.contains(&answered),
-                        "{line}: {id} answers {reply:?}, not one of {letters:?}"
+                        listed.contains(&answered.as_str()),
+                        "{line}: {id} answers {answered:?}, not one of {listed:?}"
                     );
                     models += 1;
                 }
@@ -580,7 +591,7 @@ mod tests {
             }
         }
         assert!(
-            protocols > 100 && models > 10,
+            protocols > 100 && models > 100,
             "{protocols} protocols, {models} models"
         );
     }

@@ -14,8 +14,9 @@
 //! (its address in the PnP characteristic), Fredorch (Modbus acknowledgements), Hismith and
 //! Hismith Mini (their model code), Honey Play Box (the session handshake), Lelo F1s V2 and
 //! Harmony (the pairing on their security characteristic), MonsterPub (model name and
-//! authentication challenge), RealTouch (an input report per output report), Sensee v2 (its
-//! device type) and VibCrafter / Vibio (the encrypted login). Where the protocol picks the
+//! authentication challenge), RealTouch (an input report per output report), Satisfyer (the
+//! model number its name gives, `SF 10160`), Sensee v2 (its device type) and VibCrafter /
+//! Vibio (the encrypted login). Where the protocol picks the
 //! model from the answer, each advertised name answers as its own model. Reads that a test
 //! scripted ([`SimHardware::queue_read`]) come before the toy's answers.
 //!
@@ -49,7 +50,10 @@ use crate::hwmgr::{
 
 mod toys;
 
-pub use toys::{builtin_responder, builtin_toy, lovense_simulate_identifier};
+pub use toys::{
+    builtin_responder, builtin_toy, lovense_simulate_identifier, model_simulate_identifier,
+    satisfyer_simulate_identifier,
+};
 
 /// One operation the server performed on a simulated device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,11 +311,19 @@ impl SimDeviceSpec {
 
 /// The identifier to give `--simulate` (or `SimulatedDevice.identifier`) for a simulated
 /// device that a bus specifier of the device configuration matches: a Bluetooth name (the
-/// first one without a wildcard), `serial:PORT`, `hid:VID:PID`, `usb:VID:PID` or
-/// `simulated:NAME`. `None` for buses the simulator cannot present (gamepads, Lovense
-/// Connect, WebSocket devices) and for names that are only wildcards.
+/// first one without a wildcard, else the fixed part of the first wildcard with one: `FM-*`
+/// offers `FM-`, a name real toys extend with a model or serial), `serial:PORT`, `hid:VID:PID`,
+/// `usb:VID:PID` or `simulated:NAME`. `None` for buses the simulator cannot present (gamepads,
+/// Lovense Connect, WebSocket devices) and for names that are a bare `*` or hold one inside.
 pub fn simulate_identifier(spec: &CommSpecifier) -> Option<String> {
-    let exact = |names: &[String]| names.iter().find(|n| !n.contains('*')).cloned();
+    let exact = |names: &[String]| {
+        names
+            .iter()
+            .find(|n| !n.contains('*'))
+            .or_else(|| names.iter().find(|n| n.len() > 1 && n.ends_with('*')))
+            .map(|n| n.trim_end_matches('*').to_string())
+            .filter(|n| !n.is_empty() && !n.contains('*'))
+    };
     match spec {
         CommSpecifier::Btle(b) => exact(&b.names),
         CommSpecifier::Serial(s) => Some(format!("serial:{}", s.port)),
@@ -1050,6 +1062,37 @@ impl CommManager for SimCommManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simulate_identifier_of_ble_names() {
+        let ble = |names: &[&str]| {
+            simulate_identifier(&CommSpecifier::Btle(BtleSpecifier {
+                names: names.iter().map(|n| n.to_string()).collect(),
+                manufacturer_data: Vec::new(),
+                advertised_services: Vec::new(),
+                services: Vec::new(),
+            }))
+        };
+        // an exact name wins over an earlier wildcard
+        assert_eq!(ble(&["LVS-*", "Hush"]).as_deref(), Some("Hush"));
+        // else the fixed part of the first wildcard that has one
+        assert_eq!(ble(&["*", "SF *", "FM-*"]).as_deref(), Some("SF "));
+        assert_eq!(ble(&["OHD_hw0_*"]).as_deref(), Some("OHD_hw0_"));
+        assert_eq!(ble(&["*"]), None);
+        assert_eq!(
+            ble(&["A*B*"]),
+            None,
+            "a wildcard inside a name is not a prefix"
+        );
+        assert_eq!(ble(&[]), None);
+        assert_eq!(
+            simulate_identifier(&CommSpecifier::Simulated {
+                names: vec!["Sim*".into()]
+            })
+            .as_deref(),
+            Some("simulated:Sim")
+        );
+    }
 
     #[tokio::test]
     async fn records_and_responds() {

@@ -4,7 +4,7 @@
 //!
 //! [`builtin_toy`] picks the responder (a [`ToyResponder`]) from what a device presents: a
 //! Lovense toy from its `LVS-<model>` name (the product names and type letters are in
-//! `LOVENSE_TYPES`), the other toys from the tables `BLE_TOYS` (Bluetooth names) and
+//! `LOVENSE_TYPES`), a Satisfyer from its `SF <model number>` name, the other toys from the tables `BLE_TOYS` (Bluetooth names) and
 //! `HID_TOYS` (HID vendor and product ids), each row naming the protocol of the built-in
 //! database that handles the toy. Each toy's answer is built below, with what the real toy
 //! says and why.
@@ -124,6 +124,46 @@ pub fn lovense_simulate_identifier(identifier: &str) -> Option<String> {
         .map(|(product, _)| format!("LVS-{product}"))
 }
 
+/// What every Satisfyer toy's Bluetooth name begins with (the database lists `SF *`).
+const SATISFYER_PREFIX: &str = "SF ";
+
+/// The simulator name of the Satisfyer model a definition's identifier (its model number, as
+/// in "10160") stands for: `SF ` and the number. `None` for an identifier that is no number.
+pub fn satisfyer_simulate_identifier(identifier: &str) -> Option<String> {
+    satisfyer_model_number(identifier).map(|_| format!("{SATISFYER_PREFIX}{identifier}"))
+}
+
+/// A Satisfyer model number written in decimal digits only (no sign, no spaces), as the
+/// database's identifiers are.
+fn satisfyer_model_number(text: &str) -> Option<u32> {
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<u32>().ok())
+        .flatten()
+}
+
+/// The simulator name of the model a definition of `protocol` stands for, where the simulator
+/// plays that protocol's models by name (Lovense, Satisfyer); what `haptix devices` offers on
+/// a definition's line.
+pub fn model_simulate_identifier(protocol: &str, identifier: &str) -> Option<String> {
+    match protocol {
+        "lovense" => lovense_simulate_identifier(identifier),
+        "satisfyer" => satisfyer_simulate_identifier(identifier),
+        _ => None,
+    }
+}
+
+/// Satisfyer toys hold their model number in `rxblemodel` (four bytes, big-endian), which
+/// identification reads when the advertisement carries no manufacturer data, and picks the
+/// model by. Real toys advertise `SF ` and a product name; a simulated one takes its model
+/// number from the rest of its name (`SF 10160` is the Double Desire), and a name with no
+/// number there answers model 0, which the database does not describe, so the toy comes up
+/// as the generic Satisfyer Device.
+fn satisfyer(model: &str) -> Readings {
+    let number = satisfyer_model_number(model).unwrap_or(0);
+    Readings(vec![(Endpoint::RxBleModel, number.to_be_bytes().to_vec())])
+}
+
 /// The write answers of the built-in toy that advertises `name` over Bluetooth
 /// ([`builtin_toy`] gives the whole toy, which may also answer subscriptions and reads).
 pub fn builtin_responder(name: &str) -> Option<Responder> {
@@ -140,8 +180,8 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
 /// The responder of a toy the simulator knows, from what the device presents: a Lovense toy
 /// (`LVS-<model>`), or a toy of a family whose identification or initialisation waits for an
 /// answer from the device: Ankni, Fredorch, Hismith (and Hismith Mini), Honey Play Box, Lelo F1s
-/// V2 and Lelo Harmony, MonsterPub, RealTouch (HID `1f54:0001`), Sensee (second protocol),
-/// VibCrafter and Vibio. Each answers the way the real toy does, as much as the set-up of its
+/// V2 and Lelo Harmony, MonsterPub, RealTouch (HID `1f54:0001`), Satisfyer (`SF <model>`),
+/// Sensee (second protocol), VibCrafter and Vibio. Each answers the way the real toy does, as much as the set-up of its
 /// protocol needs. `None` for other devices: the server drives them without waiting for answers.
 pub fn builtin_toy(bus: &SimBus) -> Option<Arc<dyn ToyResponder>> {
     let toy = match bus {
@@ -149,6 +189,9 @@ pub fn builtin_toy(bus: &SimBus) -> Option<Arc<dyn ToyResponder>> {
             if let Some(model) = name.strip_prefix("LVS-") {
                 let letters = lovense_type(model)?;
                 return Some(Arc::new(Lovense { letters }));
+            }
+            if let Some(model) = name.strip_prefix(SATISFYER_PREFIX) {
+                return Some(Arc::new(satisfyer(model)));
             }
             BLE_TOYS
                 .iter()
@@ -686,6 +729,68 @@ mod tests {
             }
         }
         assert_eq!(models, 13);
+    }
+
+    /// A simulated Satisfyer answers the model number its name gives, and every model of the
+    /// database is identified as itself; a name without a number is the generic model 0.
+    #[tokio::test]
+    async fn satisfyer_toys_answer_the_model_their_name_gives() {
+        use crate::device::protocols::ProtocolRegistry;
+        let config = DeviceConfigManager::builtin().unwrap();
+        let registry = ProtocolRegistry::builtin();
+        let factory = registry.get("satisfyer").unwrap();
+        let identify = |name: String| {
+            let (config, factory) = (&config, factory.clone());
+            async move {
+                let spec = SimDeviceSpec::parse(&name).unwrap();
+                let candidate = config
+                    .candidates(&spec.specifier(), &|p| p == "satisfyer")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| panic!("no protocol takes {name:?}"));
+                let connected = SimConnector {
+                    hardware: SimHardware::new(spec),
+                }
+                .connect(&candidate.specifiers)
+                .await
+                .unwrap();
+                factory.identify(&connected).await.unwrap().identification
+            }
+        };
+        let satisfyer = config.protocol("satisfyer").unwrap();
+        let mut models = 0;
+        for def in &satisfyer.configurations {
+            for id in &def.identifiers {
+                let name = satisfyer_simulate_identifier(id)
+                    .unwrap_or_else(|| panic!("{} ({id}) has no simulator name", def.name));
+                assert_eq!(name, format!("SF {id}"));
+                let identified = identify(name).await;
+                assert_eq!(identified.protocol, "satisfyer");
+                assert_eq!(identified.identifier.as_deref(), Some(id.as_str()));
+                models += 1;
+            }
+        }
+        assert!(models >= 80, "only {models} Satisfyer models");
+        for generic in ["SF ", "SF Curvy 2+", "SF 12a", "SF -5", "SF 99999999999"] {
+            let identified = identify(generic.to_string()).await;
+            assert_eq!(identified.identifier.as_deref(), Some("0"), "{generic:?}");
+        }
+        for no_number in ["", "12a", "+5", "99999999999"] {
+            assert_eq!(
+                satisfyer_simulate_identifier(no_number),
+                None,
+                "{no_number:?}"
+            );
+        }
+        assert_eq!(
+            model_simulate_identifier("satisfyer", "10160").as_deref(),
+            Some("SF 10160")
+        );
+        assert_eq!(
+            model_simulate_identifier("lovense", "Z").as_deref(),
+            Some("LVS-Hush")
+        );
+        assert_eq!(model_simulate_identifier("hismith", "1001"), None);
     }
 
     /// A Lelo toy hands out its password until the password comes back, then says it is paired.
