@@ -34,11 +34,11 @@ pub(crate) fn aes128_ecb_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>>
         cipher.decrypt_block(aes::Block::from_mut_slice(block));
     }
     let pad = usize::from(*plain.last()?);
-    if !(1..=BLOCK).contains(&pad) {
-        return None;
-    }
-    let body = plain.len() - pad;
-    if plain[body..].iter().any(|b| usize::from(*b) != pad) {
+    let body = plain
+        .len()
+        .checked_sub(pad)
+        .filter(|_| (1..=BLOCK).contains(&pad))?;
+    if plain.get(body..)?.iter().any(|b| usize::from(*b) != pad) {
         return None;
     }
     plain.truncate(body);

@@ -37,9 +37,9 @@
 //!
 //! Dependencies point one way (checked by `tests/layers.rs`; see ARCHITECTURE.md):
 //! [`ffi`] / `jni` / the CLI → [`engine`] → [`client`], [`server`] → [`device`] →
-//! [`hwmgr`] → [`core`], with [`error`], [`runtime`], [`logging`] and `cipher` below everything. The
-//! modules stay public because the integration tests and the fuzz targets drive each layer
-//! through its own API; the names above are the ones an application needs.
+//! [`hwmgr`] → [`core`], with [`error`], [`runtime`], [`logging`] and `cipher` below
+//! everything. The modules stay public because the integration tests and the fuzz targets
+//! drive each layer through its own API; the names above are the ones an application needs.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -1,8 +1,8 @@
 //! The layers of `src/` depend on each other only in the documented direction
 //! (ARCHITECTURE.md): `ffi`/`jni`/`bin` → `engine` → `client`, `server` → `device` → `hwmgr` →
-//! `core`, with `error`, `runtime`, `logging` and `cipher` below everything. This test reads every
-//! source file (its non-test code: a trailing `#[cfg(test)] mod tests` is left out) and fails
-//! on any `crate::` path, `super::` escape or `haptix::` path that points against the
+//! `core`, with `error`, `runtime`, `logging` and `cipher` below everything. This test reads
+//! every source file (its non-test code: a trailing `#[cfg(test)] mod tests` is left out) and
+//! fails on any `crate::` path, `super::` escape or `haptix::` path that points against the
 //! direction.
 
 use std::collections::{BTreeMap, BTreeSet};

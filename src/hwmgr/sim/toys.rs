@@ -4,10 +4,10 @@
 //!
 //! [`builtin_toy`] picks the responder (a [`ToyResponder`]) from what a device presents: a
 //! Lovense toy from its `LVS-<model>` name (the product names and type letters are in
-//! `LOVENSE_TYPES`), a Satisfyer from its `SF <model number>` name, the other toys from the tables `BLE_TOYS` (Bluetooth names) and
-//! `HID_TOYS` (HID vendor and product ids), each row naming the protocol of the built-in
-//! database that handles the toy. Each toy's answer is built below, with what the real toy
-//! says and why.
+//! `LOVENSE_TYPES`), a Satisfyer from its `SF <model number>` name, the other toys from the
+//! tables `BLE_TOYS` (Bluetooth names) and `HID_TOYS` (HID vendor and product ids), each row
+//! naming the protocol of the built-in database that handles the toy. Each toy's answer is
+//! built below, with what the real toy says and why.
 //!
 //! Adding a toy:
 //! - write its answer: [`Readings`] for a toy that only holds values the server reads, else a
@@ -181,8 +181,9 @@ pub fn builtin_responder(name: &str) -> Option<Responder> {
 /// (`LVS-<model>`), or a toy of a family whose identification or initialisation waits for an
 /// answer from the device: Ankni, Fredorch, Hismith (and Hismith Mini), Honey Play Box, Lelo F1s
 /// V2 and Lelo Harmony, MonsterPub, RealTouch (HID `1f54:0001`), Satisfyer (`SF <model>`),
-/// Sensee (second protocol), VibCrafter and Vibio. Each answers the way the real toy does, as much as the set-up of its
-/// protocol needs. `None` for other devices: the server drives them without waiting for answers.
+/// Sensee (second protocol), VibCrafter and Vibio. Each answers the way the real toy does, as
+/// much as the set-up of its protocol needs. `None` for other devices: the server drives them
+/// without waiting for answers.
 pub fn builtin_toy(bus: &SimBus) -> Option<Arc<dyn ToyResponder>> {
     let toy = match bus {
         SimBus::Btle { name, .. } => {
