@@ -58,6 +58,17 @@ descendants() {
         descendants "$child"
     done
 }
+# Maven runs in the background, where a Ctrl-C does not reach it: on INT or TERM, end it and
+# its forks (children first) before leaving.
+end_maven() {
+    local pid
+    for pid in $(descendants "$mvn_pid" | tac) "$mvn_pid"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait "$mvn_pid" 2>/dev/null || true
+}
+trap 'end_maven; exit 130' INT
+trap 'end_maven; exit 143' TERM
 deadline=$((SECONDS + ${HAPTIX_JAVA_TIMEOUT:-1200}))
 while kill -0 "$mvn_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
     sleep 1
@@ -73,14 +84,11 @@ if kill -0 "$mvn_pid" 2>/dev/null; then
     done
     echo "-- last lines of the Maven log:"
     tail -60 "$work/mvn.log"
-    # Children first, so that Surefire's forks do not outlive Maven.
-    for pid in $(descendants "$mvn_pid" | tac) "$mvn_pid"; do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    wait "$mvn_pid" 2>/dev/null || true
+    end_maven
     exit 124
 fi
 wait "$mvn_pid" || status=$?
+trap - INT TERM
 grep -E "Tests run:|FAIL|ERROR\]" "$work/mvn.log" | grep -v "^\[ERROR\] *$" | head -60 || true
 if [ "$status" != 0 ]; then
     echo "-- last lines of the Maven log:"

@@ -14,11 +14,22 @@ stage() { printf '== [%02d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*";
 trap 'status=$?; stage "test.sh ended with status $status after $SECONDS s"' EXIT
 # A stage that hangs fails with its name instead of holding CI until its limit: `within S cmd`
 # runs cmd (and everything it starts, one process group) for at most S seconds. The limits
-# are several times what each stage takes on a fresh machine.
+# are several times what each stage takes on a fresh machine. That process group is not the
+# terminal's, so a Ctrl-C (or a TERM) reaching this script is passed on to it.
 within() {
-    local limit=$1 rc=0
+    local limit=$1 rc=0 pid
     shift
-    timeout --kill-after=20 "$limit" "$@" || rc=$?
+    timeout --kill-after=20 "$limit" "$@" &
+    pid=$!
+    trap 'kill -INT "$pid" 2>/dev/null || true' INT
+    trap 'kill -TERM "$pid" 2>/dev/null || true' TERM
+    while :; do
+        rc=0
+        wait "$pid" || rc=$?
+        # a signal ends `wait` early: wait again until the stage has really ended
+        kill -0 "$pid" 2>/dev/null || break
+    done
+    trap - INT TERM
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         echo "test.sh: '$*' did not end within $limit s" >&2
     fi
