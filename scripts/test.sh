@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 # CI's log; the last line says how long the whole run took and how it ended.
 stage() { printf '== [%02d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 trap 'status=$?; stage "test.sh ended with status $status after $SECONDS s"' EXIT
+# Interrupted between stages: leave with the signal's status (what the line above reports).
+at_top_level() { trap 'exit 130' INT; trap 'exit 143' TERM; }
+at_top_level
 # A stage that hangs fails with its name instead of holding CI until its limit: `within S cmd`
 # runs cmd (and everything it starts, one process group) for at most S seconds. The limits
 # are several times what each stage takes on a fresh machine. That process group is not the
@@ -29,7 +32,7 @@ within() {
         # a signal ends `wait` early: wait again until the stage has really ended
         kill -0 "$pid" 2>/dev/null || break
     done
-    trap - INT TERM
+    at_top_level
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         echo "test.sh: '$*' did not end within $limit s" >&2
     fi

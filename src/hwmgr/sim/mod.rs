@@ -16,9 +16,9 @@
 //! Harmony (the pairing on their security characteristic), MonsterPub (model name and
 //! authentication challenge), RealTouch (an input report per output report), Satisfyer (the
 //! model number its name gives, `SF 10160`), Sensee v2 (its device type) and VibCrafter /
-//! Vibio (the encrypted login). Where the protocol picks the
-//! model from the answer, each advertised name answers as its own model. Reads that a test
-//! scripted ([`SimHardware::queue_read`]) come before the toy's answers.
+//! Vibio (the encrypted login). Where the protocol picks the model from the answer, each
+//! advertised name answers as its own model. Reads that a test scripted
+//! ([`SimHardware::queue_read`]) come before the toy's answers.
 //!
 //! Faults can be injected too ([`SimHardware::inject`] with a [`Fault`]): writes that fail or
 //! never complete, reads that fail, a disconnect at a chosen operation (to break identification
@@ -320,9 +320,14 @@ pub fn simulate_identifier(spec: &CommSpecifier) -> Option<String> {
         names
             .iter()
             .find(|n| !n.contains('*'))
-            .or_else(|| names.iter().find(|n| n.len() > 1 && n.ends_with('*')))
-            .map(|n| n.trim_end_matches('*').to_string())
-            .filter(|n| !n.is_empty() && !n.contains('*'))
+            .map(|n| n.as_str())
+            .or_else(|| {
+                names.iter().find_map(|n| {
+                    n.strip_suffix('*')
+                        .filter(|fixed| !fixed.is_empty() && !fixed.contains('*'))
+                })
+            })
+            .map(str::to_string)
     };
     match spec {
         CommSpecifier::Btle(b) => exact(&b.names),
@@ -1084,6 +1089,7 @@ mod tests {
             None,
             "a wildcard inside a name is not a prefix"
         );
+        assert_eq!(ble(&["A*B*", "C*"]).as_deref(), Some("C"));
         assert_eq!(ble(&[]), None);
         assert_eq!(
             simulate_identifier(&CommSpecifier::Simulated {
