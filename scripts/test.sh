@@ -59,7 +59,8 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
-HAPTIX_BIN="$PWD/target/debug/haptix" within 600 .venv/bin/python -m pytest -q tests/interop
+HAPTIX_BIN="$PWD/target/debug/haptix" within 600 .venv/bin/python -m pytest -q \
+    -o faulthandler_timeout=120 tests/interop
 
 stage "C tests under valgrind (tests/c against target/debug/libhaptix)"
 within 1200 scripts/c-tests.sh target/debug
