@@ -188,11 +188,14 @@ async fn a_simulated_usb_toy_takes_vendor_control_writes() {
     server.shutdown().await;
 }
 
-/// Adds a simulated toy for each `(identifier, definition name)` of `offered` to one server,
-/// and checks that each comes up as the definition it was offered for.
-async fn offered_models_come_up_as_their_definitions(protocol: &str, offered: &[(String, String)]) {
+/// Adds a simulated toy for each `(identifier, definition name, model identifier)` of
+/// `offered` to one server, and checks that each comes up as the definition it was offered for.
+async fn offered_models_come_up_as_their_definitions(
+    protocol: &str,
+    offered: &[(String, String, String)],
+) {
     let server = server();
-    for (i, (simulate, _)) in offered.iter().enumerate() {
+    for (i, (simulate, _, _)) in offered.iter().enumerate() {
         let mut spec = SimDeviceSpec::parse(simulate).unwrap();
         spec.address = Some(format!("{protocol}-{i}"));
         server.add_simulated_device(spec).unwrap();
@@ -204,7 +207,7 @@ async fn offered_models_come_up_as_their_definitions(protocol: &str, offered: &[
     for _ in 0..offered.len() {
         seen.push(next_added(&mut events).await.name().to_string());
     }
-    let mut expected: Vec<String> = offered.iter().map(|(_, name)| name.clone()).collect();
+    let mut expected: Vec<String> = offered.iter().map(|(_, name, _)| name.clone()).collect();
     expected.sort();
     seen.sort();
     assert_eq!(seen, expected);
@@ -248,7 +251,6 @@ async fn simulated_lovense_models_come_up_as_the_model_their_name_says() {
         "only {} Lovense models can be simulated",
         offered.len()
     );
-    let offered: Vec<(String, String)> = offered.into_iter().map(|(s, n, _)| (s, n)).collect();
     offered_models_come_up_as_their_definitions("lovense", &offered).await;
 }
 
@@ -265,7 +267,6 @@ async fn simulated_satisfyer_models_come_up_as_the_model_their_name_says() {
         "only {} Satisfyer models can be simulated",
         offered.len()
     );
-    let offered: Vec<(String, String)> = offered.into_iter().map(|(s, n, _)| (s, n)).collect();
     offered_models_come_up_as_their_definitions("satisfyer", &offered).await;
 }
 
